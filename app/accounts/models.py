@@ -1,0 +1,150 @@
+"""Organisations, users, their roles and skills, and the failed-login log that rate limiting reads."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do; a user may hold several."""
+
+    ADMIN = "admin"
+    SPONSOR = "sponsor"
+    JUDGE = "judge"
+    CONTRIBUTOR = "contributor"
+
+
+class Organization(db.Model):
+    """A company or group; the one with ``is_host`` runs the platform and its people are internal."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    is_host: Mapped[bool] = mapped_column(default=False)
+    is_sponsor: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    domains: Mapped[list[OrganizationDomain]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="OrganizationDomain.domain"
+    )
+    members: Mapped[list[User]] = relationship(back_populates="organization")
+
+    @property
+    def domain_names(self) -> list[str]:
+        return [entry.domain for entry in self.domains]
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.name}>"
+
+
+class OrganizationDomain(db.Model):
+    """An e-mail domain that belongs to exactly one organisation (lower case, no @)."""
+
+    __tablename__ = "organization_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="domains")
+
+
+user_skills = Table(
+    "user_skills",
+    db.Model.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Skill(db.Model):
+    """One entry of the skills vocabulary, matched case-insensitively by its slug."""
+
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class User(UserMixin, db.Model):
+    """A person with a login; what they may do comes from their roles."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored as typed for display; uniqueness and lookup use the lower-cased ``email_key``.
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Bumped when the password changes, so cookies issued before stop working everywhere.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization | None] = relationship(back_populates="members")
+    manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
+    reports: Mapped[list[User]] = relationship(back_populates="manager")
+    role_grants: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    skills: Mapped[list[Skill]] = relationship(secondary=user_skills, order_by=Skill.name)
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(grant.role) for grant in self.role_grants}
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserRole(db.Model):
+    """A role granted to a user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept for the rate-limit window; keyed by the e-mail tried, not by user."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,235 @@
+"""Account services: the only code that creates or changes organisations, users and roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from app import audit
+from app.accounts.models import LoginFailure, Organization, OrganizationDomain, Role, User, UserRole
+from app.accounts.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
+from app.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from app.extensions import db
+from app.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+_DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+INVALID_CREDENTIALS = "Invalid e-mail or password."
+TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Wait a few minutes and try again."
+
+
+def email_key(email: str) -> str:
+    """The form of an e-mail address used for uniqueness and lookup: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+def _check_password_strength(password: str, *, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", field=field)
+
+
+def _organization_for_email(email: str) -> Organization | None:
+    domain = email_key(email).rsplit("@", 1)[-1]
+    entry = db.session.scalar(select(OrganizationDomain).where(OrganizationDomain.domain == domain))
+    return entry.organization if entry else None
+
+
+def register_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    roles: Iterable[Role] = (Role.CONTRIBUTOR,),
+    organization: Organization | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create an account; the organisation defaults to the one that owns the e-mail's domain."""
+    email = email.strip()
+    if "@" not in email:
+        raise ValidationFailed("Enter a valid e-mail address.", field="email")
+    if not display_name.strip():
+        raise ValidationFailed("Enter the name other people will see.", field="display_name")
+    _check_password_strength(password)
+    if find_user_by_email(email) is not None:
+        raise Conflict("An account with this e-mail address already exists.", field="email")
+    user = User(
+        email=email,
+        email_key=email_key(email),
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        organization=organization or _organization_for_email(email),
+    )
+    user.role_grants = [UserRole(role=Role(role).value) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.registered", user, actor=actor or user, roles=sorted(r.value for r in user.roles))
+    db.session.commit()
+    return user
+
+
+def _recent_failures(column, value: str) -> int:
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    return db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.occurred_at >= since)
+    )
+
+
+def authenticate(email: str, password: str, remote_addr: str) -> User:
+    """Check a login; raise the same generic error for an unknown e-mail and a wrong password.
+
+    Failures are counted per e-mail tried and per client address inside a sliding window; past either
+    limit every attempt is refused, right password or not, until the window moves on.
+    """
+    key = email_key(email)
+    config = current_app.config
+    too_many = (
+        _recent_failures(LoginFailure.email, key) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or _recent_failures(LoginFailure.remote_addr, remote_addr) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    )
+    if too_many:
+        burn_verification_time(password)
+        raise RateLimited(TOO_MANY_ATTEMPTS)
+
+    user = find_user_by_email(key)
+    if user is None:
+        burn_verification_time(password)
+    if user is None or not verify_password(user.password_hash, password) or not user.is_active:
+        db.session.add(LoginFailure(email=key, remote_addr=remote_addr))
+        audit.record("user.login_failed", subject_type="login", subject_id=None, remote_addr=remote_addr)
+        db.session.commit()
+        raise PermissionDenied(INVALID_CREDENTIALS)
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == key))
+    audit.record("user.logged_in", user, actor=user, remote_addr=remote_addr)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace the password and invalidate every other session of this user."""
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed("Your current password is not correct.", field="current_password")
+    _check_password_strength(new_password, field="new_password")
+    if current_password == new_password:
+        raise ValidationFailed("Choose a password different from the current one.", field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    audit.record("user.password_changed", user, actor=user)
+    db.session.commit()
+
+
+def normalise_domains(domains: Iterable[str]) -> list[str]:
+    cleaned = []
+    for raw in domains:
+        domain = raw.strip().lower().lstrip("@")
+        if not domain:
+            continue
+        if not _DOMAIN_PATTERN.match(domain):
+            raise ValidationFailed(f"{raw.strip()!r} is not an e-mail domain such as example.com.", field="domains")
+        cleaned.append(domain)
+    return list(dict.fromkeys(cleaned))
+
+
+def create_organization(
+    name: str,
+    domains: Iterable[str] = (),
+    *,
+    is_host: bool = False,
+    is_sponsor: bool = False,
+    actor: User | None = None,
+) -> Organization:
+    """Create an organisation that owns the given e-mail domains; only one may be the host."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Give the organisation a name.", field="name")
+    if db.session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower())):
+        raise Conflict(f"An organisation named {name!r} already exists.", field="name")
+    cleaned = normalise_domains(domains)
+    taken = db.session.scalars(select(OrganizationDomain.domain).where(OrganizationDomain.domain.in_(cleaned))).all()
+    if taken:
+        raise Conflict(f"These domains already belong to another organisation: {', '.join(taken)}.", field="domains")
+    if is_host and db.session.scalar(select(Organization).where(Organization.is_host)):
+        raise Conflict("There is already a host organisation.", field="is_host")
+    organization = Organization(
+        name=name,
+        is_host=is_host,
+        is_sponsor=is_sponsor,
+        domains=[OrganizationDomain(domain=domain) for domain in cleaned],
+    )
+    db.session.add(organization)
+    db.session.flush()
+    # People who registered before their organisation existed join it now.
+    if cleaned:
+        for user in db.session.scalars(select(User).where(User.organization_id.is_(None))):
+            if user.email_domain in cleaned:
+                user.organization = organization
+    audit.record("organization.created", organization, actor=actor, domains=cleaned, is_host=is_host)
+    db.session.commit()
+    return organization
+
+
+def grant_role(user: User, role: Role | str, *, actor: User | None = None) -> None:
+    """Give ``user`` a role; a sponsor must belong to an organisation, which becomes a sponsor."""
+    role = Role(role)
+    if role in user.roles:
+        return
+    if role is Role.SPONSOR:
+        if user.organization is None:
+            raise ValidationFailed("A sponsor must belong to an organisation.", field="role")
+        user.organization.is_sponsor = True
+    user.role_grants.append(UserRole(role=role.value))
+    audit.record("user.role_granted", user, actor=actor, role=role.value)
+    db.session.commit()
+
+
+def set_manager(user: User, manager: User | None, *, actor: User | None = None) -> None:
+    """Record who ``user`` reports to, refusing a chain that would loop back to them."""
+    cursor = manager
+    while cursor is not None:
+        if cursor.id == user.id:
+            raise ValidationFailed("That would make a reporting cycle.", field="manager")
+        cursor = cursor.manager
+    user.manager = manager
+    audit.record("user.manager_set", user, actor=actor, manager_id=manager.id if manager else None)
+    db.session.commit()
+
+
+def host_domains() -> set[str]:
+    """E-mail domains whose people are internal: the host organisation's plus INTERNAL_EMAIL_DOMAINS."""
+    owned = db.session.scalars(
+        select(OrganizationDomain.domain).join(Organization).where(Organization.is_host)
+    ).all()
+    return set(owned) | set(current_app.config["INTERNAL_EMAIL_DOMAINS"])
+
+
+def is_internal(user: User) -> bool:
+    """A contributor is internal when their e-mail domain belongs to the host organisation."""
+    return user.email_domain in host_domains()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: ``id:version`` must match, so a password change ends old sessions."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

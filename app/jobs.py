@@ -1,0 +1,214 @@
+"""RQ wiring: Redis and queues, the JobRecord that makes background work visible, the enqueue
+helper, the job runner that gives every job an app context, and the worker entry point.
+
+A job is a plain function in some ``<domain>/jobs.py`` that takes ids. ``enqueue`` records it as a
+JobRecord in the caller's transaction and pushes it to Redis only after that transaction commits, so a
+worker never looks for a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry, Worker
+from rq.job import Job
+from sqlalchemy import JSON, ForeignKey, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.extensions import db
+from app.timeutil import UTCDateTime, utcnow
+
+QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
+_PENDING_KEY = "podium_pending_jobs"
+
+
+class JobRecord(db.Model):
+    """One background job as users and admins see it: what, about what, by whom, how far, why failed."""
+
+    __tablename__ = "job_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rq_job_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(120), index=True)
+    queue: Mapped[str] = mapped_column(String(40))
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    progress: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<JobRecord {self.id} {self.kind} {self.status}>"
+
+
+def redis_connection() -> Redis:
+    """The Redis client for REDIS_URL, one per application."""
+    app = current_app._get_current_object()
+    client = app.extensions.get("podium_redis")
+    if client is None:
+        client = Redis.from_url(app.config["REDIS_URL"])
+        app.extensions["podium_redis"] = client
+    return client
+
+
+def get_queue(name: str = "default") -> Queue:
+    if name not in current_app.config["RQ_QUEUES"]:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=redis_connection())
+
+
+def _dotted(func: Callable[..., Any] | str) -> str:
+    if isinstance(func, str):
+        return func
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def enqueue(
+    func: Callable[..., Any] | str,
+    *ids: int | str,
+    queue: str = "default",
+    subject: Any = None,
+    started_by: Any = None,
+    at: datetime | None = None,
+    commit: bool = True,
+) -> JobRecord:
+    """Record a job and enqueue it once the record is committed.
+
+    With ``commit=True`` (standalone use) this commits at once. A service that enqueues as part of a
+    larger change passes ``commit=False`` and commits itself; the job is pushed to Redis right after
+    that commit, and dropped if the transaction rolls back. ``at`` schedules the job for a UTC time.
+    """
+    if at is not None and at.tzinfo is None:
+        raise ValueError("schedule times must be timezone-aware UTC")
+    get_queue(queue)  # validate the queue name before anything is written
+    record = JobRecord(
+        rq_job_id=uuid.uuid4().hex,
+        kind=_dotted(func),
+        queue=queue,
+        args=list(ids),
+        subject_type=getattr(subject, "__tablename__", None),
+        subject_id=None if subject is None else str(subject.id),
+        started_by_id=getattr(started_by, "id", started_by),
+        scheduled_for=at,
+    )
+    db.session.add(record)
+    db.session.info.setdefault(_PENDING_KEY, []).append(record)
+    if commit:
+        db.session.commit()
+    return record
+
+
+def _push(record: JobRecord) -> Job:
+    app = current_app
+    retries = app.config["JOB_RETRIES"]
+    retry = Retry(max=retries, interval=list(app.config["JOB_RETRY_INTERVALS"])) if retries else None
+    queue = get_queue(record.queue)
+    args = (record.id, record.kind, *record.args)
+    if record.scheduled_for is not None:
+        return queue.enqueue_at(record.scheduled_for, run_job, *args, job_id=record.rq_job_id, retry=retry)
+    return queue.enqueue(run_job, *args, job_id=record.rq_job_id, retry=retry)
+
+
+@event.listens_for(Session, "after_commit")
+def _push_pending_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, [])
+    for record in pending:
+        _push(record)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+# --- inside the worker -------------------------------------------------------------------------
+
+_worker_app: Flask | None = None
+
+
+def _app_for_job() -> Flask:
+    """The app a job runs in: the worker's own, or one built from the environment once."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def _resolve(kind: str) -> Callable[..., Any]:
+    module_name, _, attribute = kind.partition(":")
+    if not module_name.startswith("app.") or not attribute:
+        raise ValueError(f"refusing to run {kind!r}: jobs must be functions inside the app package")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _update_record(record_id: int, **changes: Any) -> None:
+    record = db.session.get(JobRecord, record_id)
+    if record is None:
+        return
+    for name, value in changes.items():
+        setattr(record, name, value)
+    db.session.commit()
+
+
+def run_job(record_id: int, kind: str, *ids: int | str) -> Any:
+    """The function RQ calls: run ``kind`` with ``ids`` in an app context and track it.
+
+    Exceptions are recorded on the JobRecord and then re-raised so RQ marks the job failed and retries.
+    """
+    app = _app_for_job()
+    with app.app_context():
+        # A forked work horse must not reuse connections opened by its parent process.
+        db.engine.dispose(close=False)
+        record = db.session.get(JobRecord, record_id)
+        attempts = (record.attempts if record else 0) + 1
+        _update_record(record_id, status=STARTED, started_at=utcnow(), attempts=attempts, error=None)
+        try:
+            result = _resolve(kind)(*ids)
+        except Exception as error:
+            db.session.rollback()
+            _update_record(record_id, status=FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}")
+            raise
+        _update_record(record_id, status=FINISHED, progress=100, finished_at=utcnow())
+        return result
+
+
+def set_progress(percent: int) -> None:
+    """Let a running job report how far it is (0-100) on its JobRecord."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return
+    record = db.session.scalar(select(JobRecord).where(JobRecord.rq_job_id == job.id))
+    if record is not None:
+        record.progress = max(0, min(100, int(percent)))
+        db.session.commit()
+
+
+def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:
+    """Run an RQ worker with the scheduler on, inside the current app context."""
+    global _worker_app
+    _worker_app = current_app._get_current_object()
+    names = queues or list(current_app.config["RQ_QUEUES"])
+    worker = Worker([get_queue(name) for name in names], connection=redis_connection())
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

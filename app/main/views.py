@@ -1,0 +1,57 @@
+"""The landing page and the role homes users arrive at after signing in."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.accounts import services as account_services
+from app.accounts.models import Organization, Role, User
+from app.accounts.navigation import home_endpoint
+from app.extensions import db
+from app.jobs import JobRecord
+from app.main import bp
+from app.main.access import role_required
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    return render_template("main/index.html")
+
+
+@bp.route("/admin")
+@role_required(Role.ADMIN)
+def admin_home():
+    counts = {
+        "users": db.session.scalar(select(func.count()).select_from(User)),
+        "organizations": db.session.scalar(select(func.count()).select_from(Organization)),
+        "jobs": db.session.scalar(select(func.count()).select_from(JobRecord)),
+    }
+    recent_jobs = db.session.scalars(select(JobRecord).order_by(JobRecord.id.desc()).limit(10)).all()
+    organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    return render_template(
+        "main/admin_home.html", counts=counts, recent_jobs=recent_jobs, organizations=organizations
+    )
+
+
+@bp.route("/sponsor")
+@role_required(Role.SPONSOR)
+def sponsor_home():
+    return render_template("main/sponsor_home.html", organization=current_user.organization)
+
+
+@bp.route("/judge")
+@role_required(Role.JUDGE)
+def judge_home():
+    return render_template("main/judge_home.html")
+
+
+@bp.route("/contributor")
+@role_required(Role.CONTRIBUTOR)
+def contributor_home():
+    return render_template(
+        "main/contributor_home.html", is_internal=account_services.is_internal(current_user)
+    )

@@ -1,0 +1,13 @@
+"""Imports every model module, so the metadata that Alembic and the tests compare is complete."""
+
+from app.accounts.models import (  # noqa: F401
+    LoginFailure,
+    Organization,
+    OrganizationDomain,
+    Skill,
+    User,
+    UserRole,
+)
+from app.audit import AuditEvent  # noqa: F401
+from app.jobs import JobRecord  # noqa: F401
+from app.notifications.models import Notification, OutboxMessage  # noqa: F401

@@ -1,0 +1,7 @@
+"""Notifications: an in-app inbox and e-mail, each message an outbox row sent by a job."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, url_prefix="/inbox")
+
+from app.notifications import views  # noqa: E402,F401

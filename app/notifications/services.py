@@ -1,0 +1,59 @@
+"""Sending notifications: write the inbox entry and the outbox row, enqueue delivery after commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app import audit, jobs
+from app.accounts.models import User
+from app.errors import NotFound
+from app.extensions import db
+from app.notifications.models import Notification, OutboxMessage
+from app.timeutil import utcnow
+
+
+def notify(user: User, subject: str, body: str, *, link: str | None = None, commit: bool = True) -> Notification:
+    """Put a message in ``user``'s inbox and queue the same message as an e-mail.
+
+    Services that notify as part of a larger change pass ``commit=False``; the e-mail job is pushed
+    only when their transaction commits, so nobody is told about a change that was rolled back.
+    """
+    notification = Notification(user_id=user.id, subject=subject, body=body, link=link)
+    message = OutboxMessage(notification=notification, to_address=user.email, subject=subject, body_text=body)
+    db.session.add_all([notification, message])
+    db.session.flush()
+    jobs.enqueue("app.notifications.jobs:deliver_email", message.id, queue="mail", subject=message, commit=False)
+    if commit:
+        db.session.commit()
+    return notification
+
+
+def inbox(user: User, *, limit: int = 100) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own messages read; someone else's message is 'not found'."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound("No such message in your inbox.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        audit.record("notification.read", notification, actor=user)
+        db.session.commit()
+    return notification

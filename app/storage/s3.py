@@ -1,0 +1,253 @@
+"""The S3 backend: any S3-compatible server, with browsers uploading and downloading directly."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any, BinaryIO, Literal
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from app.storage.base import (
+    CHUNK_SIZE,
+    ObjectInfo,
+    ObjectMissing,
+    PresignedUpload,
+    Storage,
+    StorageError,
+    content_disposition,
+    validate_key,
+)
+
+AddressingStyle = Literal["auto", "path", "virtual"]
+
+_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_MISSING_BUCKET_CODES = frozenset({"404", "NoSuchBucket", "NotFound"})
+
+# Browsers upload and download straight from the bucket, so it must answer cross-origin requests
+# and let scripts read the ETag S3 returns.
+CORS_RULE = {
+    "AllowedMethods": ["GET", "POST", "PUT"],
+    "AllowedOrigins": ["*"],
+    "AllowedHeaders": ["*"],
+    "ExposeHeaders": ["ETag"],
+    "MaxAgeSeconds": 3600,
+}
+
+# Bounds the memory a single upload may buffer: parts are read one after another into memory,
+# so at most (concurrency x chunk size) bytes are held at once.
+_TRANSFER = TransferConfig(
+    multipart_threshold=8 * CHUNK_SIZE, multipart_chunksize=8 * CHUNK_SIZE, max_concurrency=4
+)
+
+
+class S3Storage(Storage):
+    """Objects in one bucket; the SHA-256 of each object is kept in its ``sha256`` tag.
+
+    Credentials come from boto3's usual chain (``AWS_ACCESS_KEY_ID`` and friends). The client is
+    created on first use, because boto3 resolves credentials (possibly over the network) then.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None,
+        bucket: str,
+        region: str,
+        addressing_style: AddressingStyle = "auto",
+        create_bucket: bool = True,
+    ) -> None:
+        self.endpoint_url = endpoint_url
+        self.bucket = bucket
+        self.region = region
+        self.addressing_style = addressing_style
+        self.create_bucket = create_bucket
+
+    @cached_property
+    def client(self) -> Any:
+        config = Config(s3={"addressing_style": self.addressing_style}, signature_version="s3v4")
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config
+        )
+
+    def ensure_ready(self) -> None:
+        """Create the bucket and its CORS rule; without ``create_bucket`` only check it exists,
+        since production buckets are provisioned (and their CORS set) outside the app."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as error:
+            if _code(error) not in _MISSING_BUCKET_CODES:
+                raise StorageError(f"Cannot reach bucket {self.bucket!r}: {error}") from error
+            if not self.create_bucket:
+                raise StorageError(
+                    f"Bucket {self.bucket!r} does not exist; create it or set S3_CREATE_BUCKET"
+                ) from error
+            self._create_bucket()
+        if self.create_bucket:
+            self.client.put_bucket_cors(
+                Bucket=self.bucket, CORSConfiguration={"CORSRules": [CORS_RULE]}
+            )
+
+    def _create_bucket(self) -> None:
+        arguments: dict[str, Any] = {"Bucket": self.bucket}
+        # us-east-1 is the default location and S3 refuses it as an explicit constraint.
+        if self.region != "us-east-1":
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        try:
+            self.client.create_bucket(**arguments)
+        except ClientError as error:
+            if _code(error) != "BucketAlreadyOwnedByYou":
+                raise StorageError(f"Cannot create bucket {self.bucket!r}: {error}") from error
+
+    def put_stream(
+        self, key: str, stream: BinaryIO, *, content_type: str = "application/octet-stream"
+    ) -> ObjectInfo:
+        """Upload while hashing, then tag the object with the digest.
+
+        Tags can be written after the upload without copying the object; until then ``head``
+        reports the hash as unknown rather than wrong.
+        """
+        validate_key(key)
+        reader = _HashingReader(stream)
+        try:
+            self.client.upload_fileobj(
+                reader,
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type},
+                Config=_TRANSFER,
+            )
+            digest = reader.sha256.hexdigest()
+            self.client.put_object_tagging(
+                Bucket=self.bucket,
+                Key=key,
+                Tagging={"TagSet": [{"Key": "sha256", "Value": digest}]},
+            )
+        except ClientError as error:
+            raise StorageError(f"Cannot store {key!r}: {error}") from error
+        return ObjectInfo(key=key, size=reader.size, content_type=content_type, sha256=digest)
+
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """The object's body as a buffered binary stream; closing it releases the connection."""
+        validate_key(key)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if _code(error) in _MISSING_CODES:
+                raise ObjectMissing(key) from error
+            raise StorageError(f"Cannot read {key!r}: {error}") from error
+        return io.BufferedReader(_BodyReader(response["Body"]), buffer_size=CHUNK_SIZE)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        validate_key(key)
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=key)
+            tags = self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"]
+        except ClientError as error:
+            if _code(error) in _MISSING_CODES:
+                return None
+            raise StorageError(f"Cannot inspect {key!r}: {error}") from error
+        sha256 = next((tag["Value"] for tag in tags if tag["Key"] == "sha256"), None)
+        return ObjectInfo(
+            key=key,
+            size=response["ContentLength"],
+            content_type=response.get("ContentType"),
+            sha256=sha256,
+        )
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if _code(error) not in _MISSING_CODES:
+                raise StorageError(f"Cannot delete {key!r}: {error}") from error
+
+    def presign_upload(
+        self, key: str, *, max_size: int, content_type: str, expires_in: timedelta
+    ) -> PresignedUpload:
+        """A POST policy S3 enforces: the size range and the exact Content-Type field.
+
+        S3 stores the ``Content-Type`` form field as the object's type, so it is a fixed field.
+        Not every S3-compatible server enforces policies; callers re-check with ``head``.
+        """
+        validate_key(key)
+        _require_positive(max_size, expires_in)
+        expires_at = datetime.now(UTC) + expires_in
+        post = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[["content-length-range", 1, max_size], {"Content-Type": content_type}],
+            ExpiresIn=int(expires_in.total_seconds()),
+        )
+        return PresignedUpload(url=post["url"], fields=dict(post["fields"]), expires_at=expires_at)
+
+    def presign_download(self, key: str, *, filename: str, expires_in: timedelta) -> str:
+        validate_key(key)
+        _require_positive(1, expires_in)
+        return self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": content_disposition(filename),
+            },
+            ExpiresIn=int(expires_in.total_seconds()),
+        )
+
+
+class _HashingReader:
+    """Feeds boto3 from the caller's stream, hashing and counting bytes as they pass.
+
+    It deliberately has no ``seek``: boto3 then treats it as a one-pass stream, reads it in
+    order and retries from its own buffered parts, so every byte is hashed exactly once.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.sha256.update(data)
+        self.size += len(data)
+        return data
+
+
+class _BodyReader(io.RawIOBase):
+    """Adapts botocore's StreamingBody to ``io`` so callers get an ordinary binary file."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _require_positive(max_size: int, expires_in: timedelta) -> None:
+    if max_size < 1:
+        raise StorageError("max_size must be at least one byte")
+    if expires_in.total_seconds() < 1:
+        raise StorageError("A presigned link must stay valid for at least one second")

@@ -1,0 +1,217 @@
+"""Environment-driven settings: one base class and one subclass per way of running Podium.
+
+Every value is read when the class is instantiated (not at import), so tests and the CLI can set the
+environment first. A value that is present but unusable raises ``ConfigError`` naming the variable,
+because a typo in production must stop the process rather than fall back to a default silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+STORAGE_BACKENDS = ("local", "s3")
+S3_ADDRESSING_STYLES = ("auto", "path", "virtual")
+MAIL_BACKENDS = ("smtp", "log")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = env.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (_text(env, name, default) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a yes/no value (use true or false)")
+
+
+def _intervals(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
+    raw = _text(env, name, default) or default
+    try:
+        seconds = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a comma-separated list of seconds") from None
+    if any(value < 0 for value in seconds):
+        raise ConfigError(f"{name}={raw!r} holds a negative number of seconds")
+    return seconds
+
+
+def _domains(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = _text(env, name, "") or ""
+    domains = tuple(part.strip().lower().lstrip("@") for part in raw.split(",") if part.strip())
+    for domain in domains:
+        if "." not in domain or " " in domain:
+            raise ConfigError(f"{name} holds {domain!r}, which is not an e-mail domain")
+    return domains
+
+
+class BaseConfig:
+    """Settings shared by every environment; subclasses change defaults, never the names."""
+
+    name = "base"
+    DEBUG = False
+    TESTING = False
+    default_database_url = "sqlite:///{instance}/podium.sqlite3"
+
+    def __init__(self, env: Mapping[str, str] | None = None, instance_path: str | None = None):
+        env = os.environ if env is None else env
+        instance = Path(instance_path or _text(env, "PODIUM_INSTANCE_PATH", "instance") or "instance")
+        self.INSTANCE_PATH = str(instance.resolve())
+
+        self.SECRET_KEY = _text(env, "SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(
+            _text(env, "DATABASE_URL") or self.default_database_url.format(instance=self.INSTANCE_PATH)
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.ALLOW_SQLITE = _flag(env, "ALLOW_SQLITE", False)
+
+        self.REDIS_URL = _text(env, "REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.RQ_QUEUES = ("default", "mail", "scheduled")
+        self.JOB_RETRIES = _integer(env, "JOB_RETRIES", 3)
+        self.JOB_RETRY_INTERVALS = _intervals(env, "JOB_RETRY_INTERVALS", "10,60,300")
+
+        self.STORAGE_BACKEND = _choice(env, "STORAGE_BACKEND", STORAGE_BACKENDS, "local")
+        self.STORAGE_LOCAL_ROOT = _text(env, "STORAGE_LOCAL_ROOT") or str(Path(self.INSTANCE_PATH) / "storage")
+        self.S3_ENDPOINT_URL = _text(env, "S3_ENDPOINT_URL")
+        self.S3_BUCKET = _text(env, "S3_BUCKET", "podium")
+        self.S3_REGION = _text(env, "AWS_DEFAULT_REGION") or _text(env, "AWS_REGION") or "us-east-1"
+        self.S3_ADDRESSING_STYLE = _choice(env, "S3_ADDRESSING_STYLE", S3_ADDRESSING_STYLES, "auto")
+        self.S3_CREATE_BUCKET = _flag(env, "S3_CREATE_BUCKET", self.name in ("development", "testing"))
+        self.STORAGE_UPLOAD_EXPIRY = timedelta(seconds=_integer(env, "STORAGE_UPLOAD_EXPIRY", 3600, minimum=60))
+        self.STORAGE_DOWNLOAD_EXPIRY = timedelta(seconds=_integer(env, "STORAGE_DOWNLOAD_EXPIRY", 300, minimum=10))
+
+        self.INTERNAL_EMAIL_DOMAINS = _domains(env, "INTERNAL_EMAIL_DOMAINS")
+
+        self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")
+        self.MAIL_SERVER = _text(env, "MAIL_SERVER", "127.0.0.1")
+        self.MAIL_PORT = _integer(env, "MAIL_PORT", 25, minimum=1)
+        self.MAIL_USERNAME = _text(env, "MAIL_USERNAME")
+        self.MAIL_PASSWORD = _text(env, "MAIL_PASSWORD")
+        self.MAIL_USE_TLS = _flag(env, "MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _flag(env, "MAIL_USE_SSL", False)
+        self.MAIL_DEFAULT_SENDER = _text(env, "MAIL_DEFAULT_SENDER", "Podium <podium@localhost>")
+        self.MAIL_TIMEOUT = _integer(env, "MAIL_TIMEOUT", 10, minimum=1)
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are both set; choose one")
+
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, minimum=1)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _integer(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
+        self.LOGIN_FAILURE_WINDOW = timedelta(minutes=_integer(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1))
+
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = 3600 * 8
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.PROXY_COUNT = _integer(env, "PROXY_COUNT", 0)
+        self.MAX_CONTENT_LENGTH = _integer(env, "MAX_FORM_BYTES", 16 * 1024 * 1024, minimum=1024)
+
+    def as_mapping(self) -> dict[str, object]:
+        """The upper-case settings, ready for ``app.config.update``."""
+        return {key: getattr(self, key) for key in dir(self) if key.isupper()}
+
+
+class DevelopmentConfig(BaseConfig):
+    """The embedded defaults of README command 1: SQLite, local storage, mail to the log."""
+
+    name = "development"
+    DEBUG = True
+
+    def __init__(self, env: Mapping[str, str] | None = None, instance_path: str | None = None):
+        env = os.environ if env is None else env
+        env = {"MAIL_BACKEND": "log", **env}
+        super().__init__(env, instance_path)
+        self.SECRET_KEY = self.SECRET_KEY or "dev-only-not-secret"
+        self.ALLOW_SQLITE = True
+
+
+class TestingConfig(BaseConfig):
+    """Test runs: the services come from the environment that the test command prepares."""
+
+    name = "testing"
+    TESTING = True
+    __test__ = False  # not a pytest test class, despite its name
+    default_database_url = "postgresql+psycopg://127.0.0.1:5432/podium_test"
+
+    def __init__(self, env: Mapping[str, str] | None = None, instance_path: str | None = None):
+        super().__init__(env, instance_path)
+        self.SECRET_KEY = self.SECRET_KEY or "testing-secret"
+        self.ALLOW_SQLITE = True
+        self.PASSWORD_HASH_FAST = True
+
+
+class ProductionConfig(BaseConfig):
+    """Real deployments: secrets are mandatory and SQLite needs an explicit opt-in."""
+
+    name = "production"
+
+    def __init__(self, env: Mapping[str, str] | None = None, instance_path: str | None = None):
+        super().__init__(env, instance_path)
+        if not self.SECRET_KEY:
+            raise ConfigError("SECRET_KEY is not set; production refuses to start without it")
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not self.ALLOW_SQLITE:
+            raise ConfigError(
+                "DATABASE_URL points at SQLite; set DATABASE_URL to PostgreSQL or ALLOW_SQLITE=true"
+            )
+        self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    cls.name: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)
+}
+
+
+def config_for(name: str | None = None, env: Mapping[str, str] | None = None) -> BaseConfig:
+    """Build the settings named by ``name`` or ``PODIUM_ENV`` (default: development)."""
+    env = os.environ if env is None else env
+    chosen = (name or _text(env, "PODIUM_ENV", "development") or "development").lower()
+    if chosen not in CONFIGS:
+        raise ConfigError(f"PODIUM_ENV={chosen!r} is not one of: {', '.join(CONFIGS)}")
+    return CONFIGS[chosen](env)
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and plain ``postgresql://`` forms hosts hand out; use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not url.startswith(("sqlite", "postgresql+psycopg://")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url.split(':')[0]!r}")
+    return url

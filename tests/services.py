@@ -1,0 +1,70 @@
+"""Starting and finding the real services the tests talk to: PostgreSQL, Redis, S3 and SMTP.
+
+The test command (bin/test) makes sure PostgreSQL and Redis are listening and exports their URLs;
+these helpers only read the URLs, create the tests' own database, and run the per-session servers
+(moto's S3 server and an aiosmtpd SMTP server) on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/podium_test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+def ensure_database(url: str) -> None:
+    """Create the tests' PostgreSQL database if it is missing (connecting to the server's default)."""
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    dsn = admin.render_as_string(hide_password=False)
+    with closing(psycopg.connect(dsn, autocommit=True)) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto_server(log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """moto's standalone S3 server as a subprocess on a free port: a real S3 API over HTTP."""
+    port = free_port()
+    executable = Path(sys.executable).with_name("moto_server")
+    log = (log_dir / "moto.log").open("wb")
+    process = subprocess.Popen(
+        [str(executable), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()  # noqa: S310 - loopback
+            return process, endpoint
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"moto_server exited early; see {log.name}") from None
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("moto_server did not start within 30 s")

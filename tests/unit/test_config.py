@@ -1,0 +1,77 @@
+"""Settings come from the environment and refuse bad values with a message naming the variable."""
+
+import pytest
+
+from config import ConfigError, DevelopmentConfig, ProductionConfig, TestingConfig, config_for
+
+
+def test_production_refuses_to_start_without_secret_key():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        ProductionConfig({"DATABASE_URL": "postgresql://db/podium"})
+
+
+def test_production_refuses_sqlite_unless_explicitly_allowed():
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        ProductionConfig({"SECRET_KEY": "s3cret"})
+    allowed = ProductionConfig({"SECRET_KEY": "s3cret", "ALLOW_SQLITE": "true"})
+    assert allowed.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+
+
+def test_production_accepts_postgres_and_uses_psycopg3_driver():
+    settings = ProductionConfig({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://u@db:5432/podium"})
+    assert settings.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db:5432/podium"
+    assert settings.SESSION_COOKIE_SECURE is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STORAGE_BACKEND", "ftp"),
+        ("S3_ADDRESSING_STYLE", "sideways"),
+        ("MAIL_PORT", "twenty-five"),
+        ("MAIL_USE_TLS", "perhaps"),
+        ("INTERNAL_EMAIL_DOMAINS", "not a domain"),
+        ("DATABASE_URL", "mysql://db/podium"),
+        ("JOB_RETRY_INTERVALS", "10,soon"),
+    ],
+)
+def test_unknown_configuration_value_is_refused_naming_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        DevelopmentConfig({name: value})
+
+
+def test_unknown_environment_name_is_refused():
+    with pytest.raises(ConfigError, match="PODIUM_ENV"):
+        config_for(env={"PODIUM_ENV": "staging"})
+
+
+def test_development_defaults_are_embedded():
+    settings = DevelopmentConfig({}, instance_path="/tmp/podium-instance")
+    assert settings.SQLALCHEMY_DATABASE_URI == "sqlite:////tmp/podium-instance/podium.sqlite3"
+    assert settings.STORAGE_BACKEND == "local"
+    assert settings.MAIL_BACKEND == "log"
+    assert settings.SECRET_KEY
+
+
+def test_settings_read_each_documented_variable():
+    settings = TestingConfig(
+        {
+            "DATABASE_URL": "postgresql://db/x",
+            "REDIS_URL": "redis://cache:6379/3",
+            "STORAGE_BACKEND": "s3",
+            "S3_ENDPOINT_URL": "http://s3.local:9000",
+            "S3_BUCKET": "entries",
+            "S3_ADDRESSING_STYLE": "path",
+            "INTERNAL_EMAIL_DOMAINS": "Corp.example, @staff.corp.example",
+            "MAIL_SERVER": "smtp.corp.example",
+            "MAIL_PORT": "587",
+            "MAIL_USE_TLS": "yes",
+        }
+    )
+    assert settings.REDIS_URL == "redis://cache:6379/3"
+    assert settings.STORAGE_BACKEND == "s3"
+    assert settings.S3_ENDPOINT_URL == "http://s3.local:9000"
+    assert settings.S3_BUCKET == "entries"
+    assert settings.S3_ADDRESSING_STYLE == "path"
+    assert settings.INTERNAL_EMAIL_DOMAINS == ("corp.example", "staff.corp.example")
+    assert (settings.MAIL_SERVER, settings.MAIL_PORT, settings.MAIL_USE_TLS) == ("smtp.corp.example", 587, True)
