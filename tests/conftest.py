@@ -145,11 +145,14 @@ def mailbox(smtp_server: tuple[int, Mailbox]) -> Mailbox:
 
 
 @pytest.fixture
-def run_worker(test_env: dict[str, str], redis: Redis) -> Callable[[], subprocess.CompletedProcess[str]]:
-    """Run a real RQ worker process in burst mode until the queues are empty."""
+def run_worker(test_env: dict[str, str], redis: Redis) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run a real RQ worker process in burst mode until the queues are empty.
 
-    def run() -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **test_env}
+    Keyword arguments override the worker's environment, e.g. to point it at a dead SMTP port.
+    """
+
+    def run(**env_overrides: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **test_env, **env_overrides}
         result = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"],
             cwd=PROJECT_ROOT,

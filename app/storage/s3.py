@@ -207,7 +207,9 @@ class _HashingReader:
     """Feeds boto3 from the caller's stream, hashing and counting bytes as they pass.
 
     It deliberately has no ``seek``: boto3 then treats it as a one-pass stream, reads it in
-    order and retries from its own buffered parts, so every byte is hashed exactly once.
+    order and retries from its own buffered parts, so every byte is hashed exactly once. Reads
+    are filled completely (boto3 takes a short read for the end of the stream, then reads "the
+    rest" in one call) and the caller's stream is only ever asked for ``CHUNK_SIZE`` at a time.
     """
 
     def __init__(self, stream: BinaryIO) -> None:
@@ -215,8 +217,18 @@ class _HashingReader:
         self.sha256 = hashlib.sha256()
         self.size = 0
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
+    def read(self, size: int | None = -1) -> bytes:
+        wanted = None if size is None or size < 0 else size
+        pieces: list[bytes] = []
+        received = 0
+        while wanted is None or received < wanted:
+            ask = CHUNK_SIZE if wanted is None else min(CHUNK_SIZE, wanted - received)
+            piece = self._stream.read(ask)
+            if not piece:
+                break
+            pieces.append(piece)
+            received += len(piece)
+        data = b"".join(pieces)
         self.sha256.update(data)
         self.size += len(data)
         return data
