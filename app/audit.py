@@ -35,12 +35,12 @@ class AuditEventIsAppendOnly(RuntimeError):
 
 
 @event.listens_for(AuditEvent, "before_update")
-def _refuse_update(mapper, connection, target) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+def _refuse_update(mapper, connection, target) -> None:
     raise AuditEventIsAppendOnly("audit events cannot be changed once written")
 
 
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(mapper, connection, target) -> None:  # noqa: ARG001
+def _refuse_delete(mapper, connection, target) -> None:
     raise AuditEventIsAppendOnly("audit events cannot be deleted")
 
 

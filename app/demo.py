@@ -42,4 +42,3 @@ def seed_demo() -> list[tuple[str, str]] | None:
     for email in (f"ines@{HOST_DOMAIN}", f"ivan@{HOST_DOMAIN}"):
         services.set_manager(services.find_user_by_email(email), manager)
     return created
-

@@ -38,16 +38,23 @@ def redis_binary() -> str:
 def start_redis(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
     socket_path = instance / "redis.sock"
     socket_path.unlink(missing_ok=True)
-    process = subprocess.Popen(
+    process = spawn(
         [
             redis_binary(),
-            "--port", "0",
-            "--unixsocket", str(socket_path),
-            "--unixsocketperm", "700",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(instance),
-            "--logfile", str(instance / "redis.log"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(instance),
+            "--logfile",
+            str(instance / "redis.log"),
         ]
     )
     url = f"unix://{socket_path}?db=0"
@@ -87,14 +94,20 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop children newest first, each fully, so the worker finishes before Redis goes away."""
     for process in reversed(processes):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-    for process in reversed(processes):
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+def spawn(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A child in its own session: Ctrl-C reaches only the launcher, which stops children in order."""
+    return subprocess.Popen(command, env=env, start_new_session=True)
 
 
 def main() -> None:
@@ -114,10 +127,19 @@ def main() -> None:
         created = prepare(env)
         child_env = {**os.environ, **env}
         flask = [sys.executable, "-m", "flask", "--app", "app"]
-        processes.append(subprocess.Popen([*flask, "worker"], env=child_env))
+        processes.append(spawn([*flask, "worker"], env=child_env))
         processes.append(
-            subprocess.Popen(
-                [*flask, "run", "--host", "127.0.0.1", "--port", str(args.port), "--no-reload", "--no-debugger"],
+            spawn(
+                [
+                    *flask,
+                    "run",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(args.port),
+                    "--no-reload",
+                    "--no-debugger",
+                ],
                 env=child_env,
             )
         )

@@ -186,7 +186,9 @@ def run_job(record_id: int, kind: str, *ids: int | str) -> Any:
             result = _resolve(kind)(*ids)
         except Exception as error:
             db.session.rollback()
-            _update_record(record_id, status=FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}")
+            _update_record(
+                record_id, status=FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}"
+            )
             raise
         _update_record(record_id, status=FINISHED, progress=100, finished_at=utcnow())
         return result

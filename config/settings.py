@@ -106,14 +106,20 @@ class BaseConfig:
         self.JOB_RETRY_INTERVALS = _intervals(env, "JOB_RETRY_INTERVALS", "10,60,300")
 
         self.STORAGE_BACKEND = _choice(env, "STORAGE_BACKEND", STORAGE_BACKENDS, "local")
-        self.STORAGE_LOCAL_ROOT = _text(env, "STORAGE_LOCAL_ROOT") or str(Path(self.INSTANCE_PATH) / "storage")
+        self.STORAGE_LOCAL_ROOT = _text(env, "STORAGE_LOCAL_ROOT") or str(
+            Path(self.INSTANCE_PATH) / "storage"
+        )
         self.S3_ENDPOINT_URL = _text(env, "S3_ENDPOINT_URL")
         self.S3_BUCKET = _text(env, "S3_BUCKET", "podium")
         self.S3_REGION = _text(env, "AWS_DEFAULT_REGION") or _text(env, "AWS_REGION") or "us-east-1"
         self.S3_ADDRESSING_STYLE = _choice(env, "S3_ADDRESSING_STYLE", S3_ADDRESSING_STYLES, "auto")
         self.S3_CREATE_BUCKET = _flag(env, "S3_CREATE_BUCKET", self.name in ("development", "testing"))
-        self.STORAGE_UPLOAD_EXPIRY = timedelta(seconds=_integer(env, "STORAGE_UPLOAD_EXPIRY", 3600, minimum=60))
-        self.STORAGE_DOWNLOAD_EXPIRY = timedelta(seconds=_integer(env, "STORAGE_DOWNLOAD_EXPIRY", 300, minimum=10))
+        self.STORAGE_UPLOAD_EXPIRY = timedelta(
+            seconds=_integer(env, "STORAGE_UPLOAD_EXPIRY", 3600, minimum=60)
+        )
+        self.STORAGE_DOWNLOAD_EXPIRY = timedelta(
+            seconds=_integer(env, "STORAGE_DOWNLOAD_EXPIRY", 300, minimum=10)
+        )
 
         self.INTERNAL_EMAIL_DOMAINS = _domains(env, "INTERNAL_EMAIL_DOMAINS")
 
@@ -131,7 +137,9 @@ class BaseConfig:
 
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, minimum=1)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _integer(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
-        self.LOGIN_FAILURE_WINDOW = timedelta(minutes=_integer(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1))
+        self.LOGIN_FAILURE_WINDOW = timedelta(
+            minutes=_integer(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+        )
 
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = 3600 * 8

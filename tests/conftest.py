@@ -113,9 +113,7 @@ def db(app: Flask) -> Iterator[object]:
     yield database
     database.session.rollback()
     database.session.remove()
-    tables = ", ".join(
-        f'"{table.name}"' for table in database.metadata.sorted_tables
-    )
+    tables = ", ".join(f'"{table.name}"' for table in database.metadata.sorted_tables)
     database.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     database.session.commit()
     database.session.remove()

@@ -37,7 +37,9 @@ def ensure_database(url: str) -> None:
     admin = parsed.set(drivername="postgresql", database="postgres")
     dsn = admin.render_as_string(hide_password=False)
     with closing(psycopg.connect(dsn, autocommit=True)) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)
+        ).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{parsed.database}"')
 

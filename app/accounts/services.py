@@ -77,7 +77,9 @@ def register_user(
 def _recent_failures(column, value: str) -> int:
     since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
     return db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.occurred_at >= since)
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(column == value, LoginFailure.occurred_at >= since)
     )
 
 
@@ -135,7 +137,9 @@ def normalise_domains(domains: Iterable[str]) -> list[str]:
         if not domain:
             continue
         if not _DOMAIN_PATTERN.match(domain):
-            raise ValidationFailed(f"{raw.strip()!r} is not an e-mail domain such as example.com.", field="domains")
+            raise ValidationFailed(
+                f"{raw.strip()!r} is not an e-mail domain such as example.com.", field="domains"
+            )
         cleaned.append(domain)
     return list(dict.fromkeys(cleaned))
 
@@ -155,9 +159,13 @@ def create_organization(
     if db.session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower())):
         raise Conflict(f"An organisation named {name!r} already exists.", field="name")
     cleaned = normalise_domains(domains)
-    taken = db.session.scalars(select(OrganizationDomain.domain).where(OrganizationDomain.domain.in_(cleaned))).all()
+    taken = db.session.scalars(
+        select(OrganizationDomain.domain).where(OrganizationDomain.domain.in_(cleaned))
+    ).all()
     if taken:
-        raise Conflict(f"These domains already belong to another organisation: {', '.join(taken)}.", field="domains")
+        raise Conflict(
+            f"These domains already belong to another organisation: {', '.join(taken)}.", field="domains"
+        )
     if is_host and db.session.scalar(select(Organization).where(Organization.is_host)):
         raise Conflict("There is already a host organisation.", field="is_host")
     organization = Organization(

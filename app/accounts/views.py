@@ -28,7 +28,9 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "unknown")
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "unknown"
+            )
         except PodiumError as error:
             form.form_errors.append(error.message)
             status = error.status

@@ -27,7 +27,9 @@ def send(message: OutboxMessage) -> None:
     config = current_app.config
     email = build_email(message)
     if config["MAIL_BACKEND"] == "log":
-        current_app.logger.info("e-mail to %s: %s\n%s", message.to_address, message.subject, message.body_text)
+        current_app.logger.info(
+            "e-mail to %s: %s\n%s", message.to_address, message.subject, message.body_text
+        )
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:

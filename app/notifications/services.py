@@ -12,7 +12,9 @@ from app.notifications.models import Notification, OutboxMessage
 from app.timeutil import utcnow
 
 
-def notify(user: User, subject: str, body: str, *, link: str | None = None, commit: bool = True) -> Notification:
+def notify(
+    user: User, subject: str, body: str, *, link: str | None = None, commit: bool = True
+) -> Notification:
     """Put a message in ``user``'s inbox and queue the same message as an e-mail.
 
     Services that notify as part of a larger change pass ``commit=False``; the e-mail job is pushed
@@ -22,7 +24,9 @@ def notify(user: User, subject: str, body: str, *, link: str | None = None, comm
     message = OutboxMessage(notification=notification, to_address=user.email, subject=subject, body_text=body)
     db.session.add_all([notification, message])
     db.session.flush()
-    jobs.enqueue("app.notifications.jobs:deliver_email", message.id, queue="mail", subject=message, commit=False)
+    jobs.enqueue(
+        "app.notifications.jobs:deliver_email", message.id, queue="mail", subject=message, commit=False
+    )
     if commit:
         db.session.commit()
     return notification

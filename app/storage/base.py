@@ -60,7 +60,10 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def open(self, key: str) -> AbstractContextManager[BinaryIO]:
-        """A readable stream of the object; raises ``ObjectMissing`` if there is none."""
+        """A readable binary stream of the object, to read in chunks and close (use ``with``).
+
+        ``ObjectMissing`` is raised by this call itself, before any ``with`` block is entered.
+        """
 
     @abc.abstractmethod
     def head(self, key: str) -> ObjectInfo | None:

@@ -26,6 +26,7 @@ from app.storage.base import (
     StorageError,
     validate_key,
 )
+from app.timeutil import utcnow
 
 UPLOAD_SALT = "podium-storage-upload"
 DOWNLOAD_SALT = "podium-storage-download"
@@ -78,7 +79,7 @@ class LocalStorage(Storage):
             raise StorageError("Local storage signs its links with SECRET_KEY, which is not set")
         self.root = Path(root)
         self.base_url_path = base_url_path.rstrip("/")
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utcnow
         self._upload_signer = URLSafeTimedSerializer(secret_key, salt=UPLOAD_SALT)
         self._download_signer = URLSafeTimedSerializer(secret_key, salt=DOWNLOAD_SALT)
 
@@ -235,7 +236,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
 def _temporary_beside(path: Path) -> Iterator[IO[bytes]]:
     """A temporary file in the target's folder (so ``os.replace`` is atomic); removed afterwards
     unless it was moved into place."""
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False)  # noqa: SIM115
+    # Closed in the finally below; the caller needs it open, and needs to close it early.
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        dir=path.parent, prefix=".tmp-", delete=False
+    )
     try:
         yield handle
     finally:

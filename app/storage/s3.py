@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, BinaryIO, Literal
 
@@ -24,6 +24,7 @@ from app.storage.base import (
     content_disposition,
     validate_key,
 )
+from app.timeutil import utcnow
 
 AddressingStyle = Literal["auto", "path", "virtual"]
 
@@ -179,7 +180,7 @@ class S3Storage(Storage):
         """
         validate_key(key)
         _require_positive(max_size, expires_in)
-        expires_at = datetime.now(UTC) + expires_in
+        expires_at = utcnow() + expires_in
         post = self.client.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,

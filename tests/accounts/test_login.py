@@ -20,7 +20,12 @@ def _post_login(client, email, password, next_url="", environ=None):
 
 @pytest.mark.parametrize(
     ("role", "home"),
-    [(Role.ADMIN, "/admin"), (Role.SPONSOR, "/sponsor"), (Role.JUDGE, "/judge"), (Role.CONTRIBUTOR, "/contributor")],
+    [
+        (Role.ADMIN, "/admin"),
+        (Role.SPONSOR, "/sponsor"),
+        (Role.JUDGE, "/judge"),
+        (Role.CONTRIBUTOR, "/contributor"),
+    ],
 )
 def test_each_role_lands_on_its_home(client, db, make_user, role, home):
     if role is Role.SPONSOR:
@@ -49,7 +54,9 @@ def test_wrong_password_and_unknown_email_get_the_same_generic_message(client, d
     assert wrong.status_code == unknown.status_code == 403
     assert INVALID_CREDENTIALS in wrong.get_data(as_text=True)
     assert INVALID_CREDENTIALS in unknown.get_data(as_text=True)
-    assert "nobody@outside.example" not in unknown.get_data(as_text=True).replace('value="nobody@outside.example"', "")
+    assert "nobody@outside.example" not in unknown.get_data(as_text=True).replace(
+        'value="nobody@outside.example"', ""
+    )
     assert client.get("/contributor").status_code == 302  # still signed out
 
 
@@ -58,8 +65,13 @@ def test_failed_logins_are_rate_limited_per_account(app, client, db, make_user):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     for attempt in range(limit):
         address = {"REMOTE_ADDR": f"10.0.0.{attempt}"}  # spread over addresses: the account limit applies
-        assert _post_login(client, "target@outside.example", "wrong password", environ=address).status_code == 403
-    blocked = _post_login(client, "target@outside.example", TEST_PASSWORD, environ={"REMOTE_ADDR": "10.0.1.1"})
+        assert (
+            _post_login(client, "target@outside.example", "wrong password", environ=address).status_code
+            == 403
+        )
+    blocked = _post_login(
+        client, "target@outside.example", TEST_PASSWORD, environ={"REMOTE_ADDR": "10.0.1.1"}
+    )
     assert blocked.status_code == 429
     assert TOO_MANY_ATTEMPTS in blocked.get_data(as_text=True)
 
@@ -78,9 +90,13 @@ def test_failed_logins_are_rate_limited_per_address(app, client, db, make_user):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     for attempt in range(limit):
         _post_login(client, f"guess{attempt}@outside.example", "wrong", environ={"REMOTE_ADDR": "192.0.2.9"})
-    blocked = _post_login(client, "victim@outside.example", TEST_PASSWORD, environ={"REMOTE_ADDR": "192.0.2.9"})
+    blocked = _post_login(
+        client, "victim@outside.example", TEST_PASSWORD, environ={"REMOTE_ADDR": "192.0.2.9"}
+    )
     assert blocked.status_code == 429
-    other_address = _post_login(client, "victim@outside.example", TEST_PASSWORD, environ={"REMOTE_ADDR": "192.0.2.10"})
+    other_address = _post_login(
+        client, "victim@outside.example", TEST_PASSWORD, environ={"REMOTE_ADDR": "192.0.2.10"}
+    )
     assert other_address.status_code == 302
 
 
@@ -89,7 +105,9 @@ def test_successful_login_clears_the_accounts_failures(client, db, make_user):
     _post_login(client, "forgetful@outside.example", "wrong")
     assert _post_login(client, "forgetful@outside.example", TEST_PASSWORD).status_code == 302
     remaining = db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.email == "forgetful@outside.example")
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.email == "forgetful@outside.example")
     )
     assert remaining == 0
 

@@ -8,7 +8,12 @@ def _change(browser, current, new, confirm=None):
     token = extract_csrf(browser.get("/account/password").get_data(as_text=True))
     return browser.post(
         "/account/password",
-        data={"current_password": current, "new_password": new, "confirm": confirm or new, "csrf_token": token},
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm": confirm or new,
+            "csrf_token": token,
+        },
     )
 
 
@@ -37,13 +42,31 @@ def test_wrong_current_password_is_refused_and_changes_nothing(login, db, make_u
 def test_create_admin_command_creates_an_administrator(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create-admin", "--email", "Root@Host.example", "--name", "Root", "--password", "x" * 12],
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "Root@Host.example",
+            "--name",
+            "Root",
+            "--password",
+            "x" * 12,
+        ],
     )
     assert result.exit_code == 0, result.output
     admin = services.find_user_by_email("root@host.example")
     assert admin is not None and admin.has_role("admin")
     again = runner.invoke(
-        args=["users", "create-admin", "--email", "root@HOST.example", "--name", "Root", "--password", "x" * 12],
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "root@HOST.example",
+            "--name",
+            "Root",
+            "--password",
+            "x" * 12,
+        ],
     )
     assert again.exit_code != 0
     assert "already exists" in again.output

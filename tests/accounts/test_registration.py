@@ -57,7 +57,9 @@ def test_short_or_mismatched_passwords_are_explained_beside_the_field(client, db
     short = _register(client, "a@outside.example", password="short")
     assert short.status_code == 422
     assert "at least 10 characters" in short.get_data(as_text=True)
-    mismatch = _register(client, "b@outside.example", password="a long enough password", confirm="another long one")
+    mismatch = _register(
+        client, "b@outside.example", password="a long enough password", confirm="another long one"
+    )
     assert mismatch.status_code == 422
     assert "The passwords differ." in mismatch.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -56,10 +56,14 @@ def test_real_worker_runs_the_job_and_marks_it_finished(db, redis, make_user, ru
     record = db.session.scalar(select(JobRecord))
     assert (record.status, record.progress, record.attempts) == (FINISHED, 100, 1)
     assert record.started_at is not None and record.finished_at >= record.started_at
-    assert [message["Subject"] for message in mailbox.to("reader@outside.example")] == ["Your challenge opened"]
+    assert [message["Subject"] for message in mailbox.to("reader@outside.example")] == [
+        "Your challenge opened"
+    ]
 
 
-def test_a_failing_job_raises_so_rq_retries_it_and_the_record_shows_why(db, redis, make_user, run_worker, app):
+def test_a_failing_job_raises_so_rq_retries_it_and_the_record_shows_why(
+    db, redis, make_user, run_worker, app
+):
     user = make_user("unlucky@outside.example")
     notifications.notify(user, "Will fail", "SMTP is down")
     run_worker(MAIL_PORT=str(free_port()))  # nothing listens there: every attempt raises

@@ -65,7 +65,9 @@ def test_demo_seed_creates_every_role_once_and_each_lands_on_its_home(db, login)
     from app.accounts import services
 
     internal = [
-        user for user in db.session.scalars(select(User)) if user.has_role("contributor") and services.is_internal(user)
+        user
+        for user in db.session.scalars(select(User))
+        if user.has_role("contributor") and services.is_internal(user)
     ]
     assert len(internal) == 3
     for email, _name, _roles in DEMO_PEOPLE:

@@ -74,4 +74,8 @@ def test_settings_read_each_documented_variable():
     assert settings.S3_BUCKET == "entries"
     assert settings.S3_ADDRESSING_STYLE == "path"
     assert settings.INTERNAL_EMAIL_DOMAINS == ("corp.example", "staff.corp.example")
-    assert (settings.MAIL_SERVER, settings.MAIL_PORT, settings.MAIL_USE_TLS) == ("smtp.corp.example", 587, True)
+    assert (settings.MAIL_SERVER, settings.MAIL_PORT, settings.MAIL_USE_TLS) == (
+        "smtp.corp.example",
+        587,
+        True,
+    )
