@@ -42,3 +42,17 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
     )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    timezone = StringField(
+        "Timezone",
+        validators=[DataRequired(), Length(max=64)],
+        description="Times are shown in this zone, e.g. Europe/Paris or America/New_York.",
+    )
+    skills = StringField(
+        "Skills",
+        validators=[Length(max=2000)],
+        description="Comma-separated, e.g. Python, data visualisation, UX research.",
+    )

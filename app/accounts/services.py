@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from zoneinfo import available_timezones
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
 from app import audit
-from app.accounts.models import LoginFailure, Organization, OrganizationDomain, Role, User, UserRole
+from app.accounts.models import LoginFailure, Organization, OrganizationDomain, Role, Skill, User, UserRole
 from app.accounts.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
 from app.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from app.extensions import db
@@ -241,3 +242,44 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or user.session_version != int(version):
         return None
     return user
+
+
+MAX_SKILLS = 30
+
+
+def skill_slug(name: str) -> str:
+    """The matching form of a skill name: lower case, words joined by single hyphens."""
+    return re.sub(r"[^a-z0-9+#.]+", "-", name.strip().lower()).strip("-")
+
+
+def _skills_named(names: Iterable[str]) -> list[Skill]:
+    """The vocabulary entries for ``names``, creating the ones nobody has used yet."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        slug = skill_slug(name)
+        if slug and slug not in wanted:
+            if len(slug) > 80:
+                raise ValidationFailed(f"The skill {name.strip()!r} is too long.", field="skills")
+            wanted[slug] = name.strip()
+    if len(wanted) > MAX_SKILLS:
+        raise ValidationFailed(f"List at most {MAX_SKILLS} skills.", field="skills")
+    existing = {
+        skill.slug: skill for skill in db.session.scalars(select(Skill).where(Skill.slug.in_(list(wanted))))
+    }
+    return [existing.get(slug) or Skill(slug=slug, name=name) for slug, name in wanted.items()]
+
+
+def update_profile(user: User, *, display_name: str, timezone: str, skills: Iterable[str]) -> None:
+    """Change the name others see, the timezone times are shown in, and the skills listed."""
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValidationFailed("Enter the name other people will see.", field="display_name")
+    if timezone not in available_timezones():
+        raise ValidationFailed(f"{timezone!r} is not a timezone such as Europe/Paris.", field="timezone")
+    user.display_name = display_name
+    user.timezone = timezone
+    user.skills = _skills_named(skills)
+    audit.record(
+        "user.profile_updated", user, actor=user, timezone=timezone, skills=[s.slug for s in user.skills]
+    )
+    db.session.commit()

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, services
-from app.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
+from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.navigation import home_endpoint, is_safe_next
 from app.errors import PodiumError
 
@@ -95,3 +95,31 @@ def change_password():
     elif request.method == "POST":
         status = 422
     return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm()
+    if request.method == "GET":
+        form.display_name.data = current_user.display_name
+        form.timezone.data = current_user.timezone
+        form.skills.data = ", ".join(skill.name for skill in current_user.skills)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                timezone=form.timezone.data.strip(),
+                skills=(form.skills.data or "").split(","),
+            )
+        except PodiumError as error:
+            _form_error(form, error)
+            status = error.status
+        else:
+            flash("Your profile was saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/profile.html", form=form), status
