@@ -110,12 +110,8 @@ class LocalStorage(Storage):
             data_file.flush()
             os.fsync(data_file.fileno())
             data_file.close()
-            info = ObjectInfo(
-                key=key, size=size, content_type=content_type, sha256=sha256.hexdigest()
-            )
-            meta_file.write(
-                json.dumps({"content_type": content_type, "sha256": info.sha256}).encode()
-            )
+            info = ObjectInfo(key=key, size=size, content_type=content_type, sha256=sha256.hexdigest())
+            meta_file.write(json.dumps({"content_type": content_type, "sha256": info.sha256}).encode())
             meta_file.close()
             _meta_path(path).unlink(missing_ok=True)
             os.replace(data_file.name, path)
@@ -196,9 +192,7 @@ class LocalStorage(Storage):
         """The grant inside a genuine, unexpired download token; ``LinkInvalid``/``LinkExpired``."""
         payload = self._verify(self._download_signer, token)
         try:
-            return DownloadGrant(
-                key=validate_key(payload["key"]), filename=str(payload["filename"])
-            )
+            return DownloadGrant(key=validate_key(payload["key"]), filename=str(payload["filename"]))
         except (KeyError, TypeError, StorageError) as error:
             raise LinkInvalid("download token payload is malformed") from error
 

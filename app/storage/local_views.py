@@ -71,9 +71,7 @@ def download(token: str) -> ResponseReturnValue:
     try:
         grant = storage.read_download_token(token)
     except LinkExpired:
-        raise PermissionDenied(
-            "This download link has expired; go back and open the file again."
-        ) from None
+        raise PermissionDenied("This download link has expired; go back and open the file again.") from None
     except LinkInvalid:
         raise PermissionDenied("This download link is not valid.") from None
 

@@ -73,9 +73,7 @@ class S3Storage(Storage):
     @cached_property
     def client(self) -> Any:
         config = Config(s3={"addressing_style": self.addressing_style}, signature_version="s3v4")
-        return boto3.client(
-            "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config
-        )
+        return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config)
 
     def ensure_ready(self) -> None:
         """Create the bucket and its CORS rule; without ``create_bucket`` only check it exists,
@@ -91,9 +89,7 @@ class S3Storage(Storage):
                 ) from error
             self._create_bucket()
         if self.create_bucket:
-            self.client.put_bucket_cors(
-                Bucket=self.bucket, CORSConfiguration={"CORSRules": [CORS_RULE]}
-            )
+            self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": [CORS_RULE]})
 
     def _create_bucket(self) -> None:
         arguments: dict[str, Any] = {"Bucket": self.bucket}

@@ -15,7 +15,9 @@ def _save(browser, **fields):
 def test_profile_saves_name_timezone_and_skills(login, db, make_user):
     make_user("pat@outside.example")
     browser = login("pat@outside.example")
-    response = _save(browser, display_name="Pat Q", timezone="Europe/Paris", skills="Python, UX research, python")
+    response = _save(
+        browser, display_name="Pat Q", timezone="Europe/Paris", skills="Python, UX research, python"
+    )
     assert response.status_code == 302
     db.session.expire_all()
     user = services.find_user_by_email("pat@outside.example")

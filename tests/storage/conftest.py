@@ -37,9 +37,7 @@ def aws_test_credentials() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(
-    params=["local", pytest.param("s3", marks=pytest.mark.services)], ids=["local", "s3"]
-)
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.services)], ids=["local", "s3"])
 def backend(request: pytest.FixtureRequest) -> str:
     """The backend name; a test module may narrow it with ``parametrize("backend", [...])``."""
     return request.param
@@ -110,9 +108,7 @@ class Browser:
         if upload.url.startswith("/"):
             form: dict[str, object] = dict(upload.fields)
             form["file"] = (BytesIO(data), filename, content_type)
-            response = self.client.post(
-                upload.url, data=form, headers={"Accept": "application/json"}
-            )
+            response = self.client.post(upload.url, data=form, headers={"Accept": "application/json"})
             return Reply(response.status_code, response.headers, response.get_data())
         fields: dict[str, object] = dict(upload.fields)
         fields["file"] = (filename, data, content_type)

@@ -91,9 +91,7 @@ def test_multi_chunk_object_round_trips_with_its_sha256(storage):
 
     assert stored.sha256 == hashlib.sha256(data).hexdigest()
     assert storage.head(key).size == len(data)
-    assert (
-        hashlib.sha256(read_all_in_chunks(storage, key)).digest() == hashlib.sha256(data).digest()
-    )
+    assert hashlib.sha256(read_all_in_chunks(storage, key)).digest() == hashlib.sha256(data).digest()
 
 
 def test_put_stream_reads_a_trickling_stream_in_bounded_pieces(storage):
@@ -160,9 +158,7 @@ def test_every_operation_refuses_keys_that_could_escape_or_confuse_paths(storage
         with pytest.raises(StorageError):
             operation(key)
     with pytest.raises(StorageError):
-        storage.presign_upload(
-            key, max_size=10, content_type="text/plain", expires_in=LINK_LIFETIME
-        )
+        storage.presign_upload(key, max_size=10, content_type="text/plain", expires_in=LINK_LIFETIME)
     with pytest.raises(StorageError):
         storage.presign_download(key, filename="x.txt", expires_in=LINK_LIFETIME)
 
@@ -198,9 +194,7 @@ def test_upload_over_max_size_is_refused_or_left_for_a_size_recheck(storage, bro
     """Real S3 and the local backend refuse a file over ``max_size`` and store nothing. moto's S3
     server ignores POST policies and stores it: callers must confirm the size with ``head``."""
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=10, content_type="text/plain", expires_in=LINK_LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=10, content_type="text/plain", expires_in=LINK_LIFETIME)
 
     reply = browser.post_form(upload, b"eleven byte", content_type="text/plain")
 

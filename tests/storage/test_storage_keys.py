@@ -48,9 +48,7 @@ def test_plain_keys_are_accepted(key):
         ("", "download", "download"),
     ],
 )
-def test_content_disposition_gives_an_ascii_fallback_and_the_exact_utf8_name(
-    filename, fallback, encoded
-):
+def test_content_disposition_gives_an_ascii_fallback_and_the_exact_utf8_name(filename, fallback, encoded):
     header = content_disposition(filename)
 
     assert header == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
@@ -58,9 +56,7 @@ def test_content_disposition_gives_an_ascii_fallback_and_the_exact_utf8_name(
 
 
 @pytest.mark.parametrize(("backend", "kind"), [("local", LocalStorage), ("s3", S3Storage)])
-def test_get_storage_builds_the_configured_backend_once_without_touching_it(
-    backend, kind, tmp_path
-):
+def test_get_storage_builds_the_configured_backend_once_without_touching_it(backend, kind, tmp_path):
     app = make_storage_app(backend, tmp_path / "never-created", "http://127.0.0.1:9")
 
     with app.app_context():
@@ -83,12 +79,7 @@ def test_local_routes_do_not_exist_when_s3_is_configured(tmp_path):
     client = s3_app.test_client()
 
     assert (
-        client.post(
-            "/storage/local/upload?token=x", headers={"Accept": "application/json"}
-        ).status_code
+        client.post("/storage/local/upload?token=x", headers={"Accept": "application/json"}).status_code
         == 404
     )
-    assert (
-        client.get("/storage/local/download/x", headers={"Accept": "application/json"}).status_code
-        == 404
-    )
+    assert client.get("/storage/local/download/x", headers={"Accept": "application/json"}).status_code == 404

@@ -48,9 +48,7 @@ def test_upload_link_works_without_a_csrf_token_because_its_signature_authorises
 ):
     assert storage_app.config["WTF_CSRF_ENABLED"] is True
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=100, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=100, content_type="text/plain", expires_in=LIFETIME)
 
     response = post_file(client, upload.url, b"hello")
 
@@ -60,9 +58,7 @@ def test_upload_link_works_without_a_csrf_token_because_its_signature_authorises
 
 def test_expired_upload_link_is_refused_and_stores_nothing(storage, client):
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=100, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=100, content_type="text/plain", expires_in=LIFETIME)
     later(storage, LIFETIME + timedelta(seconds=1))
 
     response = post_file(client, upload.url, b"too late")
@@ -87,9 +83,7 @@ def test_upload_link_is_valid_until_its_own_expiry(storage, client):
 
 def test_tampered_upload_link_is_refused_and_stores_nothing(storage, client):
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=100, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=100, content_type="text/plain", expires_in=LIFETIME)
     token = upload.url.split("token=", 1)[1]
 
     response = post_file(client, f"/storage/local/upload?token={tamper(token)}", b"forged")
@@ -108,9 +102,7 @@ def test_upload_without_a_token_is_refused(storage, client):
 def test_download_link_cannot_be_used_as_an_upload_link(storage, client):
     key = new_key()
     storage.put_stream(key, BytesIO(b"original"))
-    download_token = storage.presign_download(key, filename="a.txt", expires_in=LIFETIME).rsplit(
-        "/", 1
-    )[1]
+    download_token = storage.presign_download(key, filename="a.txt", expires_in=LIFETIME).rsplit("/", 1)[1]
 
     response = post_file(client, f"/storage/local/upload?token={download_token}", b"overwrite")
 
@@ -135,9 +127,7 @@ def test_upload_link_from_another_secret_key_is_refused(storage, client, tmp_pat
 
 def test_empty_file_is_refused(storage, client):
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=100, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=100, content_type="text/plain", expires_in=LIFETIME)
 
     response = post_file(client, upload.url, b"")
 
@@ -146,9 +136,7 @@ def test_empty_file_is_refused(storage, client):
 
 
 def test_upload_without_a_file_part_is_refused(storage, client):
-    upload = storage.presign_upload(
-        new_key(), max_size=100, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(new_key(), max_size=100, content_type="text/plain", expires_in=LIFETIME)
 
     response = client.post(upload.url, data={"note": "no file"}, headers=JSON)
 
@@ -158,9 +146,7 @@ def test_upload_without_a_file_part_is_refused(storage, client):
 
 def test_file_of_exactly_max_size_is_accepted(storage, client):
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=10, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=10, content_type="text/plain", expires_in=LIFETIME)
 
     assert post_file(client, upload.url, b"0123456789").status_code == 204
     assert storage.head(key).size == 10
@@ -168,9 +154,7 @@ def test_file_of_exactly_max_size_is_accepted(storage, client):
 
 def test_body_far_over_max_size_is_refused_before_it_is_read(storage, client):
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=10, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=10, content_type="text/plain", expires_in=LIFETIME)
 
     response = post_file(client, upload.url, b"x" * (FORM_OVERHEAD + 11))
 
@@ -180,9 +164,7 @@ def test_body_far_over_max_size_is_refused_before_it_is_read(storage, client):
 
 def test_uploaded_file_keeps_the_signed_content_type_not_the_browser_one(storage, client):
     key = new_key()
-    upload = storage.presign_upload(
-        key, max_size=100, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(key, max_size=100, content_type="text/plain", expires_in=LIFETIME)
 
     response = client.post(
         upload.url,
@@ -252,9 +234,7 @@ def test_download_carries_the_stored_content_type(storage, client):
 
 
 def test_local_links_are_relative_to_the_app(storage):
-    upload = storage.presign_upload(
-        new_key(), max_size=5, content_type="text/plain", expires_in=LIFETIME
-    )
+    upload = storage.presign_upload(new_key(), max_size=5, content_type="text/plain", expires_in=LIFETIME)
     download = storage.presign_download(new_key(), filename="a", expires_in=LIFETIME)
 
     assert upload.url.startswith("/storage/local/upload?token=")

@@ -14,7 +14,12 @@ def _start(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DATABASE_URL")}
     env.update({"PODIUM_ENV": "production", **extra_env})
     return subprocess.run(
-        [sys.executable, "-c", "import app.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", "import app.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -23,7 +28,10 @@ def _start(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     [
         ({}, "SECRET_KEY"),
         ({"SECRET_KEY": "s3cret"}, "DATABASE_URL"),
-        ({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/x", "STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND"),
+        (
+            {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/x", "STORAGE_BACKEND": "ftp"},
+            "STORAGE_BACKEND",
+        ),
     ],
 )
 def test_production_start_fails_with_one_line_naming_the_variable(extra_env, variable):
