@@ -1,4 +1,4 @@
-"""Sign-in, registration, sign-out and password change pages."""
+"""Sign-in, registration, sign-out, profile and password pages."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.accounts import bp, services
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.navigation import home_endpoint, is_safe_next
-from app.errors import PodiumError
+from app.forms import submit_form
 
 
-def _form_error(form, error: PodiumError) -> None:
-    """Show a service's refusal beside the field it names, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+def _start_session(user) -> None:
+    """A fresh session at sign-in: nothing set before it (fixation) survives."""
+    session.clear()
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,24 +22,16 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(
-                form.email.data, form.password.data, request.remote_addr or "unknown"
-            )
-        except PodiumError as error:
-            form.form_errors.append(error.message)
-            status = error.status
-        else:
-            # A fresh session at login: nothing set before sign-in (fixation) survives it.
-            session.clear()
-            login_user(user, remember=form.remember.data)
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for(home_endpoint(user)))
-    elif request.method == "POST":
-        status = 422
-    return render_template("accounts/login.html", form=form), status
+    outcome = submit_form(
+        form,
+        lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr or "unknown"),
+    )
+    if outcome.done:
+        session.clear()
+        login_user(outcome.result, remember=form.remember.data)
+        target = form.next.data
+        return redirect(target if is_safe_next(target) else url_for(home_endpoint(outcome.result)))
+    return render_template("accounts/login.html", form=form), outcome.status
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -50,21 +39,14 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     form = RegisterForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = services.register_user(form.email.data, form.display_name.data, form.password.data)
-        except PodiumError as error:
-            _form_error(form, error)
-            status = error.status
-        else:
-            session.clear()
-            login_user(user)
-            flash("Welcome to Podium. Your account is ready.", "success")
-            return redirect(url_for(home_endpoint(user)))
-    elif request.method == "POST":
-        status = 422
-    return render_template("accounts/register.html", form=form), status
+    outcome = submit_form(
+        form, lambda: services.register_user(form.email.data, form.display_name.data, form.password.data)
+    )
+    if outcome.done:
+        _start_session(outcome.result)
+        flash("Welcome to Podium. Your account is ready.", "success")
+        return redirect(url_for(home_endpoint(outcome.result)))
+    return render_template("accounts/register.html", form=form), outcome.status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -79,22 +61,16 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except PodiumError as error:
-            _form_error(form, error)
-            status = error.status
-        else:
-            # The session version moved on; sign this browser in again with the new one.
-            session.clear()
-            login_user(current_user._get_current_object())
-            flash("Your password was changed. Other devices have been signed out.", "success")
-            return redirect(url_for(home_endpoint(current_user)))
-    elif request.method == "POST":
-        status = 422
-    return render_template("accounts/change_password.html", form=form), status
+    outcome = submit_form(
+        form,
+        lambda: services.change_password(current_user, form.current_password.data, form.new_password.data),
+    )
+    if outcome.done:
+        # The session version moved on; sign this browser in again with the new one.
+        _start_session(current_user._get_current_object())
+        flash("Your password was changed. Other devices have been signed out.", "success")
+        return redirect(url_for(home_endpoint(current_user)))
+    return render_template("accounts/change_password.html", form=form), outcome.status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -105,21 +81,16 @@ def profile():
         form.display_name.data = current_user.display_name
         form.timezone.data = current_user.timezone
         form.skills.data = ", ".join(skill.name for skill in current_user.skills)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                current_user,
-                display_name=form.display_name.data,
-                timezone=form.timezone.data.strip(),
-                skills=(form.skills.data or "").split(","),
-            )
-        except PodiumError as error:
-            _form_error(form, error)
-            status = error.status
-        else:
-            flash("Your profile was saved.", "success")
-            return redirect(url_for("accounts.profile"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("accounts/profile.html", form=form), status
+    outcome = submit_form(
+        form,
+        lambda: services.update_profile(
+            current_user,
+            display_name=form.display_name.data,
+            timezone=form.timezone.data.strip(),
+            skills=(form.skills.data or "").split(","),
+        ),
+    )
+    if outcome.done:
+        flash("Your profile was saved.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), outcome.status

@@ -1,0 +1,47 @@
+"""The one way views run a form through a service: validate, call, and show refusals on the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import request
+from flask_wtf import FlaskForm
+
+from app.errors import PodiumError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FormOutcome(Generic[T]):
+    """What happened to a submitted form: done (with the service's result) or the status to re-render."""
+
+    done: bool
+    status: int
+    result: T | None = None
+
+
+def attach_error(form: FlaskForm, error: PodiumError) -> None:
+    """Show a service's refusal beside the field it names, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def submit_form(form: FlaskForm, action: Callable[[], T]) -> FormOutcome[T]:
+    """Run ``action`` when the form validates; a refusal leaves the form ready to show again.
+
+    A GET renders with 200; an invalid POST with 422; a refused action with the error's status.
+    """
+    if not form.validate_on_submit():
+        return FormOutcome(done=False, status=422 if request.method == "POST" else 200)
+    try:
+        result = action()
+    except PodiumError as error:
+        attach_error(form, error)
+        return FormOutcome(done=False, status=error.status)
+    return FormOutcome(done=True, status=200, result=result)
