@@ -1,0 +1,105 @@
+"""The challenge lifecycle as plain data: which action moves a challenge from which states to which.
+
+draft → funded → open → closed → judging → results_proposed → awarded → paid, and cancelled from any
+state before awarded. Some actions keep the state (extending a deadline, raising the bounty, editing).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    FUNDED = "funded"
+    OPEN = "open"
+    CLOSED = "closed"
+    JUDGING = "judging"
+    RESULTS_PROPOSED = "results_proposed"
+    AWARDED = "awarded"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class Action(enum.StrEnum):
+    EDIT = "edit"
+    FUND = "fund"
+    OPEN = "open"
+    CLOSE = "close"
+    START_JUDGING = "start_judging"
+    PROPOSE_RESULTS = "propose_results"
+    AWARD = "award"
+    MARK_PAID = "mark_paid"
+    CANCEL = "cancel"
+    EXTEND_DEADLINE = "extend_deadline"
+    RAISE_BOUNTY = "raise_bounty"
+
+
+# action → (states it is allowed from, state it leads to; None keeps the current state)
+TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
+    Action.EDIT: (frozenset({Status.DRAFT, Status.FUNDED, Status.OPEN}), None),
+    Action.FUND: (frozenset({Status.DRAFT}), Status.FUNDED),
+    Action.OPEN: (frozenset({Status.FUNDED}), Status.OPEN),
+    Action.CLOSE: (frozenset({Status.OPEN}), Status.CLOSED),
+    Action.START_JUDGING: (frozenset({Status.CLOSED}), Status.JUDGING),
+    Action.PROPOSE_RESULTS: (frozenset({Status.JUDGING}), Status.RESULTS_PROPOSED),
+    Action.AWARD: (frozenset({Status.RESULTS_PROPOSED}), Status.AWARDED),
+    Action.MARK_PAID: (frozenset({Status.AWARDED}), Status.PAID),
+    Action.CANCEL: (
+        frozenset(
+            {Status.DRAFT, Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED}
+        ),
+        Status.CANCELLED,
+    ),
+    Action.EXTEND_DEADLINE: (frozenset({Status.FUNDED, Status.OPEN}), None),
+    Action.RAISE_BOUNTY: (frozenset({Status.FUNDED, Status.OPEN}), None),
+}
+
+# What a person is told when an action is refused in a state, phrased for that action.
+_REFUSALS: dict[Action, str] = {
+    Action.EDIT: "A challenge can be edited only before it closes.",
+    Action.FUND: "Only a draft challenge can be funded; this one is already past that.",
+    Action.OPEN: "Only a funded challenge can open: fund the bounty into escrow first.",
+    Action.CLOSE: "Only an open challenge can close.",
+    Action.START_JUDGING: "Judging starts only after the challenge has closed.",
+    Action.PROPOSE_RESULTS: "Results can be proposed only while judging.",
+    Action.AWARD: "Awards are made only from proposed results.",
+    Action.MARK_PAID: "Only an awarded challenge can be marked paid.",
+    Action.CANCEL: "A challenge can be cancelled only before its prizes are awarded.",
+    Action.EXTEND_DEADLINE: "Deadlines can be extended only before the challenge closes.",
+    Action.RAISE_BOUNTY: "The bounty can be raised only after funding and before the challenge closes.",
+}
+
+LABELS: dict[Status, str] = {
+    Status.DRAFT: "Draft",
+    Status.FUNDED: "Upcoming",
+    Status.OPEN: "Open",
+    Status.CLOSED: "Closed",
+    Status.JUDGING: "Judging",
+    Status.RESULTS_PROPOSED: "Results proposed",
+    Status.AWARDED: "Awarded",
+    Status.PAID: "Paid",
+    Status.CANCELLED: "Cancelled",
+}
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed in the challenge's current state."""
+
+    def __init__(self, status: Status, action: Action):
+        self.status = status
+        self.action = action
+        super().__init__(f"{_REFUSALS[action]} (It is {LABELS[status].lower()}.)")
+
+
+def is_allowed(status: Status, action: Action) -> bool:
+    allowed_from, _ = TRANSITIONS[action]
+    return status in allowed_from
+
+
+def next_status(status: Status, action: Action) -> Status:
+    """The state after ``action``; IllegalTransition when the action is not allowed now."""
+    allowed_from, target = TRANSITIONS[action]
+    if status not in allowed_from:
+        raise IllegalTransition(status, action)
+    return target or status

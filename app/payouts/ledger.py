@@ -1,0 +1,133 @@
+"""Posting to the double-entry ledger. Building blocks for services: they add to the session and
+never commit, so a ledger movement and the state change it pays for commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict
+from app.extensions import db
+from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+
+Leg = tuple[LedgerAccount, int]
+
+
+class UnbalancedTransaction(ValueError):
+    """The legs of a transaction do not sum to zero in every currency."""
+
+
+class DuplicateTransaction(Conflict):
+    """A transaction with this idempotency key already exists: the movement was already made."""
+
+
+def imbalance(legs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Per currency, what the (currency, amount) legs fail to cancel; empty when balanced."""
+    totals: dict[str, int] = defaultdict(int)
+    for currency, amount in legs:
+        totals[currency] += amount
+    return {currency: total for currency, total in totals.items() if total != 0}
+
+
+def account(
+    kind: AccountKind,
+    currency: str,
+    *,
+    organization_id: int | None = None,
+    challenge_id: int | None = None,
+    user_id: int | None = None,
+) -> LedgerAccount:
+    """The account for this kind, currency and owner, created on first use.
+
+    Two requests creating the same account at once meet on the unique constraint; the loser
+    re-reads the winner's row inside a savepoint, so the caller's transaction stays usable.
+    """
+    owner = {"organization_id": organization_id, "challenge_id": challenge_id, "user_id": user_id}
+    query = select(LedgerAccount).where(LedgerAccount.kind == kind.value, LedgerAccount.currency == currency)
+    for name, value in owner.items():
+        column = getattr(LedgerAccount, name)
+        query = query.where(column.is_(None) if value is None else column == value)
+    found = db.session.scalar(query)
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            created = LedgerAccount(kind=kind.value, currency=currency, **owner)
+            db.session.add(created)
+    except IntegrityError:
+        return db.session.scalars(query).one()
+    return created
+
+
+def lock(ledger_account: LedgerAccount) -> None:
+    """Hold the account's row until commit, so two requests cannot spend the same balance.
+
+    PostgreSQL takes a row lock; SQLite serialises writers on its own.
+    """
+    db.session.execute(
+        select(LedgerAccount.id).where(LedgerAccount.id == ledger_account.id).with_for_update()
+    )
+
+
+def balance(ledger_account: LedgerAccount) -> int:
+    """The account's balance: the sum of its entries (there is no stored balance to drift)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+            LedgerEntry.account_id == ledger_account.id
+        )
+    )
+
+
+def transaction_exists(idempotency_key: str) -> bool:
+    return (
+        db.session.scalar(
+            select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == idempotency_key)
+        )
+        is not None
+    )
+
+
+def post(
+    idempotency_key: str,
+    kind: str,
+    legs: Sequence[Leg],
+    *,
+    memo: str = "",
+    reference: str | None = None,
+    challenge_id: int | None = None,
+    actor_id: int | None = None,
+) -> LedgerTransaction:
+    """Add a balanced transaction to the session (flushed, not committed).
+
+    Raises UnbalancedTransaction when the legs do not cancel per currency, and DuplicateTransaction
+    when the idempotency key was used before, including by a concurrent request.
+    """
+    if len(legs) < 2 or any(amount == 0 for _, amount in legs):
+        raise UnbalancedTransaction("a transaction needs at least two non-zero legs")
+    unbalanced = imbalance((ledger_account.currency, amount) for ledger_account, amount in legs)
+    if unbalanced:
+        raise UnbalancedTransaction(f"legs do not sum to zero: {unbalanced}")
+    if transaction_exists(idempotency_key):
+        raise DuplicateTransaction("This money movement was already recorded.")
+    transaction = LedgerTransaction(
+        idempotency_key=idempotency_key,
+        kind=kind,
+        memo=memo,
+        reference=reference,
+        challenge_id=challenge_id,
+        created_by_id=actor_id,
+        entries=[
+            LedgerEntry(account=ledger_account, amount_minor=amount, currency=ledger_account.currency)
+            for ledger_account, amount in legs
+        ],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(transaction)
+    except IntegrityError:
+        raise DuplicateTransaction("This money movement was already recorded.") from None
+    return transaction
