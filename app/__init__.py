@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,23 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
+# Modules whose routes attach to their package's blueprint when imported. They are imported here,
+# not by the packages, so the pure modules can be imported without the web layer.
+VIEW_MODULES = (
+    "app.accounts.views",
+    "app.challenges.browse",
+    "app.challenges.manage",
+    "app.main.views",
+    "app.notifications.views",
+    "app.payouts.views",
+    "app.storage.local_views",
+)
+
+
 def register_blueprints(app: Flask) -> None:
+    for module in VIEW_MODULES:
+        importlib.import_module(module)
+
     from app.accounts import bp as accounts_bp
     from app.challenges import bp as challenges_bp
     from app.judging import bp as judging_bp

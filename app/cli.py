@@ -18,6 +18,15 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     run_worker(list(queues) or None, burst=burst)
 
 
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run the periodic-job scheduler (the lifecycle sweep); one is enough per deployment."""
+    from app.jobs import run_cron
+
+    run_cron()
+
+
 @click.group("storage")
 def storage_group() -> None:
     """Storage backend commands."""
@@ -50,8 +59,13 @@ def seed_demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_group
+    from app.challenges.cli import challenges_group
+    from app.payouts.cli import ledger_group
 
     app.cli.add_command(worker_command)
+    app.cli.add_command(cron_command)
+    app.cli.add_command(challenges_group)
     app.cli.add_command(storage_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(ledger_group)

@@ -128,6 +128,7 @@ def main() -> None:
         child_env = {**os.environ, **env}
         flask = [sys.executable, "-m", "flask", "--app", "app"]
         processes.append(spawn([*flask, "worker"], env=child_env))
+        processes.append(spawn([*flask, "cron"], env=child_env))
         processes.append(
             spawn(
                 [

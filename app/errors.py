@@ -21,10 +21,12 @@ class PodiumError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Several problems at once, by field name, so a form can show each beside its field.
+        self.errors = errors or {}
 
 
 class ValidationFailed(PodiumError):
@@ -82,7 +84,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(PodiumError)
     def handle_podium_error(error: PodiumError):
         db.session.rollback()
-        extra = {"field": error.field} if error.field else {}
+        extra: dict[str, Any] = {"field": error.field} if error.field else {}
+        if error.errors:
+            extra["errors"] = error.errors
         return _respond(error.status, error.title, error.message, **extra)
 
     @app.errorhandler(CSRFError)

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList
 
 from app.errors import PodiumError
 
@@ -23,13 +24,21 @@ class FormOutcome(Generic[T]):
     result: T | None = None
 
 
-def attach_error(form: FlaskForm, error: PodiumError) -> None:
-    """Show a service's refusal beside the field it names, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
+def _attach(form: FlaskForm, field_name: str | None, message: str) -> None:
+    field = getattr(form, field_name, None) if field_name else None
+    if isinstance(field, Field) and not isinstance(field, FieldList):
+        field.errors = [*field.errors, message]
     else:
-        form.form_errors.append(error.message)
+        form.form_errors.append(message)
+
+
+def attach_error(form: FlaskForm, error: PodiumError) -> None:
+    """Show a service's refusal beside the field(s) it names, or at the top of the form."""
+    if error.errors:
+        for field_name, message in error.errors.items():
+            _attach(form, field_name, message)
+    else:
+        _attach(form, error.field, error.message)
 
 
 def submit_form(form: FlaskForm, action: Callable[[], T]) -> FormOutcome[T]:

@@ -161,7 +161,9 @@ def _resolve(kind: str) -> Callable[..., Any]:
     return target
 
 
-def _update_record(record_id: int, **changes: Any) -> None:
+def _update_record(record_id: int | None, **changes: Any) -> None:
+    if record_id is None:  # periodic housekeeping runs without a record
+        return
     record = db.session.get(JobRecord, record_id)
     if record is None:
         return
@@ -170,16 +172,17 @@ def _update_record(record_id: int, **changes: Any) -> None:
     db.session.commit()
 
 
-def run_job(record_id: int, kind: str, *ids: int | str) -> Any:
+def run_job(record_id: int | None, kind: str, *ids: int | str) -> Any:
     """The function RQ calls: run ``kind`` with ``ids`` in an app context and track it.
 
+    ``record_id`` is None for the periodic jobs the cron scheduler starts; they leave no JobRecord.
     Exceptions are recorded on the JobRecord and then re-raised so RQ marks the job failed and retries.
     """
     app = _app_for_job()
     with app.app_context():
         # A forked work horse must not reuse connections opened by its parent process.
         db.engine.dispose(close=False)
-        record = db.session.get(JobRecord, record_id)
+        record = db.session.get(JobRecord, record_id) if record_id is not None else None
         attempts = (record.attempts if record else 0) + 1
         _update_record(record_id, status=STARTED, started_at=utcnow(), attempts=attempts, error=None)
         try:
@@ -205,6 +208,21 @@ def set_progress(percent: int) -> None:
     if record is not None:
         record.progress = max(0, min(100, int(percent)))
         db.session.commit()
+
+
+# (kind, queue, seconds between runs): housekeeping the cron process enqueues for the workers.
+def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
+    return [("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"])]
+
+
+def run_cron() -> None:
+    """Run RQ's cron scheduler, which enqueues the periodic jobs; workers execute them."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=redis_connection())
+    for kind, queue, interval in periodic_jobs(current_app):
+        scheduler.register(run_job, queue, args=(None, kind), interval=interval)
+    scheduler.start()
 
 
 def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:

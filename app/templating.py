@@ -9,6 +9,9 @@ from flask import Flask
 from flask_login import current_user
 
 from app.accounts.models import Role
+from app.payouts.money import format_money
+from app.timefmt import humanize_delta
+from app.timeutil import utcnow
 
 
 def viewer_zone() -> ZoneInfo:
@@ -26,8 +29,22 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     return value.astimezone(viewer_zone()).strftime(fmt)
 
 
+def money(amount_minor: int, currency: str) -> str:
+    """An amount in minor units as people read it: "€5,000.00", "1,500 pts"."""
+    return format_money(amount_minor, currency)
+
+
+def relative_time(value: datetime | None) -> str:
+    """How far a stored time is from now: "in 3 days", "5 hours ago"."""
+    if value is None:
+        return ""
+    return humanize_delta(value, utcnow())
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(money, "money")
+    app.add_template_filter(relative_time, "relative_time")
 
     @app.context_processor
     def navigation_context():

@@ -123,6 +123,15 @@ class BaseConfig:
 
         self.INTERNAL_EMAIL_DOMAINS = _domains(env, "INTERNAL_EMAIL_DOMAINS")
 
+        minutes = timedelta(minutes=1)
+        self.CHALLENGE_MIN_SUBMISSION_WINDOW = minutes * _integer(
+            env, "CHALLENGE_MIN_SUBMISSION_MINUTES", 1440, minimum=1
+        )
+        self.CHALLENGE_MIN_JUDGING_WINDOW = minutes * _integer(
+            env, "CHALLENGE_MIN_JUDGING_MINUTES", 1440, minimum=1
+        )
+        self.SWEEP_INTERVAL_SECONDS = _integer(env, "SWEEP_INTERVAL_SECONDS", 60, minimum=5)
+
         self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")
         self.MAIL_SERVER = _text(env, "MAIL_SERVER", "127.0.0.1")
         self.MAIL_PORT = _integer(env, "MAIL_PORT", 25, minimum=1)

@@ -101,6 +101,12 @@ def app(test_env: dict[str, str]) -> Iterator[Flask]:
         db.session.commit()
         upgrade()
     yield flask_app
+    if "TEST_DATABASE_URL" not in os.environ:
+        with flask_app.app_context():
+            from app.extensions import db
+
+            db.engine.dispose()
+        services.drop_database(test_env["DATABASE_URL"])
 
 
 @pytest.fixture

@@ -24,11 +24,31 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def database_url() -> str:
-    return os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+    """TEST_DATABASE_URL (set by bin/test), or a database of this test run's own.
+
+    Without the variable, each pytest process gets ``podium_test_<pid>``, dropped at the end, so
+    several runs on one machine never truncate each other's tables.
+    """
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        return configured
+    return DEFAULT_DATABASE_URL + f"_{os.getpid()}"
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with closing(psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True)) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
 
 
 def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    """TEST_REDIS_URL (set by bin/test), or a Redis database number picked by this run's process id,
+    so test runs side by side on one machine rarely share (and flush) the same database."""
+    configured = os.environ.get("TEST_REDIS_URL")
+    if configured:
+        return configured
+    return DEFAULT_REDIS_URL.rsplit("/", 1)[0] + f"/{1 + os.getpid() % 15}"
 
 
 def ensure_database(url: str) -> None:

@@ -15,6 +15,7 @@ from app.accounts.passwords import burn_verification_time, hash_password, needs_
 from app.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from app.extensions import db
 from app.timeutil import utcnow
+from app.transactions import atomic
 
 MIN_PASSWORD_LENGTH = 10
 _DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -42,6 +43,7 @@ def _organization_for_email(email: str) -> Organization | None:
     return entry.organization if entry else None
 
 
+@atomic
 def register_user(
     email: str,
     display_name: str,
@@ -84,6 +86,7 @@ def _recent_failures(column, value: str) -> int:
     )
 
 
+@atomic
 def authenticate(email: str, password: str, remote_addr: str) -> User:
     """Check a login; raise the same generic error for an unknown e-mail and a wrong password.
 
@@ -118,6 +121,7 @@ def authenticate(email: str, password: str, remote_addr: str) -> User:
     return user
 
 
+@atomic
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Replace the password and invalidate every other session of this user."""
     if not verify_password(user.password_hash, current_password):
@@ -145,6 +149,7 @@ def normalise_domains(domains: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
+@atomic
 def create_organization(
     name: str,
     domains: Iterable[str] = (),
@@ -187,6 +192,7 @@ def create_organization(
     return organization
 
 
+@atomic
 def grant_role(user: User, role: Role | str, *, actor: User | None = None) -> None:
     """Give ``user`` a role; a sponsor must belong to an organisation, which becomes a sponsor."""
     role = Role(role)
@@ -201,6 +207,7 @@ def grant_role(user: User, role: Role | str, *, actor: User | None = None) -> No
     db.session.commit()
 
 
+@atomic
 def set_manager(user: User, manager: User | None, *, actor: User | None = None) -> None:
     """Record who ``user`` reports to, refusing a chain that would loop back to them."""
     cursor = manager
@@ -252,7 +259,7 @@ def skill_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9+#.]+", "-", name.strip().lower()).strip("-")
 
 
-def _skills_named(names: Iterable[str]) -> list[Skill]:
+def skills_named(names: Iterable[str]) -> list[Skill]:
     """The vocabulary entries for ``names``, creating the ones nobody has used yet."""
     wanted: dict[str, str] = {}
     for name in names:
@@ -269,6 +276,7 @@ def _skills_named(names: Iterable[str]) -> list[Skill]:
     return [existing.get(slug) or Skill(slug=slug, name=name) for slug, name in wanted.items()]
 
 
+@atomic
 def update_profile(user: User, *, display_name: str, timezone: str, skills: Iterable[str]) -> None:
     """Change the name others see, the timezone times are shown in, and the skills listed."""
     display_name = display_name.strip()
@@ -278,7 +286,7 @@ def update_profile(user: User, *, display_name: str, timezone: str, skills: Iter
         raise ValidationFailed(f"{timezone!r} is not a timezone such as Europe/Paris.", field="timezone")
     user.display_name = display_name
     user.timezone = timezone
-    user.skills = _skills_named(skills)
+    user.skills = skills_named(skills)
     audit.record(
         "user.profile_updated", user, actor=user, timezone=timezone, skills=[s.slug for s in user.skills]
     )

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
-
-from app.challenges import browse, manage  # noqa: E402,F401  (routes attach to bp on import)

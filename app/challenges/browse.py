@@ -1,3 +1,96 @@
 """Public pages: the challenge list with filters and search, and a challenge's own page."""
 
-from app.challenges import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role
+from app.challenges import bp, presenters, queries
+from app.challenges.filetypes import describe as describe_file_types
+from app.challenges.lifecycle import Status
+from app.challenges.markdown import render_markdown
+from app.challenges.models import Challenge
+from app.errors import NotFound
+from app.extensions import db
+from app.timeutil import utcnow
+
+PER_PAGE = 12
+
+
+@bp.context_processor
+def challenge_helpers() -> dict[str, object]:
+    return {
+        "time_left": presenters.time_left,
+        "eligibility_badge": presenters.eligibility_badge,
+        "ordinal": presenters.ordinal,
+        "percent": presenters.percent,
+    }
+
+
+@bp.route("/")
+def browse():
+    skills = db.session.scalars(queries.listed_skills()).all()
+    filters = queries.parse_filters(request.args.to_dict(flat=False), [skill.slug for skill in skills])
+    query = queries.challenge_list(filters).options(selectinload(Challenge.skills))
+    page = db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False)
+    problems = list(filters.problems)
+    if page.total and filters.page > page.pages:
+        problems.append(f"There is no page {filters.page}; showing the last page.")
+        page = db.paginate(query, page=page.pages, per_page=PER_PAGE, error_out=False)
+
+    def page_url(number: int) -> str:
+        return url_for("challenges.browse", **filters.query_args(), page=number)
+
+    return render_template(
+        "challenges/list.html",
+        page=page,
+        filters=filters,
+        problems=problems,
+        skills=skills,
+        page_url=page_url,
+        now=utcnow(),
+        status_choices=queries.STATUS_FILTER_LABELS,
+        eligibility_choices=presenters.BADGES,
+        sort_choices=queries.SORTS,
+    )
+
+
+def _may_view(challenge: Challenge) -> bool:
+    """Drafts are private to their sponsor's organisation and to admins; everything else is public."""
+    if challenge.status != Status.DRAFT:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return current_user.organization_id == challenge.sponsor_org_id or current_user.has_role(Role.ADMIN)
+
+
+@bp.route("/<slug>")
+def detail(slug: str):
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.slug == slug)
+        .options(selectinload(Challenge.criteria), selectinload(Challenge.skills))
+    )
+    if challenge is None or not _may_view(challenge):
+        raise NotFound("There is no challenge at this address.")
+    now = utcnow()
+    viewer = current_user if current_user.is_authenticated else None
+    return render_template(
+        "challenges/detail.html",
+        challenge=challenge,
+        now=now,
+        # The page's sections are <h2>, so the sponsor's own headings start at <h3>.
+        brief_html=render_markdown(challenge.brief_md, heading_offset=2),
+        rules_html=render_markdown(challenge.rules_md, heading_offset=2),
+        prizes=presenters.prize_table(challenge),
+        tie_rule=presenters.tie_rule_explanation(challenge),
+        unawarded_rule=presenters.unawarded_rule_explanation(challenge),
+        timeline=presenters.timeline(challenge, now),
+        eligibility=presenters.eligibility_explanation(challenge, viewer),
+        max_file_size=presenters.human_bytes(challenge.max_file_bytes),
+        file_types=describe_file_types(challenge.allowed_types),
+        total_weight=sum(criterion.weight for criterion in challenge.criteria),
+    )

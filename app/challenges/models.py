@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text
@@ -10,30 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, Skill, User
 from app.challenges.lifecycle import LABELS, Status
+from app.challenges.options import Eligibility, TieRule, UnawardedRule
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
-
-
-class Eligibility(enum.StrEnum):
-    OPEN = "open"
-    INTERNAL = "internal"
-    EXTERNAL = "external"
-
-
-class TieRule(enum.StrEnum):
-    """How entries with equal final scores are placed, stated before anyone enters."""
-
-    SHARE = "share"  # tied entries share the prizes of the places they span
-    EARLIER_SUBMISSION = "earlier_submission"  # the earlier final version ranks higher
-    FIRST_CRITERION = "first_criterion"  # the higher score on the first rubric criterion ranks higher
-
-
-class UnawardedRule(enum.StrEnum):
-    """What happens to prize money when there are fewer eligible winners than places."""
-
-    RETURN = "return"  # back to the sponsor
-    SHARE = "share"  # shared pro rata among the winners
-
 
 challenge_skills = Table(
     "challenge_skills",

@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 from app.accounts import services as account_services
 from app.accounts.models import Organization, Role, User
 from app.accounts.navigation import home_endpoint
+from app.challenges import services as challenge_services
 from app.extensions import db
 from app.jobs import JobRecord
 from app.main import bp
 from app.main.access import role_required
+from app.payouts.money import format_money
+from app.payouts.services import organization_balances
 
 
 @bp.route("/")
@@ -40,7 +43,15 @@ def admin_home():
 @bp.route("/sponsor")
 @role_required(Role.SPONSOR)
 def sponsor_home():
-    return render_template("main/sponsor_home.html", organization=current_user.organization)
+    organization = current_user.organization
+    challenges = challenge_services.challenges_of(organization.id) if organization else []
+    return render_template(
+        "main/sponsor_home.html",
+        organization=organization,
+        rows=[(challenge, challenge_services.escrow_balance(challenge)) for challenge in challenges],
+        balances=organization_balances(organization.id) if organization else {},
+        format_money=format_money,
+    )
 
 
 @bp.route("/judge")

@@ -10,6 +10,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.notifications.models import Notification, OutboxMessage
 from app.timeutil import utcnow
+from app.transactions import atomic
 
 
 def notify(
@@ -51,6 +52,7 @@ def unread_count(user: User) -> int:
     )
 
 
+@atomic
 def mark_read(user: User, notification_id: int) -> Notification:
     """Mark one of the user's own messages read; someone else's message is 'not found'."""
     notification = db.session.get(Notification, notification_id)

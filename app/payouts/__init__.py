@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
-
-from app.payouts import views  # noqa: E402,F401  (routes attach to bp on import)

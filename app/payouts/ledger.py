@@ -33,6 +33,18 @@ def imbalance(legs: Iterable[tuple[str, int]]) -> dict[str, int]:
     return {currency: total for currency, total in totals.items() if total != 0}
 
 
+def owner_label(organization_id: int | None, challenge_id: int | None, user_id: int | None) -> str:
+    """The one string that names an account's owner, so uniqueness holds even for owner-less accounts."""
+    owners = [
+        f"{name}:{value}"
+        for name, value in (("organization", organization_id), ("challenge", challenge_id), ("user", user_id))
+        if value is not None
+    ]
+    if len(owners) > 1:
+        raise ValueError("a ledger account has at most one owner")
+    return owners[0] if owners else "platform"
+
+
 def account(
     kind: AccountKind,
     currency: str,
@@ -43,20 +55,27 @@ def account(
 ) -> LedgerAccount:
     """The account for this kind, currency and owner, created on first use.
 
-    Two requests creating the same account at once meet on the unique constraint; the loser
-    re-reads the winner's row inside a savepoint, so the caller's transaction stays usable.
+    Two requests creating the same account at once meet on the unique (kind, currency, owner)
+    constraint; the loser re-reads the winner's row after its savepoint rolls back, so the caller's
+    transaction stays usable. This works the same on PostgreSQL and SQLite.
     """
-    owner = {"organization_id": organization_id, "challenge_id": challenge_id, "user_id": user_id}
-    query = select(LedgerAccount).where(LedgerAccount.kind == kind.value, LedgerAccount.currency == currency)
-    for name, value in owner.items():
-        column = getattr(LedgerAccount, name)
-        query = query.where(column.is_(None) if value is None else column == value)
+    owner = owner_label(organization_id, challenge_id, user_id)
+    query = select(LedgerAccount).where(
+        LedgerAccount.kind == kind.value, LedgerAccount.currency == currency, LedgerAccount.owner == owner
+    )
     found = db.session.scalar(query)
     if found is not None:
         return found
     try:
         with db.session.begin_nested():
-            created = LedgerAccount(kind=kind.value, currency=currency, **owner)
+            created = LedgerAccount(
+                kind=kind.value,
+                currency=currency,
+                owner=owner,
+                organization_id=organization_id,
+                challenge_id=challenge_id,
+                user_id=user_id,
+            )
             db.session.add(created)
     except IntegrityError:
         return db.session.scalars(query).one()
@@ -74,12 +93,16 @@ def lock(ledger_account: LedgerAccount) -> None:
 
 
 def balance(ledger_account: LedgerAccount) -> int:
-    """The account's balance: the sum of its entries (there is no stored balance to drift)."""
-    return db.session.scalar(
+    """The account's balance: the sum of its entries (there is no stored balance to drift).
+
+    PostgreSQL sums a bigint column as numeric, which arrives as a Decimal; money stays an int here.
+    """
+    total = db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
             LedgerEntry.account_id == ledger_account.id
         )
     )
+    return int(total)
 
 
 def transaction_exists(idempotency_key: str) -> bool:
@@ -129,5 +152,8 @@ def post(
         with db.session.begin_nested():
             db.session.add(transaction)
     except IntegrityError:
-        raise DuplicateTransaction("This money movement was already recorded.") from None
+        # Only the idempotency key is a duplicate; any other violation is a bug to surface as is.
+        if transaction_exists(idempotency_key):
+            raise DuplicateTransaction("This money movement was already recorded.") from None
+        raise
     return transaction

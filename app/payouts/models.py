@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -22,25 +22,13 @@ class AccountKind(enum.StrEnum):
     PAID_OUT = "paid_out"
 
 
-_UNOWNED = "organization_id IS NULL AND challenge_id IS NULL AND user_id IS NULL"
-
-
 class LedgerAccount(db.Model):
     """One account per kind, owner and currency; it has no balance column on purpose."""
 
     __tablename__ = "ledger_accounts"
-    __table_args__ = (
-        UniqueConstraint("kind", "currency", "organization_id", "challenge_id", "user_id"),
-        # NULLs never collide in a unique constraint, so the owner-less accounts need their own.
-        Index(
-            "uq_ledger_accounts_unowned",
-            "kind",
-            "currency",
-            unique=True,
-            postgresql_where=text(_UNOWNED),
-            sqlite_where=text(_UNOWNED),
-        ),
-    )
+    # One account per kind, currency and owner. The owner columns alone can't carry that rule: the
+    # ones an account does not use are NULL, and NULLs never collide in a unique constraint.
+    __table_args__ = (UniqueConstraint("kind", "currency", "owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -48,6 +36,7 @@ class LedgerAccount(db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenges.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(40))  # "organization:5", "challenge:7", "user:3" or "platform"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ number of decimal places (2 for EUR, 0 for JPY, 3 for KWD). Points are the curre
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -43,15 +44,22 @@ def minor_digits(currency: str) -> int:
     return get_currency_precision(currency)
 
 
+# Plain digits, or digits grouped by thousands with commas; an optional sign and decimal part.
+_AMOUNT = re.compile(r"^-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+
+
 def parse_amount(text: str, currency: str) -> int:
-    """Turn what a person typed ("5,000.50") into minor units (500050), refusing sub-unit amounts."""
-    cleaned = (text or "").strip().replace(",", "").replace("_", "").replace(" ", "")
+    """Turn what a person typed ("5,000.50") into minor units (500050), refusing sub-unit amounts.
+
+    Only plain or thousands-grouped numbers are read: "1,2,3" and "1e3" are refused, not guessed at.
+    """
+    cleaned = (text or "").strip().replace(" ", "")
+    if not _AMOUNT.match(cleaned):
+        raise MoneyError(f"{text!r} is not an amount; write it like 5000 or 5,000.00.")
     try:
-        value = Decimal(cleaned)
+        value = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
         raise MoneyError(f"{text!r} is not an amount.") from None
-    if not value.is_finite():
-        raise MoneyError(f"{text!r} is not an amount.")
     digits = minor_digits(currency)
     minor = value.scaleb(digits)
     if minor != minor.to_integral_value():

@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import audit
-from app.accounts.models import Organization, User
-from app.errors import NotFound, ValidationFailed
+from app.accounts.models import Organization, Role, User
+from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.payouts import ledger
 from app.payouts.models import AccountKind, LedgerAccount
-from app.payouts.money import POINTS, MoneyError, normalise_currency
+from app.payouts.money import MAX_AMOUNT_MINOR, POINTS, MoneyError, normalise_currency
+from app.transactions import atomic
 
 
 def _organization(organization_id: int) -> Organization:
@@ -18,6 +19,11 @@ def _organization(organization_id: int) -> Organization:
     if organization is None:
         raise NotFound("No such organisation.")
     return organization
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an administrator records deposits and points budgets.")
 
 
 def _clean_reference(reference: str) -> str:
@@ -34,6 +40,8 @@ def _credit_organization(
 ):
     if amount_minor <= 0:
         raise ValidationFailed("The amount must be more than zero.", field="amount")
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise ValidationFailed("That amount is too large.", field="amount")
     source = ledger.account(AccountKind.EXTERNAL, currency)
     sponsor = ledger.account(AccountKind.SPONSOR, currency, organization_id=organization.id)
     transaction = ledger.post(
@@ -57,8 +65,10 @@ def _credit_organization(
     return transaction
 
 
+@atomic
 def record_deposit(organization_id: int, currency: str, amount_minor: int, reference: str, *, actor: User):
     """Record money a sponsor organisation sent us, as finance confirmed it; once per reference."""
+    _require_admin(actor)
     organization = _organization(organization_id)
     try:
         currency = normalise_currency(currency)
@@ -71,8 +81,10 @@ def record_deposit(organization_id: int, currency: str, amount_minor: int, refer
     )
 
 
+@atomic
 def grant_points(organization_id: int, amount: int, reference: str, *, actor: User):
     """Give an organisation a budget of points to put into points challenges; once per reference."""
+    _require_admin(actor)
     organization = _organization(organization_id)
     return _credit_organization(
         organization, POINTS, amount, _clean_reference(reference), "points_grant", actor

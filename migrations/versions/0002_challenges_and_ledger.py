@@ -9,8 +9,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-UNOWNED = "organization_id IS NULL AND challenge_id IS NULL AND user_id IS NULL"
-
 # revision identifiers, used by Alembic.
 revision = 'c5cd94d2cd9c'
 down_revision = '9589e8f370d7'
@@ -72,18 +70,18 @@ def upgrade():
     sa.Column('organization_id', sa.Integer(), nullable=True),
     sa.Column('challenge_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('owner', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_ledger_accounts_challenge_id_challenges')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_ledger_accounts_organization_id_organizations')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_ledger_accounts_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_accounts')),
-    sa.UniqueConstraint('kind', 'currency', 'organization_id', 'challenge_id', 'user_id', name=op.f('uq_ledger_accounts_kind_currency_organization_id_challenge_id_user_id'))
+    sa.UniqueConstraint('kind', 'currency', 'owner', name=op.f('uq_ledger_accounts_kind_currency_owner'))
     )
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_accounts_challenge_id'), ['challenge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_accounts_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_accounts_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_ledger_accounts_unowned', ['kind', 'currency'], unique=True, postgresql_where=sa.text(UNOWNED), sqlite_where=sa.text(UNOWNED))
 
     op.create_table('ledger_transactions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -154,7 +152,6 @@ def downgrade():
 
     op.drop_table('ledger_transactions')
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
-        batch_op.drop_index('uq_ledger_accounts_unowned', postgresql_where=sa.text(UNOWNED), sqlite_where=sa.text(UNOWNED))
         batch_op.drop_index(batch_op.f('ix_ledger_accounts_user_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_accounts_organization_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_accounts_challenge_id'))

@@ -1,0 +1,197 @@
+"""The public challenge list as a query: which filters the page accepts, and the select they build."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, or_, select
+
+from app.accounts.models import Skill
+from app.accounts.services import skill_slug
+from app.challenges.lifecycle import Status
+from app.challenges.models import Challenge, challenge_skills
+from app.challenges.options import Eligibility
+from app.payouts.money import POINTS
+
+# What a visitor picks → the lifecycle states it shows. Drafts are never listed.
+STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
+    "upcoming": (Status.FUNDED,),
+    "open": (Status.OPEN,),
+    "closed": (Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED),
+    "finished": (Status.AWARDED, Status.PAID),
+    "cancelled": (Status.CANCELLED,),
+}
+STATUS_FILTER_LABELS = {
+    "upcoming": "Upcoming",
+    "open": "Open",
+    "closed": "Closed or being judged",
+    "finished": "Finished",
+    "cancelled": "Cancelled",
+}
+DEFAULT_STATUS_FILTERS = ("upcoming", "open")
+ELIGIBILITY_FILTERS = tuple(choice.value for choice in Eligibility)
+REWARD_FILTERS = ("cash", "points")
+SORTS = {"deadline": "Closing soonest", "bounty": "Largest bounty", "newest": "Newest"}
+DEFAULT_SORT = "deadline"
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The list's filters after checking; ``problems`` says, for people, which values were ignored."""
+
+    statuses: tuple[str, ...] = DEFAULT_STATUS_FILTERS
+    skills: tuple[str, ...] = ()
+    eligibility: str | None = None
+    reward: str | None = None
+    search: str = ""
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def query_args(self) -> dict[str, list[str]]:
+        """The query string that reproduces these filters (without the page), for links."""
+        args: dict[str, list[str]] = {}
+        if self.statuses != DEFAULT_STATUS_FILTERS:
+            args["status"] = list(self.statuses)
+        if self.skills:
+            args["skill"] = list(self.skills)
+        if self.eligibility:
+            args["eligibility"] = [self.eligibility]
+        if self.reward:
+            args["reward"] = [self.reward]
+        if self.search:
+            args["q"] = [self.search]
+        if self.sort != DEFAULT_SORT:
+            args["sort"] = [self.sort]
+        return args
+
+    @property
+    def is_default(self) -> bool:
+        return not self.query_args()
+
+
+def _one_of(values: Sequence[str], allowed: Sequence[str], what: str, problems: list[str]) -> str | None:
+    """The last non-empty value when it is one of ``allowed``; otherwise None and a problem."""
+    picked = [value.strip().lower() for value in values if value.strip()]
+    if not picked:
+        return None
+    if picked[-1] not in allowed:
+        problems.append(
+            f"“{_shown(picked[-1])}” is not {what} (use {_or_list(allowed)}); that filter is ignored."
+        )
+        return None
+    return picked[-1]
+
+
+def _shown(value: str) -> str:
+    """A value from the query string, cut short enough to quote back in a message."""
+    value = value.strip()
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+def _or_list(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+
+
+def parse_filters(args: Mapping[str, Sequence[str]], known_skills: Sequence[str] = ()) -> ListFilters:
+    """Check the query string (each name → its values); unknown values are dropped and explained.
+
+    ``known_skills`` are the skill slugs that exist; a skill outside them is dropped the same way.
+    """
+    problems: list[str] = []
+
+    statuses: list[str] = []
+    for raw in args.get("status", ()):
+        value = raw.strip().lower()
+        if value in STATUS_FILTERS:
+            statuses.append(value)
+        elif value:
+            problems.append(f"“{_shown(raw)}” is not a status filter (use {_or_list(list(STATUS_FILTERS))}).")
+    if not statuses and problems:
+        problems[-1] += " Showing upcoming and open challenges."
+
+    skills: list[str] = []
+    for raw in args.get("skill", ()):
+        value = skill_slug(raw)
+        if value in known_skills:
+            skills.append(value)
+        elif value:
+            problems.append(f"No challenge asks for the skill “{_shown(raw)}”; that filter is ignored.")
+
+    eligibility = _one_of(args.get("eligibility", ()), ELIGIBILITY_FILTERS, "an eligibility filter", problems)
+    reward = _one_of(args.get("reward", ()), REWARD_FILTERS, "a reward filter", problems)
+
+    sort = DEFAULT_SORT
+    sorts = [value.strip().lower() for value in args.get("sort", ()) if value.strip()]
+    if sorts and sorts[-1] in SORTS:
+        sort = sorts[-1]
+    elif sorts:
+        problems.append(
+            f"“{_shown(sorts[-1])}” is not a way to sort (use {_or_list(list(SORTS))}); sorting by deadline."
+        )
+
+    page = 1
+    pages = [value.strip() for value in args.get("page", ()) if value.strip()]
+    if pages and pages[-1].isdigit() and int(pages[-1]) >= 1:
+        page = int(pages[-1])
+    elif pages:
+        problems.append(f"“{_shown(pages[-1])}” is not a page number; showing the first page.")
+
+    search = " ".join(" ".join(args.get("q", ())).split())[:MAX_SEARCH_LENGTH]
+    return ListFilters(
+        statuses=tuple(dict.fromkeys(statuses)) or DEFAULT_STATUS_FILTERS,
+        skills=tuple(dict.fromkeys(skills)),
+        eligibility=eligibility,
+        reward=reward,
+        search=search,
+        sort=sort,
+        page=page,
+        problems=tuple(problems),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def challenge_list(filters: ListFilters) -> Select[tuple[Challenge]]:
+    """Challenges matching every filter: any of the chosen statuses and skills, and all the rest."""
+    states = [state.value for name in filters.statuses for state in STATUS_FILTERS[name]]
+    query = select(Challenge).where(Challenge.status.in_(states))
+    if filters.skills:
+        with_skill = (
+            select(challenge_skills.c.challenge_id)
+            .join(Skill, Skill.id == challenge_skills.c.skill_id)
+            .where(Skill.slug.in_(filters.skills))
+        )
+        query = query.where(Challenge.id.in_(with_skill))
+    if filters.eligibility:
+        query = query.where(Challenge.eligibility == filters.eligibility)
+    if filters.reward == "points":
+        query = query.where(Challenge.currency == POINTS)
+    elif filters.reward == "cash":
+        query = query.where(Challenge.currency != POINTS)
+    if filters.search:
+        pattern = f"%{_escape_like(filters.search)}%"
+        query = query.where(
+            or_(Challenge.title.ilike(pattern, escape="\\"), Challenge.summary.ilike(pattern, escape="\\"))
+        )
+    if filters.sort == "bounty":
+        order = (Challenge.bounty_minor.desc(), Challenge.closes_at, Challenge.id)
+    elif filters.sort == "newest":
+        order = (Challenge.created_at.desc(), Challenge.id.desc())
+    else:
+        order = (Challenge.closes_at, Challenge.id)
+    return query.order_by(*order)
+
+
+def listed_skills() -> Select[tuple[Skill]]:
+    """Skills that some listed (non-draft) challenge asks for, by name: the skill filter's choices."""
+    used = (
+        select(challenge_skills.c.skill_id)
+        .join(Challenge, Challenge.id == challenge_skills.c.challenge_id)
+        .where(Challenge.status != Status.DRAFT.value)
+    )
+    return select(Skill).where(Skill.id.in_(used)).order_by(Skill.name)

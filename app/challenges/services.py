@@ -1,0 +1,527 @@
+"""Challenge services: the only code that creates challenges or moves them through their lifecycle.
+
+Each function checks who is acting and the challenge's current state, changes rows, writes an audit
+event and commits once; money moves in the same transaction as the state it pays for. ``now`` is the
+server's clock, passed in only so tests can stand at a chosen moment.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import replace
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app import audit, jobs
+from app.accounts import services as accounts
+from app.accounts.models import Role, User
+from app.challenges import rules
+from app.challenges.lifecycle import Action, IllegalTransition, Status, next_status
+from app.challenges.models import Challenge, RubricCriterion
+from app.challenges.rules import ChallengeTerms, Criterion, Windows
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.extensions import db
+from app.notifications import services as notifications
+from app.payouts import ledger
+from app.payouts.models import AccountKind
+from app.payouts.money import format_money
+from app.timeutil import utcnow
+from app.transactions import atomic
+
+SCHEDULE_QUEUE = "scheduled"
+RESERVED_SLUGS = frozenset({"new"})  # paths of their own under /challenges/
+
+
+class ChallengeStateError(Conflict):
+    """The action is not allowed in the challenge's current state."""
+
+
+# --- loading and permission -----------------------------------------------------------------------
+
+
+def get_challenge(challenge_id: int) -> Challenge:
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    return challenge
+
+
+def get_by_slug(slug: str) -> Challenge:
+    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    return challenge
+
+
+def challenges_of(organization_id: int) -> list[Challenge]:
+    """A sponsor organisation's challenges, the ones still running first, newest first within."""
+    finished = (Status.PAID.value, Status.CANCELLED.value)
+    return list(
+        db.session.scalars(
+            select(Challenge)
+            .where(Challenge.sponsor_org_id == organization_id)
+            .order_by(Challenge.status.in_(finished), Challenge.created_at.desc())
+        )
+    )
+
+
+def _locked(challenge_id: int) -> Challenge:
+    """The challenge re-read under a row lock: concurrent actions on it run one after the other."""
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.id == challenge_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    return challenge
+
+
+def can_manage(user: User | None, challenge: Challenge) -> bool:
+    """Admins, and sponsors who belong to the challenge's sponsor organisation."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.SPONSOR) and user.organization_id == challenge.sponsor_org_id
+
+
+def _require_manager(actor: User, challenge: Challenge) -> None:
+    if not can_manage(actor, challenge):
+        raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can change this challenge.")
+
+
+def _advance(challenge: Challenge, action: Action, now: datetime) -> Status:
+    try:
+        target = next_status(challenge.state, action)
+    except IllegalTransition as refusal:
+        raise ChallengeStateError(str(refusal)) from None
+    if target is not challenge.state:
+        challenge.status = target.value
+        challenge.status_changed_at = now
+    return target
+
+
+def _windows() -> Windows:
+    return Windows(
+        submission=current_app.config["CHALLENGE_MIN_SUBMISSION_WINDOW"],
+        judging=current_app.config["CHALLENGE_MIN_JUDGING_WINDOW"],
+    )
+
+
+# --- terms ---------------------------------------------------------------------------------------
+
+
+def terms_of(challenge: Challenge) -> ChallengeTerms:
+    """The challenge's current terms, in the shape the rules and forms use."""
+    return ChallengeTerms(
+        title=challenge.title,
+        summary=challenge.summary,
+        brief_md=challenge.brief_md,
+        rules_md=challenge.rules_md,
+        skills=tuple(skill.name for skill in challenge.skills),
+        eligibility=challenge.eligibility,
+        currency=challenge.currency,
+        bounty_minor=challenge.bounty_minor,
+        tiers_bp=tuple(challenge.tiers_bp),
+        tie_rule=challenge.tie_rule,
+        unawarded_rule=challenge.unawarded_rule,
+        opens_at=challenge.opens_at,
+        closes_at=challenge.closes_at,
+        judging_due_at=challenge.judging_due_at,
+        max_file_bytes=challenge.max_file_bytes,
+        allowed_types=tuple(challenge.allowed_types),
+        submissions_per_contributor=challenge.submissions_per_contributor,
+        versions_per_submission=challenge.versions_per_submission,
+        judges_per_entry=challenge.judges_per_entry,
+        criteria=tuple(
+            Criterion(c.name, c.guidance, c.weight, c.scale_min, c.scale_max) for c in challenge.criteria
+        ),
+        requires_manager_approval=challenge.requires_manager_approval,
+        expected_hours_per_week=challenge.expected_hours_per_week,
+    )
+
+
+def _validated(terms: ChallengeTerms, now: datetime) -> ChallengeTerms:
+    terms = replace(terms, currency=terms.currency.strip().upper(), title=terms.title.strip())
+    found = rules.problems(terms, now=now, windows=_windows())
+    if found:
+        raise ValidationFailed("Some terms need fixing: " + " ".join(found.values()), errors=found)
+    return terms
+
+
+def _apply(challenge: Challenge, terms: ChallengeTerms) -> None:
+    challenge.title = terms.title
+    challenge.summary = terms.summary.strip()
+    challenge.brief_md = terms.brief_md
+    challenge.rules_md = terms.rules_md
+    challenge.skills = accounts.skills_named(terms.skills)
+    challenge.eligibility = terms.eligibility
+    challenge.currency = terms.currency
+    challenge.bounty_minor = terms.bounty_minor
+    challenge.tiers_bp = list(terms.tiers_bp)
+    challenge.tie_rule = terms.tie_rule
+    challenge.unawarded_rule = terms.unawarded_rule
+    challenge.opens_at = terms.opens_at
+    challenge.closes_at = terms.closes_at
+    challenge.judging_due_at = terms.judging_due_at
+    challenge.max_file_bytes = terms.max_file_bytes
+    challenge.allowed_types = list(terms.allowed_types)
+    challenge.submissions_per_contributor = terms.submissions_per_contributor
+    challenge.versions_per_submission = terms.versions_per_submission
+    challenge.judges_per_entry = terms.judges_per_entry
+    challenge.requires_manager_approval = terms.requires_manager_approval
+    challenge.expected_hours_per_week = (
+        terms.expected_hours_per_week if terms.requires_manager_approval else None
+    )
+    if terms.criteria != terms_of(challenge).criteria or not challenge.criteria:
+        challenge.criteria = [
+            RubricCriterion(
+                position=position,
+                name=criterion.name.strip(),
+                guidance=criterion.guidance.strip(),
+                weight=criterion.weight,
+                scale_min=criterion.scale_min,
+                scale_max=criterion.scale_max,
+            )
+            for position, criterion in enumerate(terms.criteria)
+        ]
+
+
+def _unique_slug(title: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "challenge"
+    slug = base
+    while slug in RESERVED_SLUGS or db.session.scalar(select(Challenge.id).where(Challenge.slug == slug)):
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug
+
+
+@atomic
+def create_challenge(actor: User, terms: ChallengeTerms, *, now: datetime | None = None) -> Challenge:
+    """Post a draft challenge for the actor's sponsor organisation."""
+    now = now or utcnow()
+    if not actor.has_role(Role.SPONSOR) or actor.organization is None:
+        raise PermissionDenied("Only sponsors who belong to an organisation can post challenges.")
+    terms = _validated(terms, now)
+    challenge = Challenge(
+        slug=_unique_slug(terms.title),
+        sponsor_org_id=actor.organization_id,
+        created_by_id=actor.id,
+        status=Status.DRAFT.value,
+        status_changed_at=now,
+    )
+    _apply(challenge, terms)
+    db.session.add(challenge)
+    db.session.flush()
+    audit.record(
+        "challenge.created", challenge, actor=actor, bounty_minor=terms.bounty_minor, currency=terms.currency
+    )
+    db.session.commit()
+    return challenge
+
+
+@atomic
+def update_challenge(
+    challenge_id: int, actor: User, terms: ChallengeTerms, *, now: datetime | None = None
+) -> Challenge:
+    """Change a challenge's terms; what contributors rely on stays fixed once it opens."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    _advance(challenge, Action.EDIT, now)
+    before = terms_of(challenge)
+    changed = rules.changed_fields(before, replace(terms, currency=terms.currency.strip().upper()))
+    if not changed:
+        return challenge
+    fixed = {
+        Status.FUNDED: rules.FIXED_AFTER_FUNDING,
+        Status.OPEN: rules.FIXED_AFTER_OPENING,
+    }.get(challenge.state, ())
+    frozen = [name for name in changed if name in fixed]
+    if frozen:
+        hint = (
+            " Extend deadlines or raise the bounty with their own actions."
+            if challenge.state is Status.OPEN
+            else " Raise the bounty with a top-up; cancel to get the escrow back."
+        )
+        raise ValidationFailed(
+            f"These terms can no longer change: {rules.describe_fields(frozen)}.{hint}", field="title"
+        )
+    # An open challenge keeps its times, so the submission-window rule is checked against them as set.
+    terms = _validated(terms, now if challenge.state is Status.DRAFT else min(now, challenge.opens_at))
+    _apply(challenge, terms)
+    audit.record("challenge.edited", challenge, actor=actor, fields=changed)
+    if challenge.state is Status.FUNDED and {"opens_at", "closes_at"} & set(changed):
+        _schedule_opening(challenge, actor)
+    db.session.commit()
+    return challenge
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+def _sponsor_account(challenge: Challenge):
+    return ledger.account(AccountKind.SPONSOR, challenge.currency, organization_id=challenge.sponsor_org_id)
+
+
+def escrow_account(challenge: Challenge):
+    return ledger.account(AccountKind.ESCROW, challenge.currency, challenge_id=challenge.id)
+
+
+def escrow_balance(challenge: Challenge) -> int:
+    return ledger.balance(escrow_account(challenge))
+
+
+def _move_to_escrow(challenge: Challenge, amount_minor: int, key: str, kind: str, actor: User) -> None:
+    sponsor = _sponsor_account(challenge)
+    ledger.lock(sponsor)
+    available = ledger.balance(sponsor)
+    if amount_minor > available:
+        source = "points budget" if challenge.is_points else "balance"
+        raise ValidationFailed(
+            f"{challenge.sponsor_org.name}'s {source} is {format_money(available, challenge.currency)}; "
+            f"{format_money(amount_minor, challenge.currency)} is needed. Ask an administrator to record "
+            "a deposit first.",
+            field="bounty",
+        )
+    ledger.post(
+        key,
+        kind,
+        [(sponsor, -amount_minor), (escrow_account(challenge), amount_minor)],
+        memo=f"{kind} of {challenge.title}",
+        challenge_id=challenge.id,
+        actor_id=actor.id,
+    )
+
+
+@atomic
+def fund_challenge(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
+    """Move the bounty from the sponsor's balance into escrow; the challenge can then open on time."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    _advance(challenge, Action.FUND, now)
+    _move_to_escrow(challenge, challenge.bounty_minor, f"challenge:{challenge.id}:fund", "fund", actor)
+    audit.record("challenge.funded", challenge, actor=actor, amount_minor=challenge.bounty_minor)
+    _schedule_opening(challenge, actor)
+    db.session.commit()
+    return challenge
+
+
+@atomic
+def raise_bounty(
+    challenge_id: int, actor: User, new_bounty_minor: int, *, now: datetime | None = None
+) -> Challenge:
+    """Top up the bounty: the difference goes into escrow first. A bounty never falls."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    _advance(challenge, Action.RAISE_BOUNTY, now)
+    if new_bounty_minor <= challenge.bounty_minor:
+        current = format_money(challenge.bounty_minor, challenge.currency)
+        raise ValidationFailed(
+            f"The new bounty must be more than the current {current}; a bounty never falls.", field="bounty"
+        )
+    difference = new_bounty_minor - challenge.bounty_minor
+    key = f"challenge:{challenge.id}:topup:{new_bounty_minor}"
+    _move_to_escrow(challenge, difference, key, "topup", actor)
+    previous = challenge.bounty_minor
+    challenge.bounty_minor = new_bounty_minor
+    audit.record(
+        "challenge.bounty_raised", challenge, actor=actor, previous=previous, bounty_minor=new_bounty_minor
+    )
+    _announce(
+        challenge,
+        f"Bounty raised: {challenge.title}",
+        f"The bounty of {challenge.title} is now {format_money(new_bounty_minor, challenge.currency)}.",
+    )
+    db.session.commit()
+    return challenge
+
+
+@atomic
+def cancel_challenge(
+    challenge_id: int, actor: User, reason: str, *, now: datetime | None = None
+) -> Challenge:
+    """Cancel before awards: every cent in escrow goes back to the sponsor, and people are told."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    if not reason:
+        raise ValidationFailed(
+            "Say why the challenge is cancelled; participants will read it.", field="reason"
+        )
+    _advance(challenge, Action.CANCEL, now)
+    escrow = escrow_account(challenge)
+    ledger.lock(escrow)
+    held = ledger.balance(escrow)
+    if held:
+        ledger.post(
+            f"challenge:{challenge.id}:refund",
+            "refund",
+            [(escrow, -held), (_sponsor_account(challenge), held)],
+            memo=f"refund of {challenge.title}",
+            challenge_id=challenge.id,
+            actor_id=actor.id,
+        )
+    audit.record("challenge.cancelled", challenge, actor=actor, reason=reason, refunded_minor=held)
+    _announce(
+        challenge, f"Cancelled: {challenge.title}", f"{challenge.title} was cancelled. Reason: {reason}"
+    )
+    db.session.commit()
+    return challenge
+
+
+# --- the clock ------------------------------------------------------------------------------------
+
+
+@atomic
+def extend_deadline(
+    challenge_id: int,
+    actor: User,
+    closes_at: datetime,
+    judging_due_at: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> Challenge:
+    """Give contributors more time; the judging deadline keeps its distance unless one is given."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    _advance(challenge, Action.EXTEND_DEADLINE, now)
+    if closes_at.tzinfo is None:
+        raise ValidationFailed("The new closing time needs a timezone.", field="closes_at")
+    if closes_at <= challenge.closes_at:
+        raise ValidationFailed("A deadline can only move later.", field="closes_at")
+    if closes_at <= now:
+        raise ValidationFailed("The new closing time is already past.", field="closes_at")
+    judging_due_at = judging_due_at or closes_at + (challenge.judging_due_at - challenge.closes_at)
+    if judging_due_at - closes_at < _windows().judging:
+        raise ValidationFailed(
+            "Judging must end at least a day after the challenge closes.", field="judging_due_at"
+        )
+    previous = challenge.closes_at
+    challenge.closes_at = closes_at
+    challenge.judging_due_at = judging_due_at
+    audit.record(
+        "challenge.deadline_extended",
+        challenge,
+        actor=actor,
+        previous=previous.isoformat(),
+        closes_at=closes_at.isoformat(),
+        judging_due_at=judging_due_at.isoformat(),
+    )
+    _announce(
+        challenge,
+        f"More time: {challenge.title}",
+        f"{challenge.title} now closes at {closes_at:%Y-%m-%d %H:%M} UTC.",
+    )
+    if challenge.state is Status.OPEN:
+        _schedule(challenge, "close_when_due", closes_at, actor)
+    db.session.commit()
+    return challenge
+
+
+@atomic
+def open_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
+    """Open a funded challenge whose opening time has come; anything else is left as it is.
+
+    Safe to call any number of times (scheduled job, sweep, retry): only the first call opens.
+    """
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    if challenge.state is not Status.FUNDED or challenge.opens_at > now:
+        db.session.rollback()
+        return False
+    _advance(challenge, Action.OPEN, now)
+    audit.record("challenge.opened", challenge, opens_at=challenge.opens_at.isoformat())
+    _schedule(challenge, "close_when_due", challenge.closes_at, None)
+    db.session.commit()
+    return True
+
+
+@atomic
+def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
+    """Close an open challenge whose closing time has passed, by the server's clock; else no-op."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    if challenge.state is not Status.OPEN or challenge.closes_at > now:
+        db.session.rollback()
+        return False
+    _advance(challenge, Action.CLOSE, now)
+    audit.record("challenge.closed", challenge, closes_at=challenge.closes_at.isoformat())
+    db.session.commit()
+    return True
+
+
+@atomic
+def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime | None = None) -> Challenge:
+    """Mark a closed challenge as being judged (the judging issue assigns reviewers here)."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    if actor is not None:
+        _require_manager(actor, challenge)
+    _advance(challenge, Action.START_JUDGING, now)
+    audit.record("challenge.judging_started", challenge, actor=actor)
+    db.session.commit()
+    return challenge
+
+
+def sweep_due_transitions(*, now: datetime | None = None) -> dict[str, int]:
+    """Open and close every challenge whose time has come, repairing any missed scheduled job."""
+    now = now or utcnow()
+    to_open = db.session.scalars(
+        select(Challenge.id).where(Challenge.status == Status.FUNDED.value, Challenge.opens_at <= now)
+    ).all()
+    to_close = db.session.scalars(
+        select(Challenge.id).where(Challenge.status == Status.OPEN.value, Challenge.closes_at <= now)
+    ).all()
+    opened = sum(open_if_due(challenge_id, now=now) for challenge_id in to_open)
+    # A challenge opened just now may also be past its closing time already.
+    newly_due = db.session.scalars(
+        select(Challenge.id).where(
+            Challenge.status == Status.OPEN.value, Challenge.closes_at <= now, Challenge.id.in_(to_open)
+        )
+    ).all()
+    closed = sum(close_if_due(challenge_id, now=now) for challenge_id in [*to_close, *newly_due])
+    return {"opened": opened, "closed": closed}
+
+
+# --- scheduling and telling people ------------------------------------------------------------------
+
+
+def _schedule(challenge: Challenge, job_name: str, at: datetime, actor: User | None) -> None:
+    """Queue the job that moves the challenge at ``at``; it runs only once this transaction commits."""
+    jobs.enqueue(
+        f"app.challenges.jobs:{job_name}",
+        challenge.id,
+        queue=SCHEDULE_QUEUE,
+        subject=challenge,
+        started_by=actor,
+        at=at,
+        commit=False,
+    )
+
+
+def _schedule_opening(challenge: Challenge, actor: User | None) -> None:
+    _schedule(challenge, "open_when_due", challenge.opens_at, actor)
+
+
+def participants(challenge: Challenge) -> list[User]:
+    """Who hears about changes to a challenge: its sponsor's team (contributors and judges join later)."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.organization_id == challenge.sponsor_org_id).order_by(User.id)
+        ).all()
+    )
+
+
+def _announce(challenge: Challenge, subject: str, body: str) -> None:
+    link = f"/challenges/{challenge.slug}"
+    for person in participants(challenge):
+        notifications.notify(person, subject, body, link=link, commit=False)
