@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -93,6 +93,8 @@ def enqueue(
     """
     if at is not None and at.tzinfo is None:
         raise ValueError("schedule times must be timezone-aware UTC")
+    if at is not None:
+        at = _next_whole_second(at)
     get_queue(queue)  # validate the queue name before anything is written
     record = JobRecord(
         rq_job_id=uuid.uuid4().hex,
@@ -109,6 +111,14 @@ def enqueue(
     if commit:
         db.session.commit()
     return record
+
+
+def _next_whole_second(moment: datetime) -> datetime:
+    """RQ stores schedule times in whole seconds, cutting off the fraction, which would let a job run
+    up to a second before its time (a challenge would be found not yet due). Round up instead."""
+    if moment.microsecond == 0:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _push(record: JobRecord) -> Job:

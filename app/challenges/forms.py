@@ -202,7 +202,7 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
 
 
 class FundForm(FlaskForm):
-    """Just the CSRF token: funding takes everything else from the challenge."""
+    """Just the CSRF token: funding, opening and closing take everything else from the challenge."""
 
 
 class ExtendForm(FlaskForm):

@@ -81,6 +81,8 @@ def edit_challenge(slug: str):
 
 def _render_manage(challenge, status: int = 200, **forms):
     forms.setdefault("fund_form", FundForm(prefix="fund"))
+    forms.setdefault("open_form", FundForm(prefix="open"))
+    forms.setdefault("close_form", FundForm(prefix="close"))
     forms.setdefault("extend_form", ExtendForm(prefix="extend"))
     forms.setdefault("raise_form", RaiseBountyForm(prefix="raise"))
     forms.setdefault("cancel_form", CancelForm(prefix="cancel"))
@@ -96,6 +98,7 @@ def _render_manage(challenge, status: int = 200, **forms):
             escrow_minor=services.escrow_balance(challenge),
             balances=organization_balances(challenge.sponsor_org_id),
             history=history,
+            now=utcnow(),
             format_money=format_money,
             **forms,
         ),
@@ -128,6 +131,30 @@ def fund(slug: str):
         "fund_form",
         lambda challenge: services.fund_challenge(challenge.id, current_user),
         "The bounty is in escrow. The challenge opens at its opening time.",
+    )
+
+
+@bp.post("/<slug>/open")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def open_now(slug: str):
+    return _act(
+        slug,
+        FundForm(prefix="open"),
+        "open_form",
+        lambda challenge: services.open_now(challenge.id, current_user),
+        "The challenge is open for submissions now.",
+    )
+
+
+@bp.post("/<slug>/close")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def close_now(slug: str):
+    return _act(
+        slug,
+        FundForm(prefix="close"),
+        "close_form",
+        lambda challenge: services.close_now(challenge.id, current_user),
+        "The challenge is closed.",
     )
 
 

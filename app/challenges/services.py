@@ -460,6 +460,46 @@ def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
 
 
 @atomic
+@atomic
+def open_now(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
+    """Publish a funded challenge at once instead of waiting for its opening time."""
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    _advance(challenge, Action.OPEN, now)
+    if challenge.closes_at - now < _windows().submission:
+        raise ValidationFailed(
+            "Too little time would be left to submit; extend the deadline first.", field="closes_at"
+        )
+    challenge.opens_at = min(challenge.opens_at, now)
+    audit.record(
+        "challenge.opened", challenge, actor=actor, opens_at=challenge.opens_at.isoformat(), early=True
+    )
+    _schedule(challenge, "close_when_due", challenge.closes_at, actor)
+    db.session.commit()
+    return challenge
+
+
+@atomic
+def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
+    """Close an open challenge whose deadline has passed, without waiting for the scheduled job.
+
+    Nobody can close a challenge early: contributors were promised its deadline.
+    """
+    now = now or utcnow()
+    challenge = _locked(challenge_id)
+    _require_manager(actor, challenge)
+    _advance(challenge, Action.CLOSE, now)
+    if challenge.closes_at > now:
+        raise ValidationFailed(
+            f"It closes at {challenge.closes_at:%Y-%m-%d %H:%M} UTC; deadlines are kept by the server's clock.",
+            field="closes_at",
+        )
+    audit.record("challenge.closed", challenge, actor=actor, closes_at=challenge.closes_at.isoformat())
+    db.session.commit()
+    return challenge
+
+
 def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime | None = None) -> Challenge:
     """Mark a closed challenge as being judged (the judging issue assigns reviewers here)."""
     now = now or utcnow()

@@ -269,3 +269,37 @@ def test_after_funding_the_bounty_changes_only_by_top_up(db, sponsor):
         challenge.id, sponsor.member, terms_at(now, tiers_bp=(6000, 2500, 1500)), now=now
     )
     assert challenge.tiers_bp == [6000, 2500, 1500]
+
+
+def test_publishing_an_unfunded_challenge_is_refused(db, sponsor):
+    challenge = services.create_challenge(sponsor.member, terms_at(utcnow()))
+    with pytest.raises(Conflict, match="fund the bounty into escrow first"):
+        services.open_now(challenge.id, sponsor.member)
+    db.session.expire_all()
+    assert db.session.get(Challenge, challenge.id).state is Status.DRAFT
+
+
+def test_opening_early_moves_the_opening_time_to_now(db, sponsor):
+    sponsor.deposit(1_000_000)
+    now = utcnow()
+    challenge = services.create_challenge(sponsor.member, terms_at(now), now=now)
+    services.fund_challenge(challenge.id, sponsor.member, now=now)
+    services.open_now(challenge.id, sponsor.member, now=now)
+    assert challenge.state is Status.OPEN
+    assert challenge.opens_at == now
+
+
+def test_closing_before_the_deadline_and_closing_twice_are_refused(db, sponsor):
+    sponsor.deposit(1_000_000)
+    now = utcnow()
+    terms = terms_at(now)
+    challenge = services.create_challenge(sponsor.member, terms, now=now)
+    services.fund_challenge(challenge.id, sponsor.member, now=now)
+    services.open_now(challenge.id, sponsor.member, now=now)
+    with pytest.raises(ValidationFailed, match="server's clock"):
+        services.close_now(challenge.id, sponsor.member, now=terms.closes_at - DAY)
+    services.close_now(challenge.id, sponsor.member, now=terms.closes_at)
+    before = _counts(db)
+    with pytest.raises(Conflict, match="Only an open challenge can close"):
+        services.close_now(challenge.id, sponsor.member, now=terms.closes_at)
+    assert _counts(db) == before

@@ -122,3 +122,11 @@ def test_naive_schedule_times_and_unknown_queues_are_refused(db, redis):
 def test_only_functions_inside_the_app_package_can_be_run():
     with pytest.raises(ValueError, match="inside the app package"):
         jobs._resolve("os:system")
+
+
+def test_schedule_times_are_rounded_up_to_the_whole_second_rq_keeps(db, redis):
+    moment = utcnow().replace(microsecond=250_000) + timedelta(minutes=5)
+    record = jobs.enqueue("app.notifications.jobs:deliver_email", 1, queue="mail", at=moment)
+    assert record.scheduled_for == moment.replace(microsecond=0) + timedelta(seconds=1)
+    scheduled = ScheduledJobRegistry("mail", connection=redis).get_scheduled_time(record.rq_job_id)
+    assert scheduled.timestamp() >= moment.timestamp()  # never before the time asked for
