@@ -54,6 +54,7 @@ VIEW_MODULES = (
     "app.notifications.views",
     "app.payouts.views",
     "app.storage.local_views",
+    "app.submissions.views",
 )
 
 

@@ -49,6 +49,11 @@ class Conflict(PodiumError):
     status = 409
 
 
+class ServiceUnavailable(PodiumError):
+    title = "Service unavailable"
+    status = 503
+
+
 class RateLimited(PodiumError):
     title = "Too many attempts"
     status = 429

@@ -222,7 +222,10 @@ def set_progress(percent: int) -> None:
 
 # (kind, queue, seconds between runs): housekeeping the cron process enqueues for the workers.
 def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
-    return [("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"])]
+    return [
+        ("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"]),
+        ("app.submissions.jobs:clean_up_uploads", "default", app.config["CLEANUP_INTERVAL_SECONDS"]),
+    ]
 
 
 def run_cron() -> None:

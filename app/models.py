@@ -13,3 +13,4 @@ from app.challenges.models import Challenge, RubricCriterion  # noqa: F401
 from app.jobs import JobRecord  # noqa: F401
 from app.notifications.models import Notification, OutboxMessage  # noqa: F401
 from app.payouts.models import LedgerAccount, LedgerEntry, LedgerTransaction  # noqa: F401
+from app.submissions.models import Submission, SubmissionVersion, Upload  # noqa: F401

@@ -114,6 +114,13 @@ class BaseConfig:
         self.S3_REGION = _text(env, "AWS_DEFAULT_REGION") or _text(env, "AWS_REGION") or "us-east-1"
         self.S3_ADDRESSING_STYLE = _choice(env, "S3_ADDRESSING_STYLE", S3_ADDRESSING_STYLES, "auto")
         self.S3_CREATE_BUCKET = _flag(env, "S3_CREATE_BUCKET", self.name in ("development", "testing"))
+        mebibyte = 1024 * 1024
+        self.STORAGE_MULTIPART_THRESHOLD = mebibyte * _integer(
+            env, "STORAGE_MULTIPART_THRESHOLD_MB", 100, minimum=5
+        )
+        self.STORAGE_MULTIPART_PART_SIZE = mebibyte * _integer(
+            env, "STORAGE_MULTIPART_PART_MB", 64, minimum=5
+        )
         self.STORAGE_UPLOAD_EXPIRY = timedelta(
             seconds=_integer(env, "STORAGE_UPLOAD_EXPIRY", 3600, minimum=60)
         )
@@ -130,6 +137,9 @@ class BaseConfig:
         self.CHALLENGE_MIN_JUDGING_WINDOW = minutes * _integer(
             env, "CHALLENGE_MIN_JUDGING_MINUTES", 1440, minimum=1
         )
+        self.SUBMISSION_GRACE = minutes * _integer(env, "SUBMISSION_GRACE_MINUTES", 15)
+        self.UPLOAD_RETENTION = minutes * _integer(env, "UPLOAD_RETENTION_MINUTES", 24 * 60, minimum=1)
+        self.CLEANUP_INTERVAL_SECONDS = _integer(env, "CLEANUP_INTERVAL_SECONDS", 3600, minimum=60)
         self.SWEEP_INTERVAL_SECONDS = _integer(env, "SWEEP_INTERVAL_SECONDS", 60, minimum=5)
 
         self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +15,7 @@ from app.challenges.markdown import render_markdown
 from app.challenges.models import Challenge
 from app.errors import NotFound
 from app.extensions import db
+from app.submissions import services as submissions
 from app.timeutil import utcnow
 
 PER_PAGE = 12
@@ -93,4 +94,6 @@ def detail(slug: str):
         max_file_size=presenters.human_bytes(challenge.max_file_bytes),
         file_types=describe_file_types(challenge.allowed_types),
         total_weight=sum(criterion.weight for criterion in challenge.criteria),
+        grace_minutes=int(current_app.config["SUBMISSION_GRACE"].total_seconds() // 60),
+        entry_problem=submissions.entry_status(challenge, viewer, now=now) if challenge.status == "open" else None,
     )

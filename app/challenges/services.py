@@ -553,11 +553,16 @@ def _schedule_opening(challenge: Challenge, actor: User | None) -> None:
 
 
 def participants(challenge: Challenge) -> list[User]:
-    """Who hears about changes to a challenge: its sponsor's team (contributors and judges join later)."""
+    """Who hears about changes to a challenge: its sponsor's team and everyone with an active entry
+    (judges join when panels exist)."""
+    from app.submissions.models import ACTIVE, Submission  # submissions build on challenges, not back
+
+    team = select(User.id).where(User.organization_id == challenge.sponsor_org_id)
+    entrants = select(Submission.contributor_id).where(
+        Submission.challenge_id == challenge.id, Submission.status == ACTIVE
+    )
     return list(
-        db.session.scalars(
-            select(User).where(User.organization_id == challenge.sponsor_org_id).order_by(User.id)
-        ).all()
+        db.session.scalars(select(User).where(User.id.in_(team.union(entrants))).order_by(User.id)).all()
     )
 
 

@@ -16,6 +16,7 @@ from app.main import bp
 from app.main.access import role_required
 from app.payouts.money import format_money
 from app.payouts.services import organization_balances
+from app.submissions import services as submission_services
 
 
 @bp.route("/")
@@ -48,6 +49,7 @@ def sponsor_home():
     return render_template(
         "main/sponsor_home.html",
         organization=organization,
+        entries=submission_services.entry_counts([challenge.id for challenge in challenges]),
         rows=[(challenge, challenge_services.escrow_balance(challenge)) for challenge in challenges],
         balances=organization_balances(organization.id) if organization else {},
         format_money=format_money,

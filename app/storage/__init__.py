@@ -9,11 +9,14 @@ from flask import current_app
 
 from app.storage.base import (
     CHUNK_SIZE,
+    MULTIPART_PART_SIZE,
+    MULTIPART_THRESHOLD,
     ObjectInfo,
     ObjectMissing,
     PresignedUpload,
     Storage,
     StorageError,
+    StoredObject,
     new_key,
     validate_key,
 )
@@ -21,11 +24,14 @@ from app.storage.base import (
 __all__ = [
     "BACKENDS",
     "CHUNK_SIZE",
+    "MULTIPART_PART_SIZE",
+    "MULTIPART_THRESHOLD",
     "ObjectInfo",
     "ObjectMissing",
     "PresignedUpload",
     "Storage",
     "StorageError",
+    "StoredObject",
     "get_storage",
     "new_key",
     "validate_key",

@@ -6,6 +6,7 @@ import abc
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,18 @@ from urllib.parse import quote
 # Streams move in pieces of this size, so memory use does not grow with the object.
 CHUNK_SIZE = 1024 * 1024
 
+# Files above this size go up in parts (``create_multipart``); below it, in one presigned POST.
+MULTIPART_THRESHOLD = 100 * 1024 * 1024
+# The size of each part but the last: 10,000 parts (S3's limit) of this size allow 640 GiB.
+MULTIPART_PART_SIZE = 64 * 1024 * 1024
+# S3's rules for parts, which the local backend enforces too so both behave alike: every part but
+# the last holds at least the minimum, no part exceeds the maximum, numbers run 1..MAX_PARTS.
+MULTIPART_MIN_PART_SIZE = 5 * 1024 * 1024
+MULTIPART_MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
+MULTIPART_MAX_PARTS = 10_000
+
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
+_PREFIX_PATTERN = re.compile(r"([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]*")
 
 
 class StorageError(Exception):
@@ -34,6 +46,15 @@ class ObjectInfo:
     size: int
     content_type: str | None
     sha256: str | None
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object found by ``list_objects``; ``last_modified`` is timezone-aware UTC."""
+
+    key: str
+    size: int
+    last_modified: datetime
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,35 @@ class Storage(abc.ABC):
     def presign_download(self, key: str, *, filename: str, expires_in: timedelta) -> str:
         """A URL that downloads the object as an attachment named ``filename`` until it expires."""
 
+    @abc.abstractmethod
+    def create_multipart(self, key: str, *, content_type: str) -> str:
+        """Start an upload in parts of the object ``key``; returns the upload id the parts use."""
+
+    @abc.abstractmethod
+    def presign_part(self, key: str, upload_id: str, part_number: int, *, expires_in: timedelta) -> str:
+        """A URL the browser PUTs part ``part_number`` (1-based) to, as the raw body.
+
+        The reply carries an ``ETag`` header that the browser hands back for ``complete_multipart``.
+        """
+
+    @abc.abstractmethod
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
+        """Join the parts, listed as ``(part_number, etag)`` in ascending order, into the object.
+
+        A missing part, a wrong ETag, a part under ``MULTIPART_MIN_PART_SIZE`` (but the last) or an
+        unknown upload raises ``StorageError`` and stores nothing; the upload then stays pending.
+        """
+
+    @abc.abstractmethod
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Discard a pending upload and its parts; aborting one that is gone is not an error."""
+
+    @abc.abstractmethod
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every stored object whose key starts with ``prefix`` (a plain string prefix, as in S3:
+        ``"a"`` matches ``"a/b"`` and ``"ab"``), in key order; parts of pending uploads are not
+        objects and are never listed."""
+
 
 def new_key(prefix: str = "objects") -> str:
     """A random key: unguessable, and free of user-supplied names that could leak or collide."""
@@ -97,6 +147,39 @@ def validate_key(key: str) -> str:
             f"Storage key {key!r} is not allowed: use letters, digits, '_', '-' and single '/'"
         )
     return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """Refuse listing prefixes that no valid key could start with, and so could only be mistakes
+    or attempts to walk outside the local root; ``""`` means every object."""
+    if not isinstance(prefix, str) or not _PREFIX_PATTERN.fullmatch(prefix):
+        raise StorageError(
+            f"Storage prefix {prefix!r} is not allowed: use letters, digits, '_', '-' and single '/'"
+        )
+    return prefix
+
+
+def validate_part_number(part_number: int) -> int:
+    if isinstance(part_number, bool) or not isinstance(part_number, int):
+        raise StorageError(f"Part number {part_number!r} is not a whole number")
+    if not 1 <= part_number <= MULTIPART_MAX_PARTS:
+        raise StorageError(f"Part number {part_number} is outside 1..{MULTIPART_MAX_PARTS}")
+    return part_number
+
+
+def validate_parts(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The ``(part_number, etag)`` list ``complete_multipart`` takes: not empty, ascending numbers."""
+    if not parts:
+        raise StorageError("No parts were listed")
+    previous = 0
+    for part_number, etag in parts:
+        validate_part_number(part_number)
+        if part_number <= previous:
+            raise StorageError("Parts must be listed once each, in ascending order of part number")
+        if not isinstance(etag, str) or not etag.strip('"'):
+            raise StorageError(f"Part {part_number} has no ETag")
+        previous = part_number
+    return parts
 
 
 def content_disposition(filename: str) -> str:

@@ -7,16 +7,20 @@ from typing import BinaryIO, cast
 
 from flask import Blueprint, abort, current_app, request, send_file
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import csrf
 from app.storage import get_storage
-from app.storage.local import LinkExpired, LinkInvalid, LocalStorage
+from app.storage.base import MULTIPART_MAX_PART_SIZE
+from app.storage.local import LinkExpired, LinkInvalid, LocalStorage, PartTooLarge, UploadNotPending
 
 bp = Blueprint("local_storage", __name__, url_prefix="/storage/local")
 
 # Room for the multipart framing around the file, so a file of exactly max_size still fits.
 FORM_OVERHEAD = 64 * 1024
+# The most one part may hold, as on S3.
+MAX_PART_SIZE = MULTIPART_MAX_PART_SIZE
 
 
 @bp.before_request
@@ -62,6 +66,38 @@ def upload() -> ResponseReturnValue:
         )
     storage.put_stream(grant.key, stream, content_type=grant.content_type)
     return "", 204
+
+
+@bp.put("/part")
+@csrf.exempt  # authorised by its signed token, as S3's presigned part URL is
+def upload_part() -> ResponseReturnValue:
+    """Store the raw request body as one part; answers 200 with the part's ETag, like S3."""
+    storage = _local_storage()
+    try:
+        grant = storage.read_part_token(request.args.get("token", ""))
+    except LinkExpired:
+        raise PermissionDenied("This upload link has expired; start the upload again.") from None
+    except LinkInvalid:
+        raise PermissionDenied("This upload link is not valid.") from None
+
+    # A declared length over the limit is refused unread (413), and a chunked body is cut off once
+    # it passes it. Werkzeug refuses any read of a chunked body after exactly its maximum (it cannot
+    # tell whether more would follow), so it gets one byte more and put_part's own count decides.
+    # The body is read in chunks, never whole.
+    request.max_content_length = MAX_PART_SIZE + 1
+    try:
+        etag = storage.put_part(
+            grant.key,
+            grant.upload_id,
+            grant.part_number,
+            cast(BinaryIO, request.stream),
+            max_size=MAX_PART_SIZE,
+        )
+    except UploadNotPending:
+        raise NotFound("This upload is no longer in progress; start the upload again.") from None
+    except PartTooLarge:
+        raise RequestEntityTooLarge(f"A part may hold at most {MAX_PART_SIZE} bytes.") from None
+    return "", 200, {"ETag": etag}
 
 
 @bp.get("/download/<token>")

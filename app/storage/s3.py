@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import cached_property
 from typing import Any, BinaryIO, Literal
 
@@ -21,8 +22,12 @@ from app.storage.base import (
     PresignedUpload,
     Storage,
     StorageError,
+    StoredObject,
     content_disposition,
     validate_key,
+    validate_part_number,
+    validate_parts,
+    validate_prefix,
 )
 from app.timeutil import utcnow
 
@@ -30,6 +35,7 @@ AddressingStyle = Literal["auto", "path", "virtual"]
 
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _MISSING_BUCKET_CODES = frozenset({"404", "NoSuchBucket", "NotFound"})
+_MISSING_UPLOAD_CODES = frozenset({"404", "NoSuchUpload", "NotFound"})
 
 # Browsers upload and download straight from the bucket, so it must answer cross-origin requests
 # and let scripts read the ETag S3 returns.
@@ -199,6 +205,74 @@ class S3Storage(Storage):
             ExpiresIn=int(expires_in.total_seconds()),
         )
 
+    def create_multipart(self, key: str, *, content_type: str) -> str:
+        validate_key(key)
+        try:
+            response = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=key, ContentType=content_type
+            )
+        except ClientError as error:
+            raise StorageError(f"Cannot start an upload in parts of {key!r}: {error}") from error
+        return str(response["UploadId"])
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, *, expires_in: timedelta) -> str:
+        validate_key(key)
+        validate_part_number(part_number)
+        _require_positive(1, expires_in)
+        return self.client.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number},
+            ExpiresIn=int(expires_in.total_seconds()),
+        )
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
+        """S3 checks each part's ETag and size as it joins them.
+
+        The bytes never pass through the app, so the SHA-256 is unknown (None) here, as after a
+        presigned POST: whoever needs it reads the object once.
+        """
+        validate_key(key)
+        validate_parts(parts)
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag} for number, etag in parts]},
+            )
+            response = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            raise StorageError(f"Cannot join the parts of {key!r}: {_message(error)}") from error
+        return ObjectInfo(
+            key=key, size=response["ContentLength"], content_type=response.get("ContentType"), sha256=None
+        )
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        validate_key(key)
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as error:
+            if _code(error) not in _MISSING_UPLOAD_CODES:
+                raise StorageError(f"Cannot abort the upload of {key!r}: {error}") from error
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Page through the bucket a thousand keys at a time, so memory stays flat."""
+        # Checked now, not when the first item is asked for.
+        return self._list(validate_prefix(prefix))
+
+    def _list(self, prefix: str) -> Iterator[StoredObject]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        try:
+            for page in pages:
+                for entry in page.get("Contents", ()):
+                    yield StoredObject(
+                        key=entry["Key"],
+                        size=entry["Size"],
+                        last_modified=entry["LastModified"].astimezone(UTC),
+                    )
+        except ClientError as error:
+            raise StorageError(f"Cannot list objects under {prefix!r}: {error}") from error
+
 
 class _HashingReader:
     """Feeds boto3 from the caller's stream, hashing and counting bytes as they pass.
@@ -253,6 +327,12 @@ class _BodyReader(io.RawIOBase):
 
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _message(error: ClientError) -> str:
+    """S3's own words for a refusal (e.g. "One or more of the specified parts could not be found")."""
+    details = error.response.get("Error", {})
+    return str(details.get("Message") or details.get("Code") or error)
 
 
 def _require_positive(max_size: int, expires_in: timedelta) -> None:

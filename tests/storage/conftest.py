@@ -14,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-import urllib3
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -90,11 +90,11 @@ class Reply:
 
 class Browser:
     """Does what a user's browser does with presigned links: app-relative URLs go to the Flask
-    test client (local backend), absolute ones over real HTTP (the S3 server)."""
+    test client (local backend), absolute ones over real HTTP with ``requests`` (the S3 server)."""
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
-        self.http = urllib3.PoolManager()
+        self.http = requests.Session()
 
     def post_form(
         self,
@@ -110,19 +110,30 @@ class Browser:
             form["file"] = (BytesIO(data), filename, content_type)
             response = self.client.post(upload.url, data=form, headers={"Accept": "application/json"})
             return Reply(response.status_code, response.headers, response.get_data())
-        fields: dict[str, object] = dict(upload.fields)
-        fields["file"] = (filename, data, content_type)
-        reply = self.http.request("POST", upload.url, fields=fields)
-        return Reply(reply.status, reply.headers, reply.data)
+        # requests writes the data fields first and the files after them, as S3 requires.
+        reply = self.http.post(
+            upload.url, data=upload.fields, files={"file": (filename, data, content_type)}, timeout=60
+        )
+        return Reply(reply.status_code, reply.headers, reply.content)
+
+    def put(self, url: str, data: bytes) -> Reply:
+        """PUT ``data`` as the raw body, as a browser sends one part of an upload in parts."""
+        if url.startswith("/"):
+            response = self.client.put(url, data=data, headers={"Accept": "application/json"})
+            return Reply(response.status_code, response.headers, response.get_data())
+        reply = self.http.put(url, data=data, timeout=60)
+        return Reply(reply.status_code, reply.headers, reply.content)
 
     def get(self, url: str) -> Reply:
         if url.startswith("/"):
             response = self.client.get(url, headers={"Accept": "application/json"})
             return Reply(response.status_code, response.headers, response.get_data())
-        reply = self.http.request("GET", url)
-        return Reply(reply.status, reply.headers, reply.data)
+        reply = self.http.get(url, timeout=60)
+        return Reply(reply.status_code, reply.headers, reply.content)
 
 
 @pytest.fixture
-def browser(storage_app: Flask) -> Browser:
-    return Browser(storage_app.test_client())
+def browser(storage_app: Flask) -> Iterator[Browser]:
+    browser = Browser(storage_app.test_client())
+    yield browser
+    browser.http.close()

@@ -11,9 +11,11 @@ from urllib.parse import unquote
 import pytest
 
 from app.storage import CHUNK_SIZE, ObjectMissing, Storage, StorageError, new_key
+from app.storage.base import MULTIPART_MIN_PART_SIZE
 from app.storage.s3 import S3Storage
 
 LINK_LIFETIME = timedelta(minutes=5)
+MiB = 1024 * 1024
 
 
 class TricklingStream(BytesIO):
@@ -161,6 +163,14 @@ def test_every_operation_refuses_keys_that_could_escape_or_confuse_paths(storage
         storage.presign_upload(key, max_size=10, content_type="text/plain", expires_in=LINK_LIFETIME)
     with pytest.raises(StorageError):
         storage.presign_download(key, filename="x.txt", expires_in=LINK_LIFETIME)
+    with pytest.raises(StorageError):
+        storage.create_multipart(key, content_type="text/plain")
+    with pytest.raises(StorageError):
+        storage.presign_part(key, "upload-id-of-some-length", 1, expires_in=LINK_LIFETIME)
+    with pytest.raises(StorageError):
+        storage.complete_multipart(key, "upload-id-of-some-length", [(1, '"etag"')])
+    with pytest.raises(StorageError):
+        storage.abort_multipart(key, "upload-id-of-some-length")
 
 
 def test_browser_upload_with_presigned_form_stores_the_file(storage, browser):
@@ -227,3 +237,163 @@ def test_presigned_download_serves_the_bytes_as_a_named_attachment(storage, brow
 def storage_now(storage: Storage) -> datetime:
     clock = getattr(storage, "clock", None)
     return clock() if clock else datetime.now(UTC)
+
+
+def md5_etag(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def send_parts(storage, browser, key: str, upload_id: str, pieces: list[bytes]) -> list[tuple[int, str]]:
+    """PUT each piece to its presigned part URL, as the browser does; the (number, ETag) list."""
+    parts = []
+    for number, piece in enumerate(pieces, start=1):
+        url = storage.presign_part(key, upload_id, number, expires_in=LINK_LIFETIME)
+        reply = browser.put(url, piece)
+        assert reply.status == 200, reply.body
+        parts.append((number, reply.headers["ETag"]))
+    return parts
+
+
+def test_upload_in_three_parts_over_http_joins_into_exactly_the_sent_bytes(storage, browser):
+    rng = random.Random(31)
+    pieces = [rng.randbytes(5 * MiB), rng.randbytes(5 * MiB), rng.randbytes(1 * MiB)]
+    data = b"".join(pieces)
+    key = new_key("submissions")
+
+    upload_id = storage.create_multipart(key, content_type="video/mp4")
+    parts = send_parts(storage, browser, key, upload_id, pieces)
+    assert storage.head(key) is None  # nothing is an object until the parts are joined
+    stored = storage.complete_multipart(key, upload_id, parts)
+
+    assert [etag.strip('"') for _, etag in parts] == [md5_etag(piece) for piece in pieces]
+    assert stored.size == len(data)
+    # The local backend hashes while joining; S3 joins the parts without the app seeing the bytes.
+    assert stored.sha256 in (None, hashlib.sha256(data).hexdigest())
+    info = storage.head(key)
+    assert (info.size, info.content_type) == (len(data), "video/mp4")
+    assert info.sha256 in (None, hashlib.sha256(data).hexdigest())
+    assert hashlib.sha256(read_all_in_chunks(storage, key)).digest() == hashlib.sha256(data).digest()
+
+
+def test_a_single_small_part_is_a_complete_upload(storage, browser):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    parts = send_parts(storage, browser, key, upload_id, [b"just one part"])
+
+    storage.complete_multipart(key, upload_id, parts)
+
+    assert read_all_in_chunks(storage, key) == b"just one part"
+
+
+def test_completing_with_a_wrong_etag_fails_stores_nothing_and_leaves_the_upload_pending(storage, browser):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    [(number, etag)] = send_parts(storage, browser, key, upload_id, [b"the real part"])
+
+    with pytest.raises(StorageError):
+        storage.complete_multipart(key, upload_id, [(number, f'"{md5_etag(b"another part")}"')])
+
+    assert storage.head(key) is None
+    assert list(storage.list_objects("")) == []
+    storage.complete_multipart(key, upload_id, [(number, etag)])
+    assert read_all_in_chunks(storage, key) == b"the real part"
+
+
+def test_completing_with_a_part_never_sent_fails(storage, browser):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="application/zip")
+    parts = send_parts(storage, browser, key, upload_id, [random.Random(1).randbytes(5 * MiB)])
+
+    with pytest.raises(StorageError):
+        storage.complete_multipart(key, upload_id, [*parts, (2, f'"{md5_etag(b"never sent")}"')])
+
+    assert storage.head(key) is None
+
+
+def test_a_part_under_five_mib_may_only_be_the_last(storage, browser):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="application/zip")
+    almost = random.Random(5).randbytes(MULTIPART_MIN_PART_SIZE - 1)
+    parts = send_parts(storage, browser, key, upload_id, [almost, b"last"])
+
+    with pytest.raises(StorageError):
+        storage.complete_multipart(key, upload_id, parts)
+
+    assert storage.head(key) is None
+
+
+def test_completing_a_foreign_or_unknown_upload_fails(storage, browser):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    parts = send_parts(storage, browser, key, upload_id, [b"mine"])
+
+    with pytest.raises(StorageError):
+        storage.complete_multipart(new_key(), upload_id, parts)
+    with pytest.raises(StorageError):
+        storage.complete_multipart(key, "NoSuchUploadIdAtAll0123456789", parts)
+
+
+def test_abort_discards_the_pending_upload_and_can_be_repeated(storage, browser):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    parts = send_parts(storage, browser, key, upload_id, [b"changed my mind"])
+
+    storage.abort_multipart(key, upload_id)
+    storage.abort_multipart(key, upload_id)
+
+    with pytest.raises(StorageError):
+        storage.complete_multipart(key, upload_id, parts)
+    assert storage.head(key) is None
+    assert list(storage.list_objects("")) == []
+
+
+def test_abort_of_an_upload_that_never_existed_is_fine(storage):
+    storage.abort_multipart(new_key(), "NoSuchUploadIdAtAll0123456789")
+
+
+def test_list_objects_lists_stored_objects_with_sizes_in_key_order(storage, browser):
+    storage.put_stream("reports/a", BytesIO(b"abc"), content_type="text/plain")
+    storage.put_stream("reports/b/c", BytesIO(b"12345"))
+    storage.put_stream("reports-old/x", BytesIO(b"xx"))
+    storage.put_stream("other/y", BytesIO(b"y"))
+    joined = storage.create_multipart("reports/joined", content_type="text/plain")
+    storage.complete_multipart(
+        "reports/joined", joined, send_parts(storage, browser, "reports/joined", joined, [b"join"])
+    )
+    pending = storage.create_multipart("reports/pending", content_type="text/plain")
+    send_parts(storage, browser, "reports/pending", pending, [b"not yet an object"])
+
+    listed = list(storage.list_objects("reports/"))
+
+    assert [(item.key, item.size) for item in listed] == [
+        ("reports/a", 3),
+        ("reports/b/c", 5),
+        ("reports/joined", 4),
+    ]
+    now = datetime.now(UTC)
+    for item in listed:
+        assert item.last_modified.utcoffset() == timedelta(0)
+        assert abs(item.last_modified - now) < timedelta(minutes=5)
+    assert [item.key for item in storage.list_objects("reports")] == [
+        "reports-old/x",
+        "reports/a",
+        "reports/b/c",
+        "reports/joined",
+    ]
+    everything = [item.key for item in storage.list_objects("")]
+    assert everything == sorted(everything)
+    assert set(everything) == {"other/y", "reports-old/x", "reports/a", "reports/b/c", "reports/joined"}
+    assert list(storage.list_objects("absent/")) == []
+
+
+def test_list_objects_no_longer_lists_a_deleted_object(storage):
+    storage.put_stream("gone/soon", BytesIO(b"x"))
+    storage.delete("gone/soon")
+
+    assert list(storage.list_objects("gone/")) == []
+
+
+@pytest.mark.parametrize("prefix", ["../", "/abs", "a//", "a/../b", "x.meta.json", "a b", ".multipart/"])
+def test_list_objects_refuses_prefixes_no_key_could_start_with(storage, prefix):
+    with pytest.raises(StorageError):
+        storage.list_objects(prefix)

@@ -83,3 +83,6 @@ def test_local_routes_do_not_exist_when_s3_is_configured(tmp_path):
         == 404
     )
     assert client.get("/storage/local/download/x", headers={"Accept": "application/json"}).status_code == 404
+    assert (
+        client.put("/storage/local/part?token=x", headers={"Accept": "application/json"}).status_code == 404
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
 
-from app.storage import new_key
+from app.storage import StorageError, local_views, new_key
+from app.storage.local import PartTooLarge, UploadNotPending
 from app.storage.local_views import FORM_OVERHEAD
 from tests.storage.conftest import make_storage_app
 
@@ -239,3 +241,162 @@ def test_local_links_are_relative_to_the_app(storage):
 
     assert upload.url.startswith("/storage/local/upload?token=")
     assert download.startswith("/storage/local/download/")
+
+
+def md5_etag(data: bytes) -> str:
+    return '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+
+
+def assert_no_part_was_stored(storage, key: str, upload_id: str) -> None:
+    """Completing with part 1 fails only because no part 1 arrived (the upload is still pending)."""
+    with pytest.raises(StorageError, match="never uploaded"):
+        storage.complete_multipart(key, upload_id, [(1, md5_etag(b"anything"))])
+    assert storage.head(key) is None
+
+
+def test_part_link_works_without_a_csrf_token_and_answers_with_the_md5_etag(storage, storage_app, client):
+    assert storage_app.config["WTF_CSRF_ENABLED"] is True
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+
+    response = client.put(url, data=b"part one", headers=JSON)
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == md5_etag(b"part one")
+    assert storage.complete_multipart(key, upload_id, [(1, response.headers["ETag"])]).size == 8
+
+
+def test_part_links_are_relative_to_the_app(storage):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+
+    assert storage.presign_part(key, upload_id, 3, expires_in=LIFETIME).startswith(
+        "/storage/local/part?token="
+    )
+
+
+def test_a_part_sent_again_replaces_the_earlier_one(storage, client):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+
+    client.put(url, data=b"first try", headers=JSON)
+    etag = client.put(url, data=b"second try", headers=JSON).headers["ETag"]
+    storage.complete_multipart(key, upload_id, [(1, etag)])
+
+    with storage.open(key) as stream:
+        assert stream.read() == b"second try"
+
+
+def test_expired_part_link_is_refused_and_stores_nothing(storage, client):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+    start = storage.clock()
+    later(storage, LIFETIME + timedelta(seconds=1))
+
+    response = client.put(url, data=b"too late", headers=JSON)
+
+    assert response.status_code == 403
+    assert response.json["detail"] == "This upload link has expired; start the upload again."
+    storage.clock = lambda: start
+    assert_no_part_was_stored(storage, key, upload_id)
+
+
+def test_tampered_part_link_is_refused_and_stores_nothing(storage, client):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    token = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME).split("token=", 1)[1]
+
+    response = client.put(f"/storage/local/part?token={tamper(token)}", data=b"forged", headers=JSON)
+
+    assert response.status_code == 403
+    assert response.json["detail"] == "This upload link is not valid."
+    assert_no_part_was_stored(storage, key, upload_id)
+
+
+def test_upload_link_cannot_be_used_as_a_part_link(storage, client):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    upload = storage.presign_upload(key, max_size=100, content_type="text/plain", expires_in=LIFETIME)
+    token = upload.url.split("token=", 1)[1]
+
+    response = client.put(f"/storage/local/part?token={token}", data=b"sneaky", headers=JSON)
+
+    assert response.status_code == 403
+    assert_no_part_was_stored(storage, key, upload_id)
+
+
+def test_part_for_an_aborted_upload_is_not_found_and_stores_nothing(storage, client):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+    storage.abort_multipart(key, upload_id)
+
+    response = client.put(url, data=b"after abort", headers=JSON)
+
+    assert response.status_code == 404
+    assert response.json["detail"] == "This upload is no longer in progress; start the upload again."
+    assert not (storage.root / ".multipart" / upload_id).exists()
+
+
+def test_part_declaring_more_than_the_limit_is_refused_unread(storage, client, monkeypatch):
+    monkeypatch.setattr(local_views, "MAX_PART_SIZE", 10)
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+
+    response = client.put(url, data=b"eleven byte", headers=JSON)
+
+    assert response.status_code == 413
+    assert_no_part_was_stored(storage, key, upload_id)
+    assert client.put(url, data=b"ten bytes!", headers=JSON).status_code == 200
+
+
+def test_chunked_part_is_streamed_and_cut_off_once_it_passes_the_limit(storage, client, monkeypatch):
+    """Without a declared length (chunked transfer), the body is read in pieces until the limit."""
+    monkeypatch.setattr(local_views, "MAX_PART_SIZE", 10)
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+    chunked = {"wsgi.input_terminated": True}
+
+    too_long = client.put(url, input_stream=BytesIO(b"eleven byte"), headers=JSON, environ_overrides=chunked)
+    assert too_long.status_code == 413
+    assert_no_part_was_stored(storage, key, upload_id)
+
+    fits = client.put(url, input_stream=BytesIO(b"ten bytes!"), headers=JSON, environ_overrides=chunked)
+    assert fits.status_code == 200
+    assert fits.headers["ETag"] == md5_etag(b"ten bytes!")
+
+
+def test_put_part_counts_the_bytes_itself(storage):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+
+    with pytest.raises(PartTooLarge):
+        storage.put_part(key, upload_id, 1, BytesIO(b"eleven byte"), max_size=10)
+
+    assert_no_part_was_stored(storage, key, upload_id)
+
+
+def test_put_part_refuses_an_upload_id_it_never_issued(storage):
+    key = new_key()
+    for upload_id in ("../../etc", "NoSuchUploadIdAtAll0123456789"):
+        with pytest.raises(UploadNotPending):
+            storage.put_part(key, upload_id, 1, BytesIO(b"x"))
+    assert not (storage.root / ".multipart").exists()
+
+
+def test_staging_folder_is_removed_once_the_upload_completes(storage, client):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="text/plain")
+    url = storage.presign_part(key, upload_id, 1, expires_in=LIFETIME)
+    etag = client.put(url, data=b"done", headers=JSON).headers["ETag"]
+    assert (storage.root / ".multipart" / upload_id / "1").is_file()
+
+    storage.complete_multipart(key, upload_id, [(1, etag)])
+
+    assert not (storage.root / ".multipart" / upload_id).exists()
+    assert storage.head(key).sha256 == hashlib.sha256(b"done").hexdigest()

@@ -100,3 +100,17 @@ def test_presigned_download_asks_s3_for_an_attachment_disposition(storage):
     assert query["response-content-disposition"] == [
         "attachment; filename=\"ete.pdf\"; filename*=UTF-8''%C3%A9t%C3%A9.pdf"
     ]
+
+
+def test_presigned_part_url_names_the_upload_and_part_and_expires(storage):
+    key = new_key()
+    upload_id = storage.create_multipart(key, content_type="video/mp4")
+
+    url = storage.presign_part(key, upload_id, 7, expires_in=timedelta(minutes=10))
+
+    assert url.startswith(f"{storage.endpoint_url}/{storage.bucket}/{key}?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["uploadId"] == [upload_id]
+    assert query["partNumber"] == ["7"]
+    assert query["X-Amz-Expires"] == ["600"]
+    storage.abort_multipart(key, upload_id)

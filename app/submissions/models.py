@@ -1,0 +1,97 @@
+"""Submissions, their finalized versions, and the uploads that become versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.challenges.models import Challenge
+from app.extensions import db
+from app.timeutil import UTCDateTime, utcnow
+
+ACTIVE, WITHDRAWN = "active", "withdrawn"
+PENDING, FINALIZED, REJECTED, EXPIRED = "pending", "finalized", "rejected", "expired"
+
+
+class Submission(db.Model):
+    """One contributor's entry in a challenge; judges and sponsors know it only by its alias."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("challenge_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), index=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(160))
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default=ACTIVE, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    challenge: Mapped[Challenge] = relationship()
+    contributor: Mapped[User] = relationship()
+    versions: Mapped[list[SubmissionVersion]] = relationship(
+        back_populates="submission", order_by="SubmissionVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def latest(self) -> SubmissionVersion | None:
+        """The version that is judged: the most recent one finalized."""
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def label(self) -> str:
+        return f"Entry {self.alias}"
+
+
+class SubmissionVersion(db.Model):
+    """A finalized file: what storage holds, as verified by the server when it arrived."""
+
+    __tablename__ = "submission_versions"
+    __table_args__ = (UniqueConstraint("submission_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    number: Mapped[int] = mapped_column()
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    upload_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="versions")
+
+
+class Upload(db.Model):
+    """A file on its way to storage. It becomes a version when finalized, or is cleaned up.
+
+    New submissions carry their title and description here until the file is verified, so a
+    submission row never exists without a file.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), index=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    declared_size: Mapped[int] = mapped_column(BigInteger)
+    declared_content_type: Mapped[str] = mapped_column(String(100))
+    multipart_upload_id: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(160))
+    description_md: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    challenge: Mapped[Challenge] = relationship()
+    submission: Mapped[Submission | None] = relationship()

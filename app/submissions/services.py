@@ -1,0 +1,586 @@
+"""Submission services: starting uploads, verifying and recording what arrived, versions,
+withdrawal, downloads and clean-up. The only code that changes submissions or their files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.accounts import services as accounts
+from app.accounts.models import Role, User
+from app.challenges.filetypes import describe
+from app.challenges.lifecycle import Status
+from app.challenges.models import Challenge
+from app.challenges.services import can_manage
+from app.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from app.extensions import db
+from app.storage import Storage, StorageError, get_storage, new_key
+from app.submissions import rules, sniffing
+from app.submissions.models import (
+    ACTIVE,
+    EXPIRED,
+    FINALIZED,
+    PENDING,
+    REJECTED,
+    WITHDRAWN,
+    Submission,
+    SubmissionVersion,
+    Upload,
+)
+from app.timeutil import utcnow
+from app.transactions import atomic
+
+KEY_PREFIX = "submissions"
+SNIFF_BYTES = 8192
+HASH_CHUNK = 1024 * 1024
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "application/zip": ".zip",
+    "video/mp4": ".mp4",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+}
+
+
+class UploadRejected(ValidationFailed):
+    """The file that arrived breaks a rule; it was deleted and the upload closed."""
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """What the browser needs to send the file straight to storage."""
+
+    upload_id: int
+    method: str  # "post" (one form POST) or "multipart" (PUT each part, then complete)
+    url: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    part_size: int | None = None
+    part_urls: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "upload_id": self.upload_id,
+            "method": self.method,
+            "url": self.url,
+            "fields": self.fields,
+            "part_size": self.part_size,
+            "part_urls": self.part_urls,
+        }
+
+
+@contextmanager
+def storage_call() -> Iterator[Storage]:
+    """Turn a storage outage into a clear 503; the caller's transaction rolls back untouched."""
+    try:
+        yield get_storage()
+    except (BotoCoreError, ConnectionError, TimeoutError) as error:
+        current_app.logger.warning("storage unavailable: %s", error)
+        raise ServiceUnavailable(
+            "File storage is not answering right now; nothing was lost. Try again shortly."
+        ) from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code.startswith("5") or code in ("ServiceUnavailable", "SlowDown", "InternalError"):
+            raise ServiceUnavailable(
+                "File storage is not answering right now; nothing was lost. Try again shortly."
+            ) from None
+        raise
+
+
+# --- eligibility ----------------------------------------------------------------------------------
+
+
+def _active_submissions(challenge_id: int, contributor_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(
+            Submission.challenge_id == challenge_id,
+            Submission.contributor_id == contributor_id,
+            Submission.status == ACTIVE,
+        )
+    )
+
+
+def has_manager_approval(user: User, challenge: Challenge) -> bool:
+    """Whether the contributor's manager agreed to the time this challenge asks for.
+
+    Approval requests arrive with the internal marketplace; until then no approval exists, so a
+    challenge that requires one cannot take internal entries, which is the safe reading.
+    """
+    return False
+
+
+def _entry_problem(
+    challenge: Challenge, user: User, now: datetime, *, new_submission: bool, late: bool = False
+) -> str | None:
+    """``late`` marks an upload finishing in the grace period: the challenge may have closed already."""
+    accepting = challenge.state is Status.OPEN and now <= challenge.closes_at
+    if late:
+        accepting = challenge.state in (Status.OPEN, Status.CLOSED)
+    terms = rules.Terms(
+        is_open=accepting,
+        eligibility=challenge.eligibility,
+        requires_manager_approval=challenge.requires_manager_approval,
+        submissions_per_contributor=challenge.submissions_per_contributor,
+    )
+    entrant = rules.Entrant(
+        is_contributor=user.has_role(Role.CONTRIBUTOR),
+        is_internal=accounts.is_internal(user),
+        has_manager_approval=has_manager_approval(user, challenge),
+        active_submissions=_active_submissions(challenge.id, user.id),
+    )
+    return rules.entry_problem(terms, entrant, new_submission=new_submission)
+
+
+def entry_status(challenge: Challenge, user: User | None, *, now: datetime | None = None) -> str | None:
+    """For the challenge page: why the viewer can't enter, or None when they can."""
+    if user is None or not user.is_authenticated:
+        return "Sign in as a contributor to enter."
+    return _entry_problem(challenge, user, now or utcnow(), new_submission=True)
+
+
+def own_submission(submission_id: int, user: User) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.contributor_id != user.id:
+        raise NotFound("No such submission of yours.")
+    return submission
+
+
+def _clean_filename(filename: str) -> str:
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name)[:255]
+    if not name:
+        raise ValidationFailed("The file needs a name.", field="file")
+    return name
+
+
+# --- starting an upload -----------------------------------------------------------------------------
+
+
+@atomic
+def start_upload(
+    challenge_id: int,
+    actor: User,
+    *,
+    filename: str,
+    size: int,
+    content_type: str,
+    submission_id: int | None = None,
+    title: str | None = None,
+    description_md: str = "",
+    now: datetime | None = None,
+) -> UploadTicket:
+    """Check the contributor may send this file now, and hand out a signed way to send it."""
+    now = now or utcnow()
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or challenge.state is Status.DRAFT:
+        raise NotFound("No such challenge.")
+    submission = own_submission(submission_id, actor) if submission_id is not None else None
+    problem = _entry_problem(challenge, actor, now, new_submission=submission is None)
+    if problem:
+        raise PermissionDenied(problem)
+    if submission is not None:
+        if submission.challenge_id != challenge.id or submission.status != ACTIVE:
+            raise Conflict("That submission was withdrawn; start a new one instead.")
+        if len(submission.versions) >= challenge.versions_per_submission:
+            raise Conflict(
+                f"This submission already has {challenge.versions_per_submission} versions, the most allowed."
+            )
+    else:
+        title = (title or "").strip()
+        if not 1 <= len(title) <= 160:
+            raise ValidationFailed("Give your submission a title (up to 160 characters).", field="title")
+    filename = _clean_filename(filename)
+    if size <= 0:
+        raise ValidationFailed("The file is empty.", field="file")
+    if size > challenge.max_file_bytes:
+        raise ValidationFailed(
+            f"The file is {_size(size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}.",
+            field="file",
+        )
+    if content_type not in challenge.allowed_types:
+        content_type = challenge.allowed_types[0]  # the browser's guess is only a hint; finalize sniffs
+    upload = Upload(
+        challenge_id=challenge.id,
+        contributor_id=actor.id,
+        submission_id=submission.id if submission else None,
+        storage_key=new_key(KEY_PREFIX),
+        original_filename=filename,
+        declared_size=size,
+        declared_content_type=content_type,
+        title=title if submission is None else None,
+        description_md=description_md if submission is None else None,
+        started_at=now,
+    )
+    config = current_app.config
+    expiry = config["STORAGE_UPLOAD_EXPIRY"]
+    part_size = config["STORAGE_MULTIPART_PART_SIZE"]
+    with storage_call() as storage:
+        if size > config["STORAGE_MULTIPART_THRESHOLD"]:
+            upload.multipart_upload_id = storage.create_multipart(
+                upload.storage_key, content_type=content_type
+            )
+            parts = -(-size // part_size)
+            part_urls = [
+                storage.presign_part(
+                    upload.storage_key, upload.multipart_upload_id, number, expires_in=expiry
+                )
+                for number in range(1, parts + 1)
+            ]
+            ticket_args: dict[str, Any] = {
+                "method": "multipart",
+                "part_size": part_size,
+                "part_urls": part_urls,
+            }
+        else:
+            presigned = storage.presign_upload(
+                upload.storage_key,
+                max_size=challenge.max_file_bytes,
+                content_type=content_type,
+                expires_in=expiry,
+            )
+            ticket_args = {"method": "post", "url": presigned.url, "fields": presigned.fields}
+    db.session.add(upload)
+    db.session.flush()
+    audit.record("upload.started", upload, actor=actor, challenge_id=challenge.id, size=size)
+    db.session.commit()
+    return UploadTicket(upload_id=upload.id, **ticket_args)
+
+
+def _own_pending_upload(upload_id: int, actor: User) -> Upload:
+    upload = db.session.scalar(
+        select(Upload)
+        .where(Upload.id == upload_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if upload is None or upload.contributor_id != actor.id:
+        raise NotFound("No such upload of yours.")
+    if upload.status == FINALIZED:
+        raise Conflict("This upload was already received; there is nothing more to do.")
+    if upload.status in (REJECTED, EXPIRED):
+        reason = upload.rejection_reason or "it expired"
+        raise Conflict(f"This upload was closed: {reason} Start a new upload.")
+    return upload
+
+
+@atomic
+def complete_multipart(upload_id: int, actor: User, parts: list[tuple[int, str]]) -> None:
+    """Join the parts the browser sent into one object; finalize then verifies it."""
+    upload = _own_pending_upload(upload_id, actor)
+    if upload.multipart_upload_id is None:
+        raise Conflict("This upload was not sent in parts.")
+    if not parts:
+        raise ValidationFailed("No parts were listed.", field="parts")
+    with storage_call() as storage:
+        try:
+            storage.complete_multipart(upload.storage_key, upload.multipart_upload_id, parts)
+        except StorageError as error:
+            raise ValidationFailed(f"The parts could not be joined: {error}. Send the file again.") from None
+    audit.record("upload.parts_joined", upload, actor=actor, parts=len(parts))
+    db.session.commit()
+
+
+# --- finalize --------------------------------------------------------------------------------------
+
+
+def _reject(upload: Upload, storage: Storage, reason: str, actor: User) -> UploadRejected:
+    """Delete what arrived, close the upload with the reason, and commit that before refusing."""
+    storage.delete(upload.storage_key)
+    upload.status = REJECTED
+    upload.rejection_reason = reason
+    upload.finished_at = utcnow()
+    audit.record("upload.rejected", upload, actor=actor, reason=reason)
+    db.session.commit()
+    return UploadRejected(reason, field="file")
+
+
+def _measure(storage: Storage, key: str) -> tuple[bytes, str, int]:
+    """The first bytes (for sniffing), the SHA-256 and the size, read in one streaming pass."""
+    digest = hashlib.sha256()
+    head = b""
+    size = 0
+    with storage.open(key) as stream:
+        while chunk := stream.read(HASH_CHUNK):
+            if len(head) < SNIFF_BYTES:
+                head += chunk[: SNIFF_BYTES - len(head)]
+            digest.update(chunk)
+            size += len(chunk)
+    return head, digest.hexdigest(), size
+
+
+def _unique_alias(challenge_id: int) -> str:
+    taken = set(db.session.scalars(select(Submission.alias).where(Submission.challenge_id == challenge_id)))
+    while (alias := rules.new_alias()) in taken:
+        pass
+    return alias
+
+
+@atomic
+def finalize_upload(upload_id: int, actor: User, *, now: datetime | None = None) -> SubmissionVersion:
+    """Verify what arrived in storage and record it as a version; the server is the only guard.
+
+    Storage in tests (and some S3-compatible stores) does not enforce presigned limits, so size,
+    type and deadline are all checked here. A file that breaks a rule is deleted, and the
+    contributor told why; a storage outage changes nothing and may simply be retried.
+    """
+    now = now or utcnow()
+    upload = _own_pending_upload(upload_id, actor)
+    challenge = db.session.get(Challenge, upload.challenge_id)
+    with storage_call() as storage:
+        too_late = rules.deadline_problem(
+            now=now,
+            closes_at=challenge.closes_at,
+            started_at=upload.started_at,
+            grace=current_app.config["SUBMISSION_GRACE"],
+        )
+        if too_late:
+            raise _reject(upload, storage, too_late, actor)
+        # Still eligible? Roles, eligibility and limits may have changed since the upload started.
+        problem = _entry_problem(
+            challenge, actor, now, new_submission=upload.submission_id is None, late=now > challenge.closes_at
+        )
+        if problem:
+            raise _reject(upload, storage, problem, actor)
+        info = storage.head(upload.storage_key)
+        if info is None:
+            raise Conflict(
+                "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
+            )
+        if info.size == 0:
+            raise _reject(upload, storage, "The file is empty.", actor)
+        if info.size > challenge.max_file_bytes:
+            raise _reject(
+                upload,
+                storage,
+                f"The file is {_size(info.size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}.",
+                actor,
+            )
+        head, sha256, measured = _measure(storage, upload.storage_key)
+        sniffed = sniffing.sniff(head)
+        if not sniffing.is_allowed(sniffed, challenge.allowed_types):
+            raise _reject(
+                upload,
+                storage,
+                f"The file is {sniffed.description}, not one of the accepted types ({describe(challenge.allowed_types)}).",
+                actor,
+            )
+    content_type = _accepted_type(sniffed, challenge.allowed_types)
+    submission = upload.submission
+    if submission is None:
+        submission = Submission(
+            challenge_id=challenge.id,
+            contributor_id=actor.id,
+            alias=_unique_alias(challenge.id),
+            title=upload.title or upload.original_filename,
+            description_md=upload.description_md or "",
+            created_at=now,
+        )
+        db.session.add(submission)
+    version = SubmissionVersion(
+        submission=submission,
+        number=len(submission.versions) + 1,
+        storage_key=upload.storage_key,
+        size_bytes=measured,
+        sha256=sha256,
+        content_type=content_type,
+        original_filename=upload.original_filename,
+        upload_started_at=upload.started_at,
+        created_at=now,
+    )
+    db.session.add(version)
+    upload.status = FINALIZED
+    upload.finished_at = now
+    upload.submission = submission
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("Another version arrived at the same moment; reload and try again.") from None
+    audit.record(
+        "submission.version_added",
+        submission,
+        actor=actor,
+        version=version.number,
+        size=measured,
+        sha256=sha256,
+        content_type=content_type,
+    )
+    db.session.commit()
+    return version
+
+
+def _accepted_type(sniffed: sniffing.Sniffed, allowed: list[str]) -> str:
+    if sniffed.content_type == "text/plain" and "text/plain" not in allowed and "text/csv" in allowed:
+        return "text/csv"
+    return sniffed.content_type or "application/octet-stream"
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+@atomic
+def submit_through_app(
+    challenge_id: int,
+    actor: User,
+    stream: BinaryIO,
+    *,
+    filename: str,
+    size: int,
+    content_type: str,
+    submission_id: int | None = None,
+    title: str | None = None,
+    description_md: str = "",
+    now: datetime | None = None,
+) -> SubmissionVersion:
+    """The path for browsers without JavaScript: the app streams the file to storage in chunks,
+    then finalizes exactly as for a direct upload."""
+    ticket = start_upload(
+        challenge_id,
+        actor,
+        filename=filename,
+        size=size,
+        content_type=content_type,
+        submission_id=submission_id,
+        title=title,
+        description_md=description_md,
+        now=now,
+    )
+    upload = db.session.get(Upload, ticket.upload_id)
+    with storage_call() as storage:
+        storage.put_stream(upload.storage_key, stream, content_type=upload.declared_content_type)
+    return finalize_upload(upload.id, actor, now=now)
+
+
+# --- after submitting ------------------------------------------------------------------------------
+
+
+@atomic
+def withdraw_submission(submission_id: int, actor: User, *, now: datetime | None = None) -> Submission:
+    """Take an entry out of the challenge before the deadline; its history is kept."""
+    now = now or utcnow()
+    submission = own_submission(submission_id, actor)
+    if submission.status == WITHDRAWN:
+        raise Conflict("This submission was already withdrawn.")
+    challenge = submission.challenge
+    if challenge.state is not Status.OPEN or now > challenge.closes_at:
+        raise Conflict("The deadline has passed; submissions can no longer be withdrawn.")
+    submission.status = WITHDRAWN
+    submission.withdrawn_at = now
+    audit.record("submission.withdrawn", submission, actor=actor)
+    db.session.commit()
+    return submission
+
+
+def entry_counts(challenge_ids: list[int]) -> dict[int, int]:
+    """Active submissions per challenge, for the sponsor's overview."""
+    rows = db.session.execute(
+        select(Submission.challenge_id, func.count())
+        .where(Submission.challenge_id.in_(challenge_ids), Submission.status == ACTIVE)
+        .group_by(Submission.challenge_id)
+    )
+    return {challenge_id: count for challenge_id, count in rows}
+
+
+def submissions_of(user: User) -> list[Submission]:
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(Submission.contributor_id == user.id)
+            .order_by(Submission.created_at.desc())
+        )
+    )
+
+
+def pending_uploads_of(user: User) -> list[Upload]:
+    return list(
+        db.session.scalars(
+            select(Upload)
+            .where(Upload.contributor_id == user.id, Upload.status.in_((PENDING, REJECTED)))
+            .order_by(Upload.started_at.desc())
+            .limit(20)
+        )
+    )
+
+
+def may_download(user: User | None, submission: Submission) -> bool:
+    """The owner, the challenge's sponsor team and admins. Judges join once they are assigned."""
+    if user is None or not user.is_authenticated:
+        return False
+    return submission.contributor_id == user.id or can_manage(user, submission.challenge)
+
+
+def download_url(submission_id: int, actor: User, *, version_number: int | None = None) -> str:
+    """A short-lived link to the file. Everyone but the owner gets it named by alias, never by the
+    original file name, so nothing about its maker leaks before results are published."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not may_download(actor, submission):
+        raise NotFound("No such submission.")
+    versions = {version.number: version for version in submission.versions}
+    version = versions.get(version_number) if version_number is not None else submission.latest
+    if version is None:
+        raise NotFound("No such version.")
+    if submission.contributor_id == actor.id:
+        filename = version.original_filename
+    else:
+        filename = (
+            f"entry-{submission.alias.lower()}-v{version.number}{EXTENSIONS.get(version.content_type, '')}"
+        )
+    with storage_call() as storage:
+        return storage.presign_download(
+            version.storage_key, filename=filename, expires_in=current_app.config["STORAGE_DOWNLOAD_EXPIRY"]
+        )
+
+
+# --- clean-up --------------------------------------------------------------------------------------
+
+
+@atomic
+def clean_up_uploads(*, now: datetime | None = None) -> dict[str, int]:
+    """Close uploads never finalized within the retention window and delete any stored object that
+    no row refers to, so no object outlives the window without a row and no row points at nothing."""
+    now = now or utcnow()
+    cutoff = now - current_app.config["UPLOAD_RETENTION"]
+    expired = 0
+    with storage_call() as storage:
+        stale = db.session.scalars(
+            select(Upload).where(Upload.status == PENDING, Upload.started_at < cutoff)
+        ).all()
+        for upload in stale:
+            if upload.multipart_upload_id:
+                storage.abort_multipart(upload.storage_key, upload.multipart_upload_id)
+            storage.delete(upload.storage_key)
+            upload.status = EXPIRED
+            upload.rejection_reason = "It was never finished within the time allowed."
+            upload.finished_at = now
+            expired += 1
+        db.session.flush()
+        kept = set(db.session.scalars(select(SubmissionVersion.storage_key)))
+        kept |= set(db.session.scalars(select(Upload.storage_key).where(Upload.status == PENDING)))
+        orphans = 0
+        for stored in storage.list_objects(KEY_PREFIX + "/"):
+            if stored.key not in kept and stored.last_modified < cutoff:
+                storage.delete(stored.key)
+                orphans += 1
+    if expired or orphans:
+        audit.record("uploads.cleaned", subject_type="uploads", expired=expired, orphans_deleted=orphans)
+    db.session.commit()
+    return {"expired": expired, "orphans_deleted": orphans}

@@ -1,0 +1,184 @@
+"""Submission pages and the small JSON endpoints the uploader script talks to. Thin: services decide."""
+
+from __future__ import annotations
+
+import os
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.accounts.models import Role
+from app.challenges import services as challenges
+from app.challenges.markdown import render_markdown
+from app.errors import ValidationFailed
+from app.extensions import csrf
+from app.forms import attach_error
+from app.main.access import role_required
+from app.submissions import bp, services
+from app.submissions.forms import SubmitForm, WithdrawForm
+from app.timeutil import utcnow
+
+FORM_OVERHEAD = 1024 * 1024
+
+
+def _submission_id(raw: object) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationFailed("That submission does not exist.", field="submission_id") from None
+
+
+@bp.get("/new/<slug>")
+@role_required(Role.CONTRIBUTOR)
+def new_submission(slug: str):
+    challenge = challenges.get_by_slug(slug)
+    form = SubmitForm()
+    form.submission_id.data = request.args.get("submission", "")
+    return _render_new(challenge, form)
+
+
+def _render_new(challenge, form, status: int = 200):
+    existing = None
+    if form.submission_id.data:
+        existing = services.own_submission(_submission_id(form.submission_id.data), current_user)
+    return (
+        render_template(
+            "submissions/new.html",
+            challenge=challenge,
+            form=form,
+            existing=existing,
+            blocked=services.entry_status(challenge, current_user) if existing is None else None,
+            grace_minutes=int(current_app.config["SUBMISSION_GRACE"].total_seconds() // 60),
+        ),
+        status,
+    )
+
+
+@bp.post("/new/<slug>")
+@csrf.exempt  # the form checks its own token after the size limit for this challenge is set
+@role_required(Role.CONTRIBUTOR)
+def submit_through_app(slug: str):
+    challenge = challenges.get_by_slug(slug)
+    # Bound the body by this challenge's limit before anything is parsed; big files spool to disk.
+    request.max_content_length = challenge.max_file_bytes + FORM_OVERHEAD
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        return _render_new(challenge, form, 422)
+    upload = form.file.data
+    stream = upload.stream
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    try:
+        version = services.submit_through_app(
+            challenge.id,
+            current_user,
+            stream,
+            filename=upload.filename or "",
+            size=size,
+            content_type=upload.mimetype or "application/octet-stream",
+            submission_id=_submission_id(form.submission_id.data),
+            title=form.title.data,
+            description_md=form.description_md.data or "",
+        )
+    except ValidationFailed as error:  # includes UploadRejected: the file was deleted, the reason shown
+        attach_error(form, error)
+        return _render_new(challenge, form, error.status)
+    flash(
+        f"Received: version {version.number}, {version.size_bytes} bytes, SHA-256 {version.sha256[:12]}…",
+        "success",
+    )
+    return redirect(url_for("submissions.detail", submission_id=version.submission_id))
+
+
+@bp.post("/uploads")
+@role_required(Role.CONTRIBUTOR)
+def start_upload():
+    body = request.get_json(silent=True) or {}
+    challenge = challenges.get_by_slug(str(body.get("challenge", "")))
+    try:
+        size = int(body.get("size", 0))
+    except (TypeError, ValueError):
+        raise ValidationFailed("The file size must be a whole number of bytes.", field="size") from None
+    ticket = services.start_upload(
+        challenge.id,
+        current_user,
+        filename=str(body.get("filename", "")),
+        size=size,
+        content_type=str(body.get("content_type", "")),
+        submission_id=_submission_id(body.get("submission_id")),
+        title=body.get("title"),
+        description_md=str(body.get("description_md", "")),
+    )
+    return jsonify(ticket.as_json()), 201
+
+
+@bp.post("/uploads/<int:upload_id>/complete")
+@role_required(Role.CONTRIBUTOR)
+def complete_upload(upload_id: int):
+    body = request.get_json(silent=True) or {}
+    try:
+        parts = [(int(number), str(etag)) for number, etag in body.get("parts", [])]
+    except (TypeError, ValueError):
+        raise ValidationFailed("Parts must be listed as [number, etag] pairs.", field="parts") from None
+    services.complete_multipart(upload_id, current_user, parts)
+    return jsonify({"upload_id": upload_id, "joined": len(parts)})
+
+
+@bp.post("/uploads/<int:upload_id>/finalize")
+@role_required(Role.CONTRIBUTOR)
+def finalize_upload(upload_id: int):
+    version = services.finalize_upload(upload_id, current_user)
+    return jsonify(
+        {
+            "submission_id": version.submission_id,
+            "version": version.number,
+            "size": version.size_bytes,
+            "sha256": version.sha256,
+            "content_type": version.content_type,
+            "location": url_for("submissions.detail", submission_id=version.submission_id),
+        }
+    )
+
+
+@bp.get("/mine")
+@role_required(Role.CONTRIBUTOR)
+def mine():
+    return render_template(
+        "submissions/mine.html",
+        submissions=services.submissions_of(current_user),
+        uploads=services.pending_uploads_of(current_user),
+        now=utcnow(),
+    )
+
+
+@bp.get("/<int:submission_id>")
+@login_required
+def detail(submission_id: int):
+    submission = services.own_submission(submission_id, current_user)
+    return render_template(
+        "submissions/detail.html",
+        submission=submission,
+        description=render_markdown(submission.description_md, heading_offset=2),
+        withdraw_form=WithdrawForm(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/<int:submission_id>/withdraw")
+@role_required(Role.CONTRIBUTOR)
+def withdraw(submission_id: int):
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.withdraw_submission(submission_id, current_user)
+    flash("Your submission was withdrawn. Its history is kept.", "info")
+    return redirect(url_for("submissions.detail", submission_id=submission_id))
+
+
+@bp.get("/<int:submission_id>/download")
+@login_required
+def download(submission_id: int):
+    version = request.args.get("version", type=int)
+    return redirect(services.download_url(submission_id, current_user, version_number=version))

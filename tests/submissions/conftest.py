@@ -1,0 +1,124 @@
+"""Fixtures for submission tests: an open challenge, contributors, and the storage backend under test
+(local disk, or S3 through moto's server over HTTP), switched on the session's app."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import requests
+
+from app.accounts import services as accounts
+from app.accounts.models import Role
+from app.challenges import services as challenges
+from app.storage import get_storage
+from app.timeutil import utcnow
+from tests.challenges.support import terms_at
+
+PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 40 + b"%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, app, db, redis, tmp_path):
+    """Run the test once on local disk and once on S3 over HTTP."""
+    saved = {
+        key: app.config[key]
+        for key in ("STORAGE_BACKEND", "STORAGE_LOCAL_ROOT", "S3_ENDPOINT_URL", "S3_BUCKET")
+    }
+    saved["S3_ADDRESSING_STYLE"] = app.config["S3_ADDRESSING_STYLE"]
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        app.config.update(
+            STORAGE_BACKEND="s3",
+            S3_ENDPOINT_URL=endpoint,
+            S3_BUCKET=f"podium-{uuid.uuid4().hex[:12]}",
+            S3_ADDRESSING_STYLE="path",
+        )
+    else:
+        app.config.update(STORAGE_BACKEND="local", STORAGE_LOCAL_ROOT=str(tmp_path / "storage"))
+    app.extensions.pop("podium_storage", None)
+    get_storage().ensure_ready()
+    yield request.param
+    app.config.update(saved)
+    app.extensions.pop("podium_storage", None)
+
+
+@dataclass
+class Scene:
+    org: object
+    sponsor: object
+    admin: object
+    alice: object  # external contributor
+    bob: object  # another external contributor
+    inez: object  # internal contributor
+    challenge: object
+
+
+@pytest.fixture
+def scene(db, redis, make_user) -> Scene:
+    accounts.create_organization("Host", ["host.example"], is_host=True)
+    org = accounts.create_organization("Acme", ["acme.example"], is_sponsor=True)
+    sponsor = make_user("sam@acme.example", Role.SPONSOR)
+    admin = make_user("root@host.example", Role.ADMIN)
+    alice = make_user("alice@outside.example", Role.CONTRIBUTOR, name="Alice Appleby")
+    bob = make_user("bob@outside.example", Role.CONTRIBUTOR, name="Bob Brown")
+    inez = make_user("inez@host.example", Role.CONTRIBUTOR, name="Inez Internal")
+    from app.payouts import services as payouts
+
+    payouts.record_deposit(org.id, "EUR", 5_000_000, "WIRE-SUB", actor=admin)
+    now = utcnow()
+    terms = terms_at(
+        now,
+        opens_at=now,
+        closes_at=now + timedelta(days=7),
+        judging_due_at=now + timedelta(days=14),
+        max_file_bytes=64 * 1024 * 1024,
+        allowed_types=("application/pdf", "text/csv"),
+        submissions_per_contributor=1,
+        versions_per_submission=3,
+    )
+    challenge = challenges.create_challenge(sponsor, terms, now=now)
+    challenges.fund_challenge(challenge.id, sponsor, now=now)
+    challenges.open_now(challenge.id, sponsor, now=now)
+    return Scene(org, sponsor, admin, alice, bob, inez, challenge)
+
+
+def send_post(app, ticket, data: bytes, filename: str = "entry.pdf") -> int:
+    """Upload like a browser: a multipart form POST of the presigned fields, then the file."""
+    if ticket.url.startswith("http"):
+        response = requests.post(ticket.url, data=ticket.fields, files={"file": (filename, data)}, timeout=30)
+        return response.status_code
+    client = app.test_client()
+    from io import BytesIO
+
+    body = {**ticket.fields, "file": (BytesIO(data), filename)}
+    return client.post(ticket.url, data=body, content_type="multipart/form-data").status_code
+
+
+def send_parts(app, ticket, data: bytes) -> list[tuple[int, str]]:
+    """PUT each part to its presigned URL and collect the ETags, as the uploader script does."""
+    parts = []
+    for index, url in enumerate(ticket.part_urls):
+        chunk = data[index * ticket.part_size : (index + 1) * ticket.part_size]
+        if url.startswith("http"):
+            response = requests.put(url, data=chunk, timeout=60)
+            assert response.status_code == 200, response.text
+            etag = response.headers["ETag"]
+        else:
+            response = app.test_client().put(url, data=chunk)
+            assert response.status_code == 200, response.get_data(as_text=True)
+            etag = response.headers["ETag"]
+        parts.append((index + 1, etag))
+    return parts
+
+
+def fetch(app, url: str):
+    """Follow a presigned download link: (status, body bytes, Content-Disposition)."""
+    if url.startswith("http"):
+        response = requests.get(url, timeout=30)
+        return response.status_code, response.content, response.headers.get("Content-Disposition", "")
+    response = app.test_client().get(url)
+    return response.status_code, response.get_data(), response.headers.get("Content-Disposition", "")
