@@ -95,5 +95,7 @@ def detail(slug: str):
         file_types=describe_file_types(challenge.allowed_types),
         total_weight=sum(criterion.weight for criterion in challenge.criteria),
         grace_minutes=int(current_app.config["SUBMISSION_GRACE"].total_seconds() // 60),
-        entry_problem=submissions.entry_status(challenge, viewer, now=now) if challenge.status == "open" else None,
+        entry_problem=submissions.entry_status(challenge, viewer, now=now)
+        if challenge.status == "open"
+        else None,
     )
