@@ -78,3 +78,16 @@ ensure_redis() {
   _cleanup_actions+=("kill \$(cat $SERVICES_DIR/redis.pid)")
   export TEST_REDIS_URL="redis://127.0.0.1:$port/15"
 }
+
+# The end-to-end tests drive a real Chromium through Playwright; Playwright's own browser download
+# is not used (no network here), Debian's chromium is.
+ensure_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then return 0; fi
+  local found
+  found="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
+  if [ -z "$found" ]; then
+    _apt_install chromium
+    found="$(command -v chromium)"
+  fi
+  export CHROMIUM_PATH="$found"
+}

@@ -1,0 +1,38 @@
+"""A contributor enters a challenge in a real browser: sign in, find it, upload with the progress bar
+straight to storage, and land on the verified submission."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import select
+
+from app.submissions.models import SubmissionVersion
+from tests.conftest import TEST_PASSWORD
+from tests.submissions.conftest import scene  # noqa: F401 - fixture
+
+
+def test_a_contributor_uploads_an_entry_in_chromium(live_server, browser_page, scene, db, tmp_path):  # noqa: F811
+    page = browser_page
+    data = b"%PDF-1.7\n" + bytes(range(256)) * 8192  # about 2 MiB
+    entry = tmp_path / "route plan.pdf"
+    entry.write_bytes(data)
+
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "alice@outside.example")
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/challenges/")
+    page.click(f"text={scene.challenge.title}")
+    page.click("text=Submit an entry")
+    page.fill("#title", "Shortest routes")
+    page.set_input_files("#file", str(entry))
+    page.click("[data-upload-button]")
+    page.wait_for_url(re.compile(r"/submissions/\d+$"), timeout=30_000)
+
+    assert "Shortest routes" in page.inner_text("h1")
+    version = db.session.scalar(select(SubmissionVersion))
+    assert version.sha256 == hashlib.sha256(data).hexdigest()
+    assert version.sha256 in page.content()
+    assert version.original_filename == "route plan.pdf"
