@@ -11,6 +11,7 @@ from app.accounts.models import (  # noqa: F401
 from app.audit import AuditEvent  # noqa: F401
 from app.challenges.models import Challenge, RubricCriterion  # noqa: F401
 from app.jobs import JobRecord  # noqa: F401
+from app.judging.models import Assignment, DeclaredConflict, NamedJudgeConflict, PanelMember, Review  # noqa: F401
 from app.notifications.models import Notification, OutboxMessage  # noqa: F401
 from app.payouts.models import LedgerAccount, LedgerEntry, LedgerTransaction  # noqa: F401
 from app.submissions.models import Submission, SubmissionVersion, Upload  # noqa: F401

@@ -53,6 +53,8 @@ class Challenge(db.Model):
     versions_per_submission: Mapped[int] = mapped_column(default=10)
     judges_per_entry: Mapped[int] = mapped_column(default=3)
     requires_manager_approval: Mapped[bool] = mapped_column(default=False)
+    # Judges never review entries from members of their own organisation when this is set.
+    judges_conflict_with_own_org: Mapped[bool] = mapped_column(default=False, server_default="0")
     expected_hours_per_week: Mapped[int | None] = mapped_column()
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
