@@ -310,6 +310,29 @@ def _reject(upload: Upload, storage: Storage, reason: str, actor: User) -> Uploa
     return UploadRejected(reason, field="file")
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What the app learnt about a file while it streamed the bytes itself: first bytes, hash, size."""
+
+    head: bytes
+    sha256: str
+    size: int
+
+
+class _HeadKeeper:
+    """A read-through wrapper that keeps the first bytes of a stream for sniffing."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        return chunk
+
+
 def _measure(storage: Storage, key: str) -> tuple[bytes, str, int]:
     """The first bytes (for sniffing), the SHA-256 and the size, read in one streaming pass."""
     digest = hashlib.sha256()
@@ -332,7 +355,9 @@ def _unique_alias(challenge_id: int) -> str:
 
 
 @atomic
-def finalize_upload(upload_id: int, actor: User, *, now: datetime | None = None) -> SubmissionVersion:
+def finalize_upload(
+    upload_id: int, actor: User, *, now: datetime | None = None, measured_by_app: Measured | None = None
+) -> SubmissionVersion:
     """Verify what arrived in storage and record it as a version; the server is the only guard.
 
     Storage in tests (and some S3-compatible stores) does not enforce presigned limits, so size,
@@ -371,7 +396,11 @@ def finalize_upload(upload_id: int, actor: User, *, now: datetime | None = None)
                 f"The file is {_size(info.size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}.",
                 actor,
             )
-        head, sha256, measured = _measure(storage, upload.storage_key)
+        if measured_by_app is not None and measured_by_app.size == info.size:
+            # The app streamed these bytes to storage itself and hashed them on the way: no re-read.
+            head, sha256, measured = measured_by_app.head, measured_by_app.sha256, measured_by_app.size
+        else:
+            head, sha256, measured = _measure(storage, upload.storage_key)
         sniffed = sniffing.sniff(head)
         if not sniffing.is_allowed(sniffed, challenge.allowed_types):
             raise _reject(
@@ -465,9 +494,11 @@ def submit_through_app(
         now=now,
     )
     upload = db.session.get(Upload, ticket.upload_id)
+    keeper = _HeadKeeper(stream)
     with storage_call() as storage:
-        storage.put_stream(upload.storage_key, stream, content_type=upload.declared_content_type)
-    return finalize_upload(upload.id, actor, now=now)
+        stored = storage.put_stream(upload.storage_key, keeper, content_type=upload.declared_content_type)
+    measured = Measured(keeper.head, stored.sha256, stored.size) if stored.sha256 else None
+    return finalize_upload(upload.id, actor, now=now, measured_by_app=measured)
 
 
 # --- after submitting ------------------------------------------------------------------------------
