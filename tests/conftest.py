@@ -23,6 +23,7 @@ from tests import services
 from tests.smtp import Mailbox, start_smtp_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.scenes"]
 TEST_PASSWORD = "correct horse battery"
 
 

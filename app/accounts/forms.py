@@ -56,3 +56,14 @@ class ProfileForm(FlaskForm):
         validators=[Length(max=2000)],
         description="Comma-separated, e.g. Python, data visualisation, UX research.",
     )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024, message=PASSWORD_RULE)],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from zoneinfo import available_timezones
 
 from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from app import audit
@@ -291,3 +292,36 @@ def update_profile(user: User, *, display_name: str, timezone: str, skills: Iter
         "user.profile_updated", user, actor=user, timezone=timezone, skills=[s.slug for s in user.skills]
     )
     db.session.commit()
+
+
+INVITATION_MAX_AGE_SECONDS = 14 * 24 * 3600
+
+
+def _invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="podium-invitation")
+
+
+def invitation_link(user: User) -> str:
+    """A path that lets an invited person set their first password; it works once, for 14 days."""
+    token = _invitation_serializer().dumps({"user": user.id, "version": user.session_version})
+    return f"/invitation/{token}"  # the accounts.accept_invitation route; no request needed to build it
+
+
+@atomic
+def set_password_from_invitation(token: str, password: str) -> User:
+    """Set the password of an invited account; the link stops working once used."""
+    try:
+        data = _invitation_serializer().loads(token, max_age=INVITATION_MAX_AGE_SECONDS)
+    except SignatureExpired:
+        raise PermissionDenied("This invitation link has expired; ask for a new one.") from None
+    except BadSignature:
+        raise PermissionDenied("This invitation link is not valid.") from None
+    user = db.session.get(User, data.get("user"))
+    if user is None or user.session_version != data.get("version"):
+        raise PermissionDenied("This invitation link was already used; sign in instead.")
+    _check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record("user.invitation_accepted", user, actor=user)
+    db.session.commit()
+    return user

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, services
-from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, SetPasswordForm
 from app.accounts.navigation import home_endpoint, is_safe_next
 from app.forms import submit_form
 
@@ -94,3 +94,14 @@ def profile():
         flash("Your profile was saved.", "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), outcome.status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    form = SetPasswordForm()
+    outcome = submit_form(form, lambda: services.set_password_from_invitation(token, form.password.data))
+    if outcome.done:
+        _start_session(outcome.result)
+        flash("Your password is set. Welcome to Podium.", "success")
+        return redirect(url_for(home_endpoint(outcome.result)))
+    return render_template("accounts/set_password.html", form=form), outcome.status

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from app.submissions.models import SubmissionVersion
 from tests.conftest import TEST_PASSWORD
-from tests.submissions.conftest import scene  # noqa: F401 - fixture
 
 
-def test_a_contributor_uploads_an_entry_in_chromium(live_server, browser_page, scene, db, tmp_path):  # noqa: F811
+def test_a_contributor_uploads_an_entry_in_chromium(live_server, browser_page, scene, db, tmp_path):
     page = browser_page
     data = b"%PDF-1.7\n" + bytes(range(256)) * 8192  # about 2 MiB
     entry = tmp_path / "route plan.pdf"

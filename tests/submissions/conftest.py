@@ -4,18 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 import requests
 
-from app.accounts import services as accounts
-from app.accounts.models import Role
-from app.challenges import services as challenges
 from app.storage import get_storage
-from app.timeutil import utcnow
-from tests.challenges.support import terms_at
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 40 + b"%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
@@ -44,46 +37,6 @@ def backend(request, app, db, redis, tmp_path):
     yield request.param
     app.config.update(saved)
     app.extensions.pop("podium_storage", None)
-
-
-@dataclass
-class Scene:
-    org: object
-    sponsor: object
-    admin: object
-    alice: object  # external contributor
-    bob: object  # another external contributor
-    inez: object  # internal contributor
-    challenge: object
-
-
-@pytest.fixture
-def scene(db, redis, make_user) -> Scene:
-    accounts.create_organization("Host", ["host.example"], is_host=True)
-    org = accounts.create_organization("Acme", ["acme.example"], is_sponsor=True)
-    sponsor = make_user("sam@acme.example", Role.SPONSOR)
-    admin = make_user("root@host.example", Role.ADMIN)
-    alice = make_user("alice@outside.example", Role.CONTRIBUTOR, name="Alice Appleby")
-    bob = make_user("bob@outside.example", Role.CONTRIBUTOR, name="Bob Brown")
-    inez = make_user("inez@host.example", Role.CONTRIBUTOR, name="Inez Internal")
-    from app.payouts import services as payouts
-
-    payouts.record_deposit(org.id, "EUR", 5_000_000, "WIRE-SUB", actor=admin)
-    now = utcnow()
-    terms = terms_at(
-        now,
-        opens_at=now,
-        closes_at=now + timedelta(days=7),
-        judging_due_at=now + timedelta(days=14),
-        max_file_bytes=64 * 1024 * 1024,
-        allowed_types=("application/pdf", "text/csv"),
-        submissions_per_contributor=1,
-        versions_per_submission=3,
-    )
-    challenge = challenges.create_challenge(sponsor, terms, now=now)
-    challenges.fund_challenge(challenge.id, sponsor, now=now)
-    challenges.open_now(challenge.id, sponsor, now=now)
-    return Scene(org, sponsor, admin, alice, bob, inez, challenge)
 
 
 def send_post(app, ticket, data: bytes, filename: str = "entry.pdf") -> int:

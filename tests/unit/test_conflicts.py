@@ -10,7 +10,9 @@ JUDGE = Person(
 
 
 def _pairs(maker: Person, judge: JudgeFacts | None = None, rules: ConflictRules | None = None):
-    return conflicted_pairs([judge or JudgeFacts(JUDGE)], [EntryFacts(100, (maker,))], rules or ConflictRules())
+    return conflicted_pairs(
+        [judge or JudgeFacts(JUDGE)], [EntryFacts(100, (maker,))], rules or ConflictRules()
+    )
 
 
 @pytest.mark.parametrize(

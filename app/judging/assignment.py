@@ -1,0 +1,475 @@
+"""Who reviews what: give every entry its judges, fairly, as plain functions over plain data.
+
+The rule, as a sponsor reads it: each entry gets up to ``k`` different judges; no judge ever sees an entry
+they are conflicted with, nor more entries than the maximum they agreed to. Within those limits, as many
+reviews as possible are handed out; then the work is spread so that no judge carries two or more entries
+more than a colleague who could have taken one of them; then whatever the panel was already given is kept
+wherever it is still allowed, so a recusal or a new judge moves as few reviews as possible; and only then
+are judges matched to the entries closest to their expertise. Ties go to the lowest ids, so the same
+inputs always give the same assignment.
+
+How: kept pairs first, then a greedy pass that hands out the best-matching pairs without letting anyone
+run ahead of a fair share, then a least-loaded pass by rounds; augmenting paths (as in a max-flow) then
+reach any review the greedy passes could not place, and shortest exchange paths move single entries from
+the busiest judges to the least busy until no such move exists. Nothing here touches Flask or the database.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+J = TypeVar("J", bound=Hashable)  # a judge id
+E = TypeVar("E", bound=Hashable)  # an entry id
+T = TypeVar("T", bound=Hashable)
+
+MAX_ENTRIES_NAMED = 10
+
+# One step of an exchange path, in board indices: the entry leaves the giver (None: it was unreviewed)
+# and goes to the taker.
+_Move = tuple[int | None, int, int]
+
+
+class AssignmentError(ValueError):
+    """The inputs cannot describe a panel: a negative k or cap, or an entry listed twice."""
+
+
+@dataclass(frozen=True)
+class Assignment(Generic[J, E]):
+    """Which judge reviews which entry, and which entries are still short of judges."""
+
+    pairs: frozenset[tuple[J, E]]
+    missing: dict[E, int] = field(default_factory=dict)  # entry -> judges it still lacks; empty if none
+    judges: tuple[J, ...] = ()  # the whole panel in id order, so judges given nothing still show in loads()
+
+    def loads(self) -> dict[J, int]:
+        """How many entries each judge reviews, including judges who were given none."""
+        counts: dict[J, int] = dict.fromkeys(self.judges, 0)
+        for judge_id, _entry_id in self.pairs:
+            counts[judge_id] = counts.get(judge_id, 0) + 1
+        return counts
+
+    def judges_of(self, entry_id: E) -> frozenset[J]:
+        """The judges who review one entry."""
+        return frozenset(judge_id for judge_id, other in self.pairs if other == entry_id)
+
+
+def _in_order(ids: Iterable[T]) -> list[T]:
+    """Ids in their natural order, or by their printed form when they cannot be compared."""
+    items = list(ids)
+    try:
+        return sorted(items)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(items, key=repr)
+
+
+def judges_needed(assignment: Assignment[J, E], *, load_per_judge: int | None = None) -> int:
+    """How many more judges would let every entry be fully reviewed.
+
+    Each newcomer reviews an entry at most once and takes up to ``load_per_judge`` entries (by default as
+    many as the busiest judge on the panel has now), so it is the larger of what the entry short of the
+    most judges needs and the missing reviews divided by that load, rounded up.
+    """
+    if not assignment.missing:
+        return 0
+    most = max(assignment.missing.values())
+    total = sum(assignment.missing.values())
+    per_judge = load_per_judge if load_per_judge is not None else max(assignment.loads().values(), default=0)
+    if per_judge <= 0:  # nobody to compare with: assume a newcomer can take every short entry
+        return most
+    return max(most, math.ceil(total / per_judge))
+
+
+def shortfall_message(assignment: Assignment[J, E], *, load_per_judge: int | None = None) -> str | None:
+    """A sentence for the sponsor saying which entries lack judges and how many judges to add, or None."""
+    if not assignment.missing:
+        return None
+    short = _in_order(assignment.missing)
+    total = sum(assignment.missing.values())
+    per_judge = load_per_judge if load_per_judge is not None else max(assignment.loads().values(), default=0)
+    needed = judges_needed(assignment, load_per_judge=load_per_judge)
+    named = [f"entry {entry_id} needs {assignment.missing[entry_id]} more" for entry_id in short]
+    if len(named) > MAX_ENTRIES_NAMED:
+        named[MAX_ENTRIES_NAMED:] = [f"and {len(short) - MAX_ENTRIES_NAMED} more entries are short too"]
+    entries = "1 entry is" if len(short) == 1 else f"{len(short)} entries are"
+    reviews = "1 review" if total == 1 else f"{total} reviews"
+    judges = "1 more judge" if needed == 1 else f"{needed} more judges"
+    load = f", each taking up to {per_judge} entries," if per_judge > 0 else ""
+    return (
+        f"{entries} short of judges ({reviews} missing): {', '.join(named)}. "
+        f"Add at least {judges}{load} with no conflict of interest with them."
+    )
+
+
+def assign(
+    entry_ids: Sequence[E],
+    judge_caps: Mapping[J, int | None],
+    k: int,
+    *,
+    conflicts: Iterable[tuple[J, E]] = (),
+    affinity: Mapping[tuple[J, E], float] | None = None,
+    previous: Iterable[tuple[J, E]] | None = None,
+) -> Assignment[J, E]:
+    """Give each entry up to ``k`` different judges, never a conflicted one, never beyond a judge's cap.
+
+    In order of priority: cover as many (entry, judge) slots as the limits allow; spread the load so no
+    judge has two or more entries more than one who could have taken one of theirs (a capped judge may sit
+    lower only because of the cap); keep the ``previous`` pairs that are still allowed, moving as few as
+    that spread requires; and prefer pairs with a higher ``affinity`` (absent means 0). A cap of None means
+    no cap. Ties go to the lowest ids.
+    """
+    if k < 0:
+        raise AssignmentError(f"Each entry needs zero or more judges, not {k}.")
+    entries = _in_order(entry_ids)
+    if len(set(entries)) != len(entries):
+        raise AssignmentError("An entry is listed twice.")
+    judges = _in_order(judge_caps)
+    for judge_id in judges:
+        cap = judge_caps[judge_id]
+        if cap is not None and cap < 0:
+            raise AssignmentError(f"Judge {judge_id!r} has a negative maximum load ({cap}).")
+
+    board = _Board(entries, judges, judge_caps, k, conflicts, affinity or {})
+    board.keep(previous or ())
+    board.fill()
+    board.complete()
+    board.balance()
+    return board.result()
+
+
+class _Board:
+    """The assignment being built, on indices: judges and entries are numbered in id order."""
+
+    def __init__(
+        self,
+        entries: list[E],
+        judges: list[J],
+        judge_caps: Mapping[J, int | None],
+        k: int,
+        conflicts: Iterable[tuple[J, E]],
+        affinity: Mapping[tuple[J, E], float],
+    ) -> None:
+        self.entries = entries
+        self.judges = judges
+        self.k = k
+        self.judge_index: dict[J, int] = {judge_id: i for i, judge_id in enumerate(judges)}
+        self.entry_index: dict[E, int] = {entry_id: i for i, entry_id in enumerate(entries)}
+        self.blocked: list[set[int]] = [set() for _ in entries]  # per entry: conflicted judges
+        free = [len(entries)] * len(judges)  # per judge: entries they may review at all
+        for judge_id, entry_id in conflicts:
+            pair = self._indices(judge_id, entry_id)
+            if pair is not None and pair[0] not in self.blocked[pair[1]]:
+                self.blocked[pair[1]].add(pair[0])
+                free[pair[0]] -= 1
+        # A judge can never hold more than the entries they are free to review, whatever their cap.
+        self.cap = [
+            free[i] if judge_caps[judge_id] is None else min(free[i], judge_caps[judge_id] or 0)
+            for i, judge_id in enumerate(judges)
+        ]
+        self.affinity: list[dict[int, float]] = [{} for _ in entries]  # per entry: judge -> weight, non-zero
+        for (judge_id, entry_id), weight in affinity.items():
+            pair = self._indices(judge_id, entry_id)
+            if pair is not None and weight:
+                self.affinity[pair[1]][pair[0]] = weight
+        self.on: list[set[int]] = [set() for _ in entries]  # per entry: its judges
+        self.holds: list[set[int]] = [set() for _ in judges]  # per judge: their entries
+        self.load = [0] * len(judges)
+        self.kept: set[tuple[int, int]] = set()  # (judge, entry) pairs carried over from `previous`
+        # Hardest entries first: the fewest judges free to review them, then id order.
+        self.order = sorted(range(len(entries)), key=lambda e: (len(judges) - len(self.blocked[e]), e))
+
+    def _indices(self, judge_id: J, entry_id: E) -> tuple[int, int] | None:
+        judge = self.judge_index.get(judge_id)
+        entry = self.entry_index.get(entry_id)
+        return None if judge is None or entry is None else (judge, entry)
+
+    def _weight(self, judge: int, entry: int) -> float:
+        return self.affinity[entry].get(judge, 0)
+
+    def _may_take(self, judge: int, entry: int) -> bool:
+        return judge not in self.on[entry] and judge not in self.blocked[entry]
+
+    def _add(self, judge: int, entry: int) -> None:
+        self.on[entry].add(judge)
+        self.holds[judge].add(entry)
+        self.load[judge] += 1
+
+    def _remove(self, judge: int, entry: int) -> None:
+        self.on[entry].discard(judge)
+        self.holds[judge].discard(entry)
+        self.load[judge] -= 1
+        self.kept.discard((judge, entry))
+
+    def _apply(self, path: list[_Move]) -> None:
+        for giver, entry, taker in path:
+            if giver is not None:
+                self._remove(giver, entry)
+            self._add(taker, entry)
+
+    def keep(self, previous: Iterable[tuple[J, E]]) -> None:
+        """Carry over previous pairs still allowed; where a cap or k shrank, keep the best-matched ones."""
+        valid: set[tuple[int, int]] = set()
+        for judge_id, entry_id in previous:
+            pair = self._indices(judge_id, entry_id)
+            if pair is not None and pair[0] not in self.blocked[pair[1]]:
+                valid.add(pair)
+        for judge, entry in sorted(valid, key=lambda p: (-self._weight(*p), p[1], p[0])):
+            if len(self.on[entry]) < self.k and self.load[judge] < self.cap[judge]:
+                self._add(judge, entry)
+                self.kept.add((judge, entry))
+
+    def _fair_share(self, total: int) -> tuple[list[int], list[bool], int]:
+        """Per judge the load they may reach freely, whether they may go one above it, and how many may.
+
+        This is water-filling: the lowest level L at which the judges, each up to min(cap, L), could
+        carry ``total`` reviews; everyone may reach L - 1 (or their cap), and just enough may reach L.
+        """
+        low, high = 0, max(self.cap, default=0)
+        while low < high:
+            mid = (low + high) // 2
+            if sum(min(cap, mid) for cap in self.cap) >= total:
+                high = mid
+            else:
+                low = mid + 1
+        level = low
+        base = [min(cap, level - 1) for cap in self.cap]
+        may_top = [cap >= level for cap in self.cap]
+        return base, may_top, max(0, total - sum(base))
+
+    def fill(self) -> None:
+        """Hand out the open slots: best matches first up to a fair share, then least-loaded by rounds."""
+        k, judge_count = self.k, len(self.judges)
+        demand = sum(
+            max(0, min(k, judge_count - len(self.blocked[e])) - len(self.on[e]))
+            for e in range(len(self.entries))
+        )
+        if demand == 0:
+            return
+        if any(self.affinity):
+            self._fill_by_affinity(sum(self.load) + demand)
+        self._fill_least_loaded()
+
+    def _fill_by_affinity(self, total: int) -> None:
+        base, may_top, tops = self._fair_share(total)
+        at_top = sum(1 for judge, load in enumerate(self.load) if may_top[judge] and load > base[judge])
+        wanted = sorted(
+            (-weight, entry, judge)
+            for entry, weights in enumerate(self.affinity)
+            if len(self.on[entry]) < self.k
+            for judge, weight in weights.items()
+            if weight > 0 and self._may_take(judge, entry)
+        )
+        for _, entry, judge in wanted:
+            if len(self.on[entry]) >= self.k:
+                continue
+            load = self.load[judge]
+            if load < base[judge]:
+                self._add(judge, entry)
+            elif load == base[judge] and may_top[judge] and at_top < tops:
+                self._add(judge, entry)
+                at_top += 1
+
+    def _fill_least_loaded(self) -> None:
+        heap = [(load, judge) for judge, load in enumerate(self.load) if load < self.cap[judge]]
+        heapq.heapify(heap)
+        stuck: set[int] = set()
+        for round_number in range(1, self.k + 1):
+            for entry in self.order:
+                if len(self.on[entry]) >= round_number or entry in stuck:
+                    continue
+                judge = self._least_loaded(entry, heap)
+                if judge is None:
+                    stuck.add(entry)
+                    continue
+                self._add(judge, entry)
+                if self.load[judge] < self.cap[judge]:
+                    heapq.heappush(heap, (self.load[judge], judge))
+
+    def _least_loaded(self, entry: int, heap: list[tuple[int, int]]) -> int | None:
+        """The least-loaded judge free to take the entry; among equals the best match, then the lowest id."""
+        weights = self.affinity[entry]
+        aside: list[tuple[int, int]] = []
+        chosen: int | None = None
+        chosen_weight: float = 0
+        chosen_load = -1
+        while heap:
+            load, judge = heap[0]
+            if load != self.load[judge] or load >= self.cap[judge]:
+                heapq.heappop(heap)  # stale: a fresher item for this judge is in the heap, or none is due
+                continue
+            if chosen is not None and load > chosen_load:
+                break
+            aside.append(heapq.heappop(heap))
+            if not self._may_take(judge, entry):
+                continue
+            weight = weights.get(judge, 0)
+            if chosen is None:
+                chosen, chosen_weight, chosen_load = judge, weight, load
+                for other, other_weight in weights.items():
+                    better = other_weight > chosen_weight or (
+                        other_weight == chosen_weight and other < chosen
+                    )
+                    if (
+                        better
+                        and self.load[other] == load
+                        and load < self.cap[other]
+                        and self._may_take(other, entry)
+                    ):
+                        chosen, chosen_weight = other, other_weight
+            elif weight > chosen_weight:
+                chosen, chosen_weight = judge, weight
+            if chosen_weight >= 0:  # only a disliked pair is worth looking past
+                break
+        for item in aside:
+            if item[1] != chosen:
+                heapq.heappush(heap, item)
+        return chosen
+
+    def _shortest_path(
+        self,
+        roots: Sequence[int],
+        is_target: Callable[[int], bool],
+        *,
+        seed_entry: int | None = None,
+        dead: set[int] | None = None,
+    ) -> list[_Move] | None:
+        """The shortest chain of single-entry hand-overs from a root judge (or into the seed entry) that
+        ends at a target judge; every judge on the way keeps their load, the root loses one, the target
+        gains one. Breadth-first over judges; each entry is looked at once, and judges still unreached
+        are kept in one list, so a dense panel is crossed in about one sweep.
+        """
+        root_set = set(roots)
+        reached = root_set | (dead or set())
+        unreached = [judge for judge in range(len(self.judges)) if judge not in reached]
+        parent: dict[int, tuple[int | None, int]] = {}
+        looked_at: set[int] = set()
+        queue: deque[int] = deque(roots)
+
+        def spread(giver: int | None, entry: int) -> int | None:
+            nonlocal unreached
+            looked_at.add(entry)
+            on, blocked = self.on[entry], self.blocked[entry]
+            left: list[int] = []
+            for position, judge in enumerate(unreached):
+                if judge in on or judge in blocked:
+                    left.append(judge)
+                    continue
+                parent[judge] = (giver, entry)
+                reached.add(judge)
+                if is_target(judge):
+                    unreached = left + unreached[position + 1 :]
+                    return judge
+                queue.append(judge)
+            unreached = left
+            return None
+
+        found = spread(None, seed_entry) if seed_entry is not None else None
+        while found is None and queue and unreached:
+            giver = queue.popleft()
+            # Hand over fresh pairs before kept ones, and weak matches before strong ones.
+            for entry in sorted(
+                self.holds[giver], key=lambda e: ((giver, e) in self.kept, self._weight(giver, e), e)
+            ):
+                if entry not in looked_at:
+                    found = spread(giver, entry)
+                    if found is not None or not unreached:
+                        break
+        if found is None:
+            if dead is not None:
+                dead |= reached - root_set
+            return None
+        path: list[_Move] = []
+        judge = found
+        while True:
+            giver, entry = parent[judge]
+            path.append((giver, entry, judge))
+            if giver is None or giver in root_set:
+                break
+            judge = giver
+        path.reverse()
+        return path
+
+    def complete(self) -> None:
+        """Reach every review the greedy passes could not place, by augmenting paths as in a max-flow.
+
+        Judges found unable to lead to spare room stay ruled out until the next success (Kuhn's rule).
+        """
+        dead: set[int] = set()
+
+        def has_room(judge: int) -> bool:
+            return self.load[judge] < self.cap[judge]
+
+        for entry in self.order:
+            while len(self.on[entry]) < self.k:
+                path = self._shortest_path((), has_room, seed_entry=entry, dead=dead)
+                if path is None:
+                    break
+                self._apply(path)
+                dead.clear()
+
+    def balance(self) -> None:
+        """Move single entries from the busiest judges to ones two or more below them until none can move."""
+        while True:
+            open_loads = [load for judge, load in enumerate(self.load) if load < self.cap[judge]]
+            if not open_loads:
+                return
+            floor = min(open_loads)
+            levels = sorted({load for load in self.load if load >= floor + 2}, reverse=True)
+            if not any(self._shift(level) for level in levels):
+                return
+
+    def _shift(self, level: int) -> bool:
+        """Move load from judges at `level` to the least-loaded open judge, who sits at `level - 2` or below.
+
+        Direct hand-overs come first, as many as keep that judge the least loaded: fresh pairs before kept
+        ones, then those losing the least affinity. Failing any, one exchange path to any open judge at
+        `level - 2` or below.
+        """
+        sources = [judge for judge, load in enumerate(self.load) if load == level]
+
+        def is_target(judge: int) -> bool:
+            return self.load[judge] <= level - 2 and self.load[judge] < self.cap[judge]
+
+        targets = sorted((self.load[judge], judge) for judge in range(len(self.judges)) if is_target(judge))
+        if not targets:
+            return False
+        taker = targets[0][1]
+        runner_up = targets[1] if len(targets) > 1 else (level, len(self.judges))
+        candidates = sorted(
+            (
+                (giver, entry) in self.kept,
+                self.affinity[entry].get(giver, 0) - self.affinity[entry].get(taker, 0),
+                giver,
+                entry,
+            )
+            for giver in sources
+            for entry in self.holds[giver]
+            if self._may_take(taker, entry)
+        )
+        moved = False
+        for _, _, giver, entry in candidates:
+            if not is_target(taker) or (self.load[taker], taker) > runner_up:
+                break
+            if self.load[giver] == level and self._may_take(taker, entry):
+                self._apply([(giver, entry, taker)])
+                moved = True
+        if moved:
+            return True
+        path = self._shortest_path(sources, is_target)
+        if path is None:
+            return False
+        self._apply(path)
+        return True
+
+    def result(self) -> Assignment[J, E]:
+        pairs = frozenset(
+            (self.judges[judge], self.entries[entry]) for entry, on in enumerate(self.on) for judge in on
+        )
+        missing = {
+            self.entries[entry]: self.k - len(on) for entry, on in enumerate(self.on) if len(on) < self.k
+        }
+        return Assignment(pairs=pairs, missing=missing, judges=tuple(self.judges))
