@@ -50,6 +50,7 @@ VIEW_MODULES = (
     "app.accounts.views",
     "app.challenges.browse",
     "app.challenges.manage",
+    "app.judging.views",
     "app.main.views",
     "app.notifications.views",
     "app.payouts.views",

@@ -91,7 +91,7 @@ def bench_assignment() -> AssignmentFigures:
     )
     verdict = "PASS" if figures.met else "MISS"
     print(
-        f"assignment: {ASSIGNMENT_ENTRIES} entries × {ASSIGNMENT_JUDGES} judges, k={ASSIGNMENT_K}, "
+        f"assignment: {ASSIGNMENT_ENTRIES} entries × {ASSIGNMENT_JUDGES} judges, k={ASSIGNMENT_K}, "  # noqa: RUF001
         f"{ASSIGNMENT_CONFLICT_SHARE:.0%} conflicts: {seconds:.2f} s "
         f"(target ≤ {ASSIGNMENT_TARGET_SECONDS:.0f} s) {verdict}"
     )

@@ -23,6 +23,8 @@ from app.challenges.forms import (
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.forms import submit_form
+from app.judging import services as judging
+from app.judging.forms import InviteJudgeForm
 from app.main.access import role_required
 from app.payouts.money import MoneyError, format_money, parse_amount
 from app.payouts.services import organization_balances
@@ -86,6 +88,7 @@ def _render_manage(challenge, status: int = 200, **forms):
     forms.setdefault("extend_form", ExtendForm(prefix="extend"))
     forms.setdefault("raise_form", RaiseBountyForm(prefix="raise"))
     forms.setdefault("cancel_form", CancelForm(prefix="cancel"))
+    forms.setdefault("invite_form", InviteJudgeForm(prefix="invite"))
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "challenges", AuditEvent.subject_id == str(challenge.id))
@@ -98,6 +101,7 @@ def _render_manage(challenge, status: int = 200, **forms):
             escrow_minor=services.escrow_balance(challenge),
             balances=organization_balances(challenge.sponsor_org_id),
             history=history,
+            panel=judging.panel_of(challenge.id),
             now=utcnow(),
             format_money=format_money,
             **forms,

@@ -5,8 +5,10 @@ they are conflicted with, nor more entries than the maximum they agreed to. With
 reviews as possible are handed out; then the work is spread so that no judge carries two or more entries
 more than a colleague who could have taken one of them; then whatever the panel was already given is kept
 wherever it is still allowed, so a recusal or a new judge moves as few reviews as possible; and only then
-are judges matched to the entries closest to their expertise. Ties go to the lowest ids, so the same
-inputs always give the same assignment.
+are judges matched to the entries closest to their expertise. Among equally loaded judges a fixed shuffle
+decides, so that judges share entries with many different colleagues (calibration compares judges through
+the entries they have in common); other ties go to the lowest ids. The same inputs always give the same
+assignment.
 
 How: kept pairs first, then a greedy pass that hands out the best-matching pairs without letting anyone
 run ahead of a fair share, then a least-loaded pass by rounds; augmenting paths (as in a max-flow) then
@@ -28,6 +30,7 @@ E = TypeVar("E", bound=Hashable)  # an entry id
 T = TypeVar("T", bound=Hashable)
 
 MAX_ENTRIES_NAMED = 10
+_MASK64 = (1 << 64) - 1
 
 # One step of an exchange path, in board indices: the entry leaves the giver (None: it was unreviewed)
 # and goes to the taker.
@@ -65,6 +68,17 @@ def _in_order(ids: Iterable[T]) -> list[T]:
         return sorted(items)  # type: ignore[type-var]
     except TypeError:
         return sorted(items, key=repr)
+
+
+def _scramble(*parts: int) -> int:
+    """A fixed pseudo-random number for a few small integers (splitmix64 steps): the same on every run."""
+    value = 0
+    for part in parts:
+        value = (value + part * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & _MASK64
+        value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+        value ^= value >> 31
+    return value
 
 
 def judges_needed(assignment: Assignment[J, E], *, load_per_judge: int | None = None) -> int:
@@ -120,7 +134,7 @@ def assign(
     judge has two or more entries more than one who could have taken one of theirs (a capped judge may sit
     lower only because of the cap); keep the ``previous`` pairs that are still allowed, moving as few as
     that spread requires; and prefer pairs with a higher ``affinity`` (absent means 0). A cap of None means
-    no cap. Ties go to the lowest ids.
+    no cap. The same inputs, in any order, give the same assignment.
     """
     if k < 0:
         raise AssignmentError(f"Each entry needs zero or more judges, not {k}.")
@@ -274,10 +288,14 @@ class _Board:
                 at_top += 1
 
     def _fill_least_loaded(self) -> None:
-        heap = [(load, judge) for judge, load in enumerate(self.load) if load < self.cap[judge]]
-        heapq.heapify(heap)
         stuck: set[int] = set()
         for round_number in range(1, self.k + 1):
+            heap = [
+                (load, _scramble(round_number, load, judge), judge)
+                for judge, load in enumerate(self.load)
+                if load < self.cap[judge]
+            ]
+            heapq.heapify(heap)
             for entry in self.order:
                 if len(self.on[entry]) >= round_number or entry in stuck:
                     continue
@@ -286,18 +304,24 @@ class _Board:
                     stuck.add(entry)
                     continue
                 self._add(judge, entry)
-                if self.load[judge] < self.cap[judge]:
-                    heapq.heappush(heap, (self.load[judge], judge))
+                load = self.load[judge]
+                if load < self.cap[judge]:
+                    heapq.heappush(heap, (load, _scramble(round_number, load, judge), judge))
 
-    def _least_loaded(self, entry: int, heap: list[tuple[int, int]]) -> int | None:
-        """The least-loaded judge free to take the entry; among equals the best match, then the lowest id."""
+    def _least_loaded(self, entry: int, heap: list[tuple[int, int, int]]) -> int | None:
+        """The least-loaded judge free to take the entry; among equals the best match, then a fixed shuffle.
+
+        The shuffle changes with the round and the load level, so that judges share entries with many
+        different colleagues: calibration compares judges through the entries they have in common, and a
+        plain id order would pair the same judges again and again, splitting the panel into islands.
+        """
         weights = self.affinity[entry]
-        aside: list[tuple[int, int]] = []
+        aside: list[tuple[int, int, int]] = []
         chosen: int | None = None
         chosen_weight: float = 0
         chosen_load = -1
         while heap:
-            load, judge = heap[0]
+            load, _, judge = heap[0]
             if load != self.load[judge] or load >= self.cap[judge]:
                 heapq.heappop(heap)  # stale: a fresher item for this judge is in the heap, or none is due
                 continue
@@ -309,23 +333,20 @@ class _Board:
             weight = weights.get(judge, 0)
             if chosen is None:
                 chosen, chosen_weight, chosen_load = judge, weight, load
-                for other, other_weight in weights.items():
-                    better = other_weight > chosen_weight or (
-                        other_weight == chosen_weight and other < chosen
-                    )
+                for other in sorted(weights):
                     if (
-                        better
+                        weights[other] > chosen_weight
                         and self.load[other] == load
                         and load < self.cap[other]
                         and self._may_take(other, entry)
                     ):
-                        chosen, chosen_weight = other, other_weight
+                        chosen, chosen_weight = other, weights[other]
             elif weight > chosen_weight:
                 chosen, chosen_weight = judge, weight
             if chosen_weight >= 0:  # only a disliked pair is worth looking past
                 break
         for item in aside:
-            if item[1] != chosen:
+            if item[2] != chosen:
                 heapq.heappush(heap, item)
         return chosen
 

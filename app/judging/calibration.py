@@ -71,15 +71,22 @@ def _truncated_normal(alpha: FloatArray) -> tuple[FloatArray, FloatArray]:
     return mills, retained
 
 
-def _panel_spread(deviation: FloatArray, posterior_var: FloatArray, previous: float, floor: float) -> float:
-    """The panel's spread (a variance) re-estimated from shrunk judge estimates: MacKay's fixed point,
-    sum of squared deviations over the effective number of judges the data pins down. Unlike the plain
-    EM update it reaches a zero spread in a few sweeps instead of hundreds."""
-    well_determined = float(np.sum(1.0 - np.minimum(posterior_var / previous, 1.0)))
-    squares = float(np.sum(deviation**2))
+def _panel_prior(
+    estimates: FloatArray, posterior_var: FloatArray, mean: float, spread: float, floor: float
+) -> tuple[float, float]:
+    """The panel-wide mean and spread (a variance) re-estimated from the judges' shrunk estimates.
+
+    Each judge's estimate was pulled toward the old mean by the share 1 - posterior_var / spread; dividing
+    by the total of the shares the data pinned down (MacKay's fixed point) undoes that pull, so a panel
+    whose judges agree reaches a zero spread, and its mean, in a few sweeps rather than thousands.
+    """
+    pinned = 1.0 - np.minimum(posterior_var / spread, 1.0)
+    well_determined = float(pinned.sum())
     if well_determined <= 1e-9:
-        return max(previous, floor)
-    return max(squares / well_determined, floor)
+        return float(estimates.mean()), max(spread, floor)
+    new_mean = mean + float(np.sum(estimates - mean)) / well_determined
+    new_spread = float(np.sum((estimates - new_mean) ** 2)) / well_determined
+    return new_mean, max(new_spread, floor)
 
 
 def _additive_start(
@@ -219,12 +226,9 @@ def fit_panel(
         weight = np.minimum(1.0, HUBER_CUTOFF / np.maximum(z, 1e-12))
 
         # (5) Empirical Bayes: panel-wide means and spreads from the current judge estimates.
-        mean_mu = float(mu.mean())
-        spread_mu = _panel_spread(mu - mean_mu, var_mu, spread_mu, spread_floor)
-        mean_a = float(a.mean())
-        spread_a = _panel_spread(a - mean_a, var_a, spread_a, spread_floor)
-        mean_lv = float(log_v.mean())
-        spread_lv = _panel_spread(log_v - mean_lv, var_lv, spread_lv, log_spread_floor)
+        mean_mu, spread_mu = _panel_prior(mu, var_mu, mean_mu, spread_mu, spread_floor)
+        mean_a, spread_a = _panel_prior(a, var_a, mean_a, spread_a, spread_floor)
+        mean_lv, spread_lv = _panel_prior(log_v, var_lv, mean_lv, spread_lv, log_spread_floor)
 
         # (6) Per entry: a Newton step on the posterior, exact for uncensored scores; censored ones
         # count only the information they retain.

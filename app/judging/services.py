@@ -124,6 +124,16 @@ def respond_to_invitation(
     return member
 
 
+def declared_conflicts_of(judge: User) -> list[DeclaredConflict]:
+    return list(
+        db.session.scalars(
+            select(DeclaredConflict)
+            .where(DeclaredConflict.judge_id == judge.id)
+            .order_by(DeclaredConflict.id)
+        )
+    )
+
+
 @atomic
 def declare_conflict(
     actor: User, *, email: str | None = None, organization: str | None = None

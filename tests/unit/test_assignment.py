@@ -279,7 +279,7 @@ def test_a_recusal_by_a_busiest_judge_replaces_exactly_that_pair():
 
 
 def test_a_recusal_when_everyone_is_level_costs_one_extra_hand_over():
-    # 6 entries × 2 judges over 3 judges: everyone reviews 4. The recused judge drops to 3 and the
+    # 6 entries, 2 judges each, 3 judges: everyone reviews 4. The recused judge drops to 3 and the
     # replacement rises to 5, so balance needs one more entry to travel from the replacement to the
     # recused judge: two pairs replaced, the fewest that keep max - min <= 1.
     entries, caps = list(range(1, 7)), {10: None, 11: None, 12: None}
@@ -311,11 +311,13 @@ def test_a_new_judge_takes_only_what_balance_requires(entries, judges, k):
 
 
 def test_a_judge_leaving_moves_only_their_entries():
-    entries, caps = list(range(1, 13)), {10: None, 11: None, 12: None, 13: None}
-    first = assign(entries, caps, 2)
-    after = assign(entries, {10: None, 11: None, 12: None}, 2, previous=first.pairs)
-    assert {judge for judge, _ in first.pairs - after.pairs} == {13}
-    assert sorted(after.loads().values()) == [8, 8, 8]
+    caps = {10: None, 11: None, 12: None}
+    previous = {(10, 1), (13, 1), (11, 2), (13, 2), (12, 3), (13, 3), (10, 4), (11, 4), (11, 5), (12, 5)}
+    previous |= {(10, 6), (12, 6)}
+    after = assign(list(range(1, 7)), caps, 2, previous=previous)
+    assert previous - after.pairs == {(13, 1), (13, 2), (13, 3)}
+    assert len(after.pairs - previous) == 3
+    assert sorted(after.loads().values()) == [4, 4, 4]
 
 
 def test_a_lowered_cap_keeps_the_best_matched_of_the_judges_entries():

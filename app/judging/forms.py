@@ -1,0 +1,23 @@
+"""Panel forms: inviting a judge, answering an invitation, declaring a conflict."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class InviteJudgeForm(FlaskForm):
+    email = EmailField("Judge's e-mail", validators=[DataRequired(), Length(max=320)])
+    name = StringField("Name (for people without an account)", validators=[Optional(), Length(max=120)])
+
+
+class AnswerInvitationForm(FlaskForm):
+    max_load = IntegerField(
+        "Most entries I will review",
+        validators=[Optional(), NumberRange(1, 1000)],
+        description="Leave empty for no limit.",
+    )
+
+
+class DeclareConflictForm(FlaskForm):
+    email = EmailField("A person's e-mail", validators=[Optional(), Length(max=320)])
+    organization = StringField("or an organisation", validators=[Optional(), Length(max=200)])
