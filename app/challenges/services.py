@@ -455,6 +455,7 @@ def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
         return False
     _advance(challenge, Action.CLOSE, now)
     audit.record("challenge.closed", challenge, closes_at=challenge.closes_at.isoformat())
+    _after_close(challenge, None)
     db.session.commit()
     return True
 
@@ -496,6 +497,7 @@ def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) ->
             field="closes_at",
         )
     audit.record("challenge.closed", challenge, actor=actor, closes_at=challenge.closes_at.isoformat())
+    _after_close(challenge, actor)
     db.session.commit()
     return challenge
 
@@ -545,6 +547,13 @@ def _schedule(challenge: Challenge, job_name: str, at: datetime, actor: User | N
         started_by=actor,
         at=at,
         commit=False,
+    )
+
+
+def _after_close(challenge: Challenge, actor: User | None) -> None:
+    """Once a challenge closes, judges are assigned (and judging starts) by a job."""
+    jobs.enqueue(
+        "app.judging.jobs:assign_after_close", challenge.id, subject=challenge, started_by=actor, commit=False
     )
 
 

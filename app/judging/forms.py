@@ -21,3 +21,9 @@ class AnswerInvitationForm(FlaskForm):
 class DeclareConflictForm(FlaskForm):
     email = EmailField("A person's e-mail", validators=[Optional(), Length(max=320)])
     organization = StringField("or an organisation", validators=[Optional(), Length(max=200)])
+
+
+class RecuseForm(FlaskForm):
+    reason = StringField(
+        "Why (optional, seen by administrators only)", validators=[Optional(), Length(max=1000)]
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, jobs
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.challenges.lifecycle import Status
@@ -23,11 +24,14 @@ from app.judging.models import (
     ACTIVE,
     DECLINED,
     INVITED,
+    RECUSED,
     REMOVED,
+    SUBMITTED,
     Assignment,
     DeclaredConflict,
     NamedJudgeConflict,
     PanelMember,
+    Review,
 )
 from app.notifications import services as notifications
 from app.submissions.models import ACTIVE as ENTRY_ACTIVE
@@ -216,13 +220,28 @@ def is_conflicted(judge: User, submission: Submission) -> bool:
     return (judge.id, submission.id) in conflicts_for(submission.challenge, [judge], [submission])
 
 
-@atomic
-def assign_judges(challenge_id: int, *, now: datetime | None = None) -> dict[int, int]:
-    """Give every active entry its judges from the accepted panel; keep what can be kept.
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """What the sponsor is told after an assignment run: which entries (by alias) lack judges."""
 
-    Returns the entries the panel could not cover and how many judges each still lacks.
-    """
-    from app.judging.assignment import assign
+    missing: dict[str, int]
+    judges_needed: int
+
+    @property
+    def message(self) -> str | None:
+        if not self.missing:
+            return None
+        short = ", ".join(
+            f"Entry {alias} needs {count} more" for alias, count in sorted(self.missing.items())
+        )
+        judges = "1 more judge" if self.judges_needed == 1 else f"{self.judges_needed} more judges"
+        return f"The panel cannot cover every entry: {short}. Invite at least {judges} without conflicts."
+
+
+@atomic
+def assign_judges(challenge_id: int, *, now: datetime | None = None) -> AssignmentOutcome:
+    """Give every active entry its judges from the accepted panel, keeping what can be kept."""
+    from app.judging.assignment import assign, judges_needed
 
     now = now or utcnow()
     challenge = get_challenge(challenge_id)
@@ -235,36 +254,31 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> dict[int
             )
         )
     )
-    current = db.session.scalars(
-        select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
-    ).all()
-    challenge_skills = {skill.slug for skill in challenge.skills}
-    affinity = {
-        (judge.id, entry.id): len(challenge_skills & {skill.slug for skill in judge.skills})
-        for judge in judges
-        for entry in entries
-        if challenge_skills
+    rows = {
+        (row.judge_id, row.submission_id): row
+        for row in db.session.scalars(select(Assignment).where(Assignment.challenge_id == challenge.id))
     }
+    challenge_skills = {skill.slug for skill in challenge.skills}
+    affinity = {}
+    for judge in judges:
+        overlap = len(challenge_skills & {skill.slug for skill in judge.skills})
+        if overlap:
+            affinity.update({(judge.id, entry.id): overlap for entry in entries})
     result = assign(
         [entry.id for entry in entries],
         {member.judge_id: member.max_load for member in members},
         challenge.judges_per_entry,
         conflicts=conflicts_for(challenge, judges, entries),
-        affinity={pair: weight for pair, weight in affinity.items() if weight},
-        previous={(row.judge_id, row.submission_id) for row in current},
+        affinity=affinity,
+        previous={pair for pair, row in rows.items() if row.status == ACTIVE},
     )
     wanted = set(result.pairs)
-    for row in current:
-        if (row.judge_id, row.submission_id) not in wanted:
-            row.status = REMOVED
-            row.ended_at = now
-    existing = {
-        (row.judge_id, row.submission_id): row
-        for row in db.session.scalars(select(Assignment).where(Assignment.challenge_id == challenge.id))
-    }
+    for pair, row in rows.items():
+        if row.status == ACTIVE and pair not in wanted:
+            row.status, row.ended_at = REMOVED, now
     added = 0
     for judge_id, entry_id in sorted(wanted):
-        row = existing.get((judge_id, entry_id))
+        row = rows.get((judge_id, entry_id))
         if row is None:
             db.session.add(
                 Assignment(
@@ -272,16 +286,200 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> dict[int
                 )
             )
             added += 1
-        elif row.status != ACTIVE:
+        elif row.status == REMOVED:
             row.status, row.ended_at, row.assigned_at = ACTIVE, None, now
             added += 1
+    aliases = {entry.id: entry.alias for entry in entries}
+    outcome = AssignmentOutcome(
+        missing={aliases[entry_id]: count for entry_id, count in result.missing.items()},
+        judges_needed=judges_needed(result),
+    )
     audit.record(
         "judging.assigned",
         challenge,
         pairs=len(wanted),
         added=added,
-        loads=dict(Counter(judge_id for judge_id, _ in wanted)),
-        missing={str(entry_id): count for entry_id, count in result.missing.items()},
+        loads={str(judge_id): load for judge_id, load in Counter(j for j, _ in wanted).items()},
+        missing=outcome.missing,
+    )
+    if outcome.message:
+        for person in db.session.scalars(
+            select(User).where(User.organization_id == challenge.sponsor_org_id)
+        ):
+            if person.has_role(Role.SPONSOR):
+                notifications.notify(
+                    person, f"More judges needed: {challenge.title}", outcome.message, commit=False
+                )
+    db.session.commit()
+    return outcome
+
+
+# --- reviewing ------------------------------------------------------------------------------------
+
+NOT_YOURS = "You are not assigned to this entry."
+
+
+def assignments_of(judge: User) -> list[Assignment]:
+    """The judge's active assignments, oldest challenge deadline first."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Challenge, Challenge.id == Assignment.challenge_id)
+            .where(Assignment.judge_id == judge.id, Assignment.status == ACTIVE)
+            .order_by(Challenge.judging_due_at, Assignment.id)
+        )
+    )
+
+
+def queue_progress(judge: User) -> list[tuple[Challenge, list[Assignment], int]]:
+    """Per challenge the judge reviews: its assignments and how many are submitted."""
+    grouped: dict[int, tuple[Challenge, list[Assignment]]] = {}
+    for assignment in assignments_of(judge):
+        challenge = assignment.submission.challenge
+        grouped.setdefault(challenge.id, (challenge, []))[1].append(assignment)
+    return [
+        (challenge, rows, sum(1 for row in rows if row.review and row.review.status == SUBMITTED))
+        for challenge, rows in grouped.values()
+    ]
+
+
+def next_unscored(judge: User, *, after: int | None = None) -> int | None:
+    """The next assignment without a submitted review, after ``after`` if given, else the first."""
+    open_ones = [
+        row.id for row in assignments_of(judge) if not (row.review and row.review.status == SUBMITTED)
+    ]
+    later = [assignment_id for assignment_id in open_ones if after is None or assignment_id > after]
+    candidates = later or [assignment_id for assignment_id in open_ones if assignment_id != after]
+    return candidates[0] if candidates else None
+
+
+def assignment_for(assignment_id: int, judge: User) -> Assignment:
+    """The judge's own active, non-conflicted assignment, or one refusal that says nothing more.
+
+    Every way in (a guessed id, someone else's assignment, a conflicted entry) gets the same answer,
+    so the response never reveals whether an entry exists or who made it.
+    """
+    assignment = db.session.get(Assignment, assignment_id)
+    if (
+        assignment is None
+        or assignment.judge_id != judge.id
+        or assignment.status != ACTIVE
+        or is_conflicted(judge, assignment.submission)
+    ):
+        raise PermissionDenied(NOT_YOURS)
+    return assignment
+
+
+def may_review_file(judge: User, submission: Submission) -> bool:
+    """Assigned, active and not conflicted: the only way a judge reaches an entry's file."""
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.judge_id == judge.id,
+            Assignment.submission_id == submission.id,
+            Assignment.status == ACTIVE,
+        )
+    )
+    return assignment is not None and not is_conflicted(judge, submission)
+
+
+def weighted_total(challenge: Challenge, scores: dict[str, int]) -> float:
+    """The review's score on the rubric's scale: each criterion's score weighted by its weight."""
+    total_weight = sum(criterion.weight for criterion in challenge.criteria)
+    return (
+        sum(criterion.weight * scores[str(criterion.id)] for criterion in challenge.criteria) / total_weight
+    )
+
+
+def _checked_scores(challenge: Challenge, raw: dict[str, object], *, complete: bool) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    problems: dict[str, str] = {}
+    for criterion in challenge.criteria:
+        key = str(criterion.id)
+        value = raw.get(key)
+        if value in (None, ""):
+            if complete:
+                problems[f"criterion-{key}"] = f"Score “{criterion.name}” before submitting."
+            continue
+        try:
+            number = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            problems[f"criterion-{key}"] = f"“{criterion.name}” needs a whole number."
+            continue
+        if not criterion.scale_min <= number <= criterion.scale_max:
+            problems[f"criterion-{key}"] = (
+                f"“{criterion.name}” is scored from {criterion.scale_min} to {criterion.scale_max}."
+            )
+            continue
+        scores[key] = number
+    unknown = set(raw) - {str(criterion.id) for criterion in challenge.criteria}
+    if unknown:
+        problems["scores"] = "Scores were sent for criteria this rubric does not have."
+    if problems:
+        raise ValidationFailed(" ".join(problems.values()), errors=problems)
+    return scores
+
+
+@atomic
+def save_review(
+    assignment_id: int,
+    judge: User,
+    scores: dict[str, object],
+    *,
+    comment_for_sponsor: str = "",
+    comment_for_contributor: str = "",
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Review:
+    """Save a draft, or submit, a review; a submitted review may be revised until judging closes."""
+    now = now or utcnow()
+    assignment = assignment_for(assignment_id, judge)
+    challenge = assignment.submission.challenge
+    if challenge.state is not Status.JUDGING or now > challenge.judging_due_at:
+        raise Conflict("Judging has closed for this challenge; reviews can no longer change.")
+    checked = _checked_scores(challenge, scores, complete=submit)
+    review = assignment.review or Review(assignment=assignment)
+    if review.status == SUBMITTED and not submit:
+        raise Conflict("This review was submitted; change it by submitting again.")
+    review.scores = checked
+    review.comment_for_sponsor = (comment_for_sponsor or "").strip()[:10_000]
+    review.comment_for_contributor = (comment_for_contributor or "").strip()[:10_000]
+    review.updated_at = now
+    if submit:
+        review.status = SUBMITTED
+        review.submitted_at = now
+    db.session.add(review)
+    db.session.flush()
+    audit.record(
+        "review.submitted" if submit else "review.draft_saved",
+        review,
+        actor=judge,
+        assignment_id=assignment.id,
     )
     db.session.commit()
-    return dict(result.missing)
+    return review
+
+
+@atomic
+def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime | None = None) -> Assignment:
+    """Step away from an entry ("I recognise this work"); a replacement is found at once."""
+    now = now or utcnow()
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.judge_id != judge.id:
+        raise PermissionDenied(NOT_YOURS)
+    if assignment.status == RECUSED:
+        raise Conflict("You already recused yourself from this entry.")
+    if assignment.status != ACTIVE:
+        raise PermissionDenied(NOT_YOURS)
+    assignment.status = RECUSED
+    assignment.recusal_reason = (reason or "").strip()[:1000]
+    assignment.ended_at = now
+    audit.record("assignment.recused", assignment, actor=judge)
+    jobs.enqueue(
+        "app.judging.jobs:reassign",
+        assignment.challenge_id,
+        subject=assignment.submission.challenge,
+        started_by=judge,
+        commit=False,
+    )
+    db.session.commit()
+    return assignment

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.models import Role
 from app.challenges import services as challenges
+from app.challenges.markdown import render_markdown
+from app.errors import ValidationFailed
+from app.extensions import db
 from app.forms import submit_form
 from app.judging import bp, services
-from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm
+from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm, RecuseForm
 from app.main.access import role_required
 
 
@@ -79,3 +82,73 @@ def invite(slug: str):
         for message in [*form.form_errors, *form.email.errors]:
             flash(message, "error")
     return redirect(url_for("challenges.manage", slug=challenge.slug) + "#panel")
+
+
+@bp.get("/entries/<int:assignment_id>")
+@role_required(Role.JUDGE)
+def entry(assignment_id: int):
+    assignment = services.assignment_for(assignment_id, current_user)
+    return _render_entry(assignment)
+
+
+def _render_entry(assignment, status: int = 200, errors: dict[str, str] | None = None, values=None):
+    submission = assignment.submission
+    review = assignment.review
+    return (
+        render_template(
+            "judging/entry.html",
+            assignment=assignment,
+            submission=submission,
+            challenge=submission.challenge,
+            description=render_markdown(submission.description_md, heading_offset=2),
+            review=review,
+            values=values if values is not None else (review.scores if review else {}),
+            errors=errors or {},
+            recuse_form=RecuseForm(),
+            next_id=services.next_unscored(current_user, after=assignment.id),
+        ),
+        status,
+    )
+
+
+@bp.post("/entries/<int:assignment_id>")
+@role_required(Role.JUDGE)
+def save_review(assignment_id: int):
+    assignment = services.assignment_for(assignment_id, current_user)
+    scores = {
+        key.removeprefix("criterion-"): value
+        for key, value in request.form.items()
+        if key.startswith("criterion-")
+    }
+    submit = request.form.get("action") == "submit"
+    try:
+        services.save_review(
+            assignment.id,
+            current_user,
+            scores,
+            comment_for_sponsor=request.form.get("comment_for_sponsor", ""),
+            comment_for_contributor=request.form.get("comment_for_contributor", ""),
+            submit=submit,
+        )
+    except ValidationFailed as error:
+        db.session.expire_all()
+        return _render_entry(
+            services.assignment_for(assignment_id, current_user), error.status, error.errors, scores
+        )
+    flash("Review submitted." if submit else "Draft saved.", "success")
+    following = services.next_unscored(current_user, after=assignment.id) if submit else None
+    if following is not None:
+        return redirect(url_for("judging.entry", assignment_id=following))
+    return redirect(url_for("judging.entry", assignment_id=assignment.id))
+
+
+@bp.post("/entries/<int:assignment_id>/recuse")
+@role_required(Role.JUDGE)
+def recuse(assignment_id: int):
+    form = RecuseForm()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("main.judge_home"))
+    services.recuse(assignment_id, current_user, form.reason.data or "")
+    flash("You stepped away from that entry; another judge will take it.", "info")
+    return redirect(url_for("main.judge_home"))

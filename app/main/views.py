@@ -12,6 +12,7 @@ from app.accounts.navigation import home_endpoint
 from app.challenges import services as challenge_services
 from app.extensions import db
 from app.jobs import JobRecord
+from app.judging import services as judging_services
 from app.main import bp
 from app.main.access import role_required
 from app.payouts.money import format_money
@@ -59,7 +60,11 @@ def sponsor_home():
 @bp.route("/judge")
 @role_required(Role.JUDGE)
 def judge_home():
-    return render_template("main/judge_home.html")
+    return render_template(
+        "main/judge_home.html",
+        queues=judging_services.queue_progress(current_user),
+        next_id=judging_services.next_unscored(current_user),
+    )
 
 
 @bp.route("/contributor")

@@ -553,10 +553,14 @@ def pending_uploads_of(user: User) -> list[Upload]:
 
 
 def may_download(user: User | None, submission: Submission) -> bool:
-    """The owner, the challenge's sponsor team and admins. Judges join once they are assigned."""
+    """The owner, the challenge's sponsor team, admins, and judges assigned to it without a conflict."""
     if user is None or not user.is_authenticated:
         return False
-    return submission.contributor_id == user.id or can_manage(user, submission.challenge)
+    if submission.contributor_id == user.id or can_manage(user, submission.challenge):
+        return True
+    from app.judging.services import may_review_file  # judging builds on submissions, not back
+
+    return user.has_role(Role.JUDGE) and may_review_file(user, submission)
 
 
 def download_url(submission_id: int, actor: User, *, version_number: int | None = None) -> str:

@@ -1,0 +1,26 @@
+"""RQ entry points for judging; each checks the challenge's state, so running twice is harmless."""
+
+from __future__ import annotations
+
+from app.challenges import services as challenges
+from app.challenges.lifecycle import Status
+from app.judging import services
+
+
+def assign_after_close(challenge_id: int) -> str:
+    """At close: assign judges to every entry and start judging."""
+    challenge = challenges.get_challenge(challenge_id)
+    if challenge.state is not Status.CLOSED:
+        return f"nothing to do: the challenge is {challenge.status}"
+    outcome = services.assign_judges(challenge_id)
+    challenges.start_judging(challenge_id)
+    return outcome.message or "every entry has its judges"
+
+
+def reassign(challenge_id: int) -> str:
+    """After a recusal or a new judge: fill the gaps, moving as few assignments as possible."""
+    challenge = challenges.get_challenge(challenge_id)
+    if challenge.state not in (Status.CLOSED, Status.JUDGING):
+        return f"nothing to do: the challenge is {challenge.status}"
+    outcome = services.assign_judges(challenge_id)
+    return outcome.message or "every entry has its judges"

@@ -1,0 +1,191 @@
+"""Assignment at close through a real worker, conflicts and shortfalls, recusal, and review rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.models import Role
+from app.challenges import services as challenges
+from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.judging import services
+from app.judging.models import Assignment
+from app.notifications.models import Notification
+from app.submissions.models import Submission
+
+
+def _entries(db, scene, makers):
+    rows = [
+        Submission(
+            challenge_id=scene.challenge.id,
+            contributor_id=maker.id,
+            alias=f"A{maker.id:03d}",
+            title=f"E{index}",
+        )
+        for index, maker in enumerate(makers)
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def _panel(scene, make_user, count, **caps):
+    judges = []
+    for index in range(count):
+        judge = make_user(f"judge{index}@judges.example", Role.JUDGE, name=f"Judge {index}")
+        member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        services.respond_to_invitation(member.id, judge, accept=True, max_load=caps.get(f"cap{index}"))
+        judges.append(judge)
+    return judges
+
+
+def _close(scene):
+    return challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+
+
+def test_closing_assigns_k_judges_per_entry_in_a_real_worker_and_starts_judging(
+    db, scene, make_user, run_worker
+):
+    judges = _panel(scene, make_user, 4)
+    makers = [make_user(f"c{i}@outside.example") for i in range(6)]
+    entries = _entries(db, scene, makers)
+    assert _close(scene)
+    run_worker()
+    db.session.expire_all()
+    assert challenges.get_challenge(scene.challenge.id).status == "judging"
+    rows = db.session.scalars(select(Assignment).where(Assignment.status == "active")).all()
+    per_entry = Counter(row.submission_id for row in rows)
+    assert per_entry == {entry.id: 3 for entry in entries}
+    loads = Counter(row.judge_id for row in rows)
+    assert set(loads) <= {judge.id for judge in judges}
+    assert max(loads.values()) - min(loads.values()) <= 1
+
+
+def test_conflicted_pairs_are_never_assigned(db, scene, make_user):
+    judges = _panel(scene, make_user, 4)
+    own = _entries(db, scene, [judges[0]])[0]  # a judge's own entry
+    report = make_user("report@outside.example")
+    accounts.set_manager(report, judges[1])
+    by_report = _entries(db, scene, [report])[0]
+    challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+    services.assign_judges(scene.challenge.id)
+    pairs = {(row.judge_id, row.submission_id) for row in db.session.scalars(select(Assignment))}
+    assert (judges[0].id, own.id) not in pairs
+    assert (judges[1].id, by_report.id) not in pairs
+    assert services.is_conflicted(judges[0], own)
+
+
+def test_a_panel_too_small_tells_the_sponsor_exactly_what_is_missing(db, scene, make_user):
+    _panel(scene, make_user, 2)
+    entries = _entries(db, scene, [make_user(f"c{i}@outside.example") for i in range(2)])
+    _close(scene)
+    outcome = services.assign_judges(scene.challenge.id)
+    assert outcome.missing == {entries[0].alias: 1, entries[1].alias: 1}
+    assert outcome.judges_needed == 1
+    note = db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == scene.sponsor.id, Notification.subject.like("More judges%")
+        )
+    )
+    assert f"Entry {entries[0].alias} needs 1 more" in note.body
+    assert "c0@outside.example" not in note.body
+
+
+def test_recusal_replaces_the_judge_and_changes_nothing_else(db, scene, make_user, run_worker):
+    judges = _panel(scene, make_user, 5)
+    _entries(db, scene, [make_user(f"c{i}@outside.example") for i in range(4)])
+    _close(scene)
+    run_worker()
+    db.session.expire_all()
+    before = {
+        (row.judge_id, row.submission_id)
+        for row in db.session.scalars(select(Assignment).where(Assignment.status == "active"))
+    }
+    mine = db.session.scalar(
+        select(Assignment).where(Assignment.judge_id == judges[0].id, Assignment.status == "active")
+    )
+    services.recuse(mine.id, judges[0], "I recognise this work")
+    with pytest.raises(Conflict, match="already recused"):
+        services.recuse(mine.id, judges[0])
+    run_worker()
+    db.session.expire_all()
+    after = {
+        (row.judge_id, row.submission_id)
+        for row in db.session.scalars(select(Assignment).where(Assignment.status == "active"))
+    }
+    assert len(before - after) == 1 and len(after - before) == 1  # one pair out, one replacement in
+    assert (judges[0].id, mine.submission_id) not in after
+    assert sum(1 for _, entry in after if entry == mine.submission_id) == 3
+
+
+@pytest.fixture
+def judging(db, scene, make_user):
+    judges = _panel(scene, make_user, 3)
+    entry = _entries(db, scene, [make_user("c0@outside.example")])[0]
+    _close(scene)
+    services.assign_judges(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id)
+    rows = {row.judge_id: row for row in db.session.scalars(select(Assignment))}
+    return judges, entry, rows
+
+
+def _scores(scene, impact=7, clarity=8):
+    first, second = scene.challenge.criteria
+    return {str(first.id): impact, str(second.id): clarity}
+
+
+def test_a_judge_saves_a_draft_then_submits_and_may_revise(db, scene, judging):
+    judges, _entry, rows = judging
+    assignment = rows[judges[0].id]
+    first = scene.challenge.criteria[0]
+    draft = services.save_review(
+        assignment.id, judges[0], {str(first.id): 6}, comment_for_sponsor="Promising"
+    )
+    assert draft.status == "draft"
+    with pytest.raises(ValidationFailed, match="before submitting"):
+        services.save_review(assignment.id, judges[0], {str(first.id): 6}, submit=True)
+    review = services.save_review(assignment.id, judges[0], _scores(scene), submit=True)
+    assert review.status == "submitted"
+    assert services.weighted_total(scene.challenge, review.scores) == pytest.approx((2 * 7 + 1 * 8) / 3)
+    revised = services.save_review(assignment.id, judges[0], _scores(scene, impact=9), submit=True)
+    assert revised.scores[str(first.id)] == 9
+
+
+@pytest.mark.parametrize("bad", [0, 11, "seven", -3])
+def test_scores_outside_the_scale_are_refused_and_change_nothing(db, scene, judging, bad):
+    judges, _entry, rows = judging
+    assignment = rows[judges[0].id]
+    first = scene.challenge.criteria[0]
+    with pytest.raises(ValidationFailed):
+        services.save_review(assignment.id, judges[0], {str(first.id): bad})
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).review is None
+
+
+def test_reviewing_an_entry_not_assigned_to_you_says_nothing_more(db, scene, judging, make_user):
+    judges, _entry, rows = judging
+    outsider = make_user("outsider@judges.example", Role.JUDGE)
+    with pytest.raises(PermissionDenied) as refusal:
+        services.save_review(rows[judges[0].id].id, outsider, _scores(scene))
+    assert str(refusal.value) == services.NOT_YOURS
+    with pytest.raises(PermissionDenied) as guessed:
+        services.save_review(999_999, judges[0], _scores(scene))
+    assert str(guessed.value) == services.NOT_YOURS
+
+
+def test_a_judge_who_becomes_conflicted_can_no_longer_review(db, scene, judging):
+    judges, entry, rows = judging
+    services.declare_conflict(judges[0], email=entry.contributor.email)
+    with pytest.raises(PermissionDenied):
+        services.save_review(rows[judges[0].id].id, judges[0], _scores(scene))
+
+
+def test_reviews_cannot_change_after_judging_closes(db, scene, judging):
+    judges, _entry, rows = judging
+    late = scene.challenge.judging_due_at + timedelta(seconds=1)
+    with pytest.raises(Conflict, match="Judging has closed"):
+        services.save_review(rows[judges[0].id].id, judges[0], _scores(scene), submit=True, now=late)
