@@ -44,7 +44,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_the_judge_scores_through_the_pages_without_ever_seeing_who_made_it(app, db, scene, judged, login):
-    judge, assignment, _maker = judged
+    _judge, assignment, _maker = judged
     browser = login("judy@judges.example")
     queue = browser.get("/judge").get_data(as_text=True)
     assert "0 of 1 scored" in queue and f"Entry {assignment.submission.alias}" in queue
