@@ -11,7 +11,15 @@ from app.accounts.models import (  # noqa: F401
 from app.audit import AuditEvent  # noqa: F401
 from app.challenges.models import Challenge, RubricCriterion  # noqa: F401
 from app.jobs import JobRecord  # noqa: F401
-from app.judging.models import Assignment, DeclaredConflict, NamedJudgeConflict, PanelMember, Review  # noqa: F401
+from app.judging.models import (  # noqa: F401
+    Assignment,
+    DeclaredConflict,
+    EntryResult,
+    JudgeCalibration,
+    NamedJudgeConflict,
+    PanelMember,
+    Review,
+)
 from app.notifications.models import Notification, OutboxMessage  # noqa: F401
 from app.payouts.models import LedgerAccount, LedgerEntry, LedgerTransaction  # noqa: F401
 from app.submissions.models import Submission, SubmissionVersion, Upload  # noqa: F401

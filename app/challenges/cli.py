@@ -18,4 +18,4 @@ def challenges_group() -> None:
 def sweep_command() -> None:
     """Open and close every challenge whose time has come (repairs missed scheduled jobs)."""
     moved = services.sweep_due_transitions()
-    click.echo(f"opened {moved['opened']}, closed {moved['closed']}")
+    click.echo(f"opened {moved['opened']}, closed {moved['closed']}, judging due {moved['judging_due']}")

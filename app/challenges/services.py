@@ -510,6 +510,8 @@ def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime
         _require_manager(actor, challenge)
     _advance(challenge, Action.START_JUDGING, now)
     audit.record("challenge.judging_started", challenge, actor=actor)
+    # At the judging deadline the results are computed from whatever reviews are in.
+    _schedule(challenge, "app.judging.jobs:aggregate_when_ready", challenge.judging_due_at, actor)
     db.session.commit()
     return challenge
 
@@ -531,7 +533,13 @@ def sweep_due_transitions(*, now: datetime | None = None) -> dict[str, int]:
         )
     ).all()
     closed = sum(close_if_due(challenge_id, now=now) for challenge_id in [*to_close, *newly_due])
-    return {"opened": opened, "closed": closed}
+    overdue = db.session.scalars(
+        select(Challenge).where(Challenge.status == Status.JUDGING.value, Challenge.judging_due_at <= now)
+    ).all()
+    for challenge in overdue:
+        jobs.enqueue("app.judging.jobs:aggregate_when_ready", challenge.id, subject=challenge, commit=False)
+    db.session.commit()
+    return {"opened": opened, "closed": closed, "judging_due": len(overdue)}
 
 
 # --- scheduling and telling people ------------------------------------------------------------------
@@ -540,7 +548,7 @@ def sweep_due_transitions(*, now: datetime | None = None) -> dict[str, int]:
 def _schedule(challenge: Challenge, job_name: str, at: datetime, actor: User | None) -> None:
     """Queue the job that moves the challenge at ``at``; it runs only once this transaction commits."""
     jobs.enqueue(
-        f"app.challenges.jobs:{job_name}",
+        job_name if ":" in job_name else f"app.challenges.jobs:{job_name}",
         challenge.id,
         queue=SCHEDULE_QUEUE,
         subject=challenge,

@@ -152,6 +152,7 @@ def assign(
     board.fill()
     board.complete()
     board.balance()
+    board.restore()
     return board.result()
 
 
@@ -192,7 +193,8 @@ class _Board:
         self.on: list[set[int]] = [set() for _ in entries]  # per entry: its judges
         self.holds: list[set[int]] = [set() for _ in judges]  # per judge: their entries
         self.load = [0] * len(judges)
-        self.kept: set[tuple[int, int]] = set()  # (judge, entry) pairs carried over from `previous`
+        self.earlier: set[tuple[int, int]] = set()  # (judge, entry) pairs from `previous` still allowed
+        self.kept: set[tuple[int, int]] = set()  # those of them assigned now
         # Hardest entries first: the fewest judges free to review them, then id order.
         self.order = sorted(range(len(entries)), key=lambda e: (len(judges) - len(self.blocked[e]), e))
 
@@ -211,6 +213,8 @@ class _Board:
         self.on[entry].add(judge)
         self.holds[judge].add(entry)
         self.load[judge] += 1
+        if (judge, entry) in self.earlier:
+            self.kept.add((judge, entry))
 
     def _remove(self, judge: int, entry: int) -> None:
         self.on[entry].discard(judge)
@@ -226,15 +230,13 @@ class _Board:
 
     def keep(self, previous: Iterable[tuple[J, E]]) -> None:
         """Carry over previous pairs still allowed; where a cap or k shrank, keep the best-matched ones."""
-        valid: set[tuple[int, int]] = set()
         for judge_id, entry_id in previous:
             pair = self._indices(judge_id, entry_id)
             if pair is not None and pair[0] not in self.blocked[pair[1]]:
-                valid.add(pair)
-        for judge, entry in sorted(valid, key=lambda p: (-self._weight(*p), p[1], p[0])):
+                self.earlier.add(pair)
+        for judge, entry in sorted(self.earlier, key=lambda p: (-self._weight(*p), p[1], p[0])):
             if len(self.on[entry]) < self.k and self.load[judge] < self.cap[judge]:
                 self._add(judge, entry)
-                self.kept.add((judge, entry))
 
     def _fair_share(self, total: int) -> tuple[list[int], list[bool], int]:
         """Per judge the load they may reach freely, whether they may go one above it, and how many may.
@@ -357,11 +359,13 @@ class _Board:
         *,
         seed_entry: int | None = None,
         dead: set[int] | None = None,
+        fresh_only: bool = False,
     ) -> list[_Move] | None:
         """The shortest chain of single-entry hand-overs from a root judge (or into the seed entry) that
         ends at a target judge; every judge on the way keeps their load, the root loses one, the target
-        gains one. Breadth-first over judges; each entry is looked at once, and judges still unreached
-        are kept in one list, so a dense panel is crossed in about one sweep.
+        gains one. With ``fresh_only``, kept pairs are never handed over. Breadth-first over judges; each
+        entry is looked at once, and judges still unreached are kept in one list, so a dense panel is
+        crossed in about one sweep.
         """
         root_set = set(roots)
         reached = root_set | (dead or set())
@@ -395,6 +399,8 @@ class _Board:
             for entry in sorted(
                 self.holds[giver], key=lambda e: ((giver, e) in self.kept, self._weight(giver, e), e)
             ):
+                if fresh_only and (giver, entry) in self.kept:
+                    continue
                 if entry not in looked_at:
                     found = spread(giver, entry)
                     if found is not None or not unreached:
@@ -444,40 +450,38 @@ class _Board:
                 return
 
     def _shift(self, level: int) -> bool:
-        """Move load from judges at `level` to the least-loaded open judge, who sits at `level - 2` or below.
+        """Move load from judges at `level` to open judges at `level - 2` or below; True if anything moved.
 
-        Direct hand-overs come first, as many as keep that judge the least loaded: fresh pairs before kept
-        ones, then those losing the least affinity. Failing any, one exchange path to any open judge at
-        `level - 2` or below.
+        Direct hand-overs first: each judge at `level` gives one entry, fresh pairs before kept ones and
+        weak matches before strong ones, to the least-loaded judge free to take it (among equals, the one
+        who matches it best). Failing any, one exchange path through other judges.
         """
         sources = [judge for judge, load in enumerate(self.load) if load == level]
 
         def is_target(judge: int) -> bool:
             return self.load[judge] <= level - 2 and self.load[judge] < self.cap[judge]
 
-        targets = sorted((self.load[judge], judge) for judge in range(len(self.judges)) if is_target(judge))
+        targets = [(self.load[judge], judge) for judge in range(len(self.judges)) if is_target(judge)]
         if not targets:
             return False
-        taker = targets[0][1]
-        runner_up = targets[1] if len(targets) > 1 else (level, len(self.judges))
-        candidates = sorted(
-            (
-                (giver, entry) in self.kept,
-                self.affinity[entry].get(giver, 0) - self.affinity[entry].get(taker, 0),
-                giver,
-                entry,
-            )
+        heapq.heapify(targets)
+        offers = sorted(
+            ((giver, entry) in self.kept, self._weight(giver, entry), giver, entry)
             for giver in sources
             for entry in self.holds[giver]
-            if self._may_take(taker, entry)
         )
         moved = False
-        for _, _, giver, entry in candidates:
-            if not is_target(taker) or (self.load[taker], taker) > runner_up:
-                break
-            if self.load[giver] == level and self._may_take(taker, entry):
+        for _, _, giver, entry in offers:
+            if self.load[giver] != level:
+                continue
+            taker = self._lowest_taker(entry, targets, is_target)
+            if taker is not None:
                 self._apply([(giver, entry, taker)])
                 moved = True
+                if is_target(taker):
+                    heapq.heappush(targets, (self.load[taker], taker))
+            if not targets:
+                break
         if moved:
             return True
         path = self._shortest_path(sources, is_target)
@@ -485,6 +489,69 @@ class _Board:
             return False
         self._apply(path)
         return True
+
+    def _lowest_taker(
+        self, entry: int, targets: list[tuple[int, int]], is_target: Callable[[int], bool]
+    ) -> int | None:
+        """The least-loaded target judge free to take the entry; among equals the best match, then lowest id."""
+        aside: list[tuple[int, int]] = []
+        chosen: int | None = None
+        while targets:
+            load, judge = targets[0]
+            if load != self.load[judge] or not is_target(judge):
+                heapq.heappop(targets)  # stale
+                continue
+            aside.append(heapq.heappop(targets))
+            if self._may_take(judge, entry):
+                chosen = judge
+                break
+        if chosen is not None:
+            chosen_weight = self._weight(chosen, entry)
+            for other in sorted(self.affinity[entry]):
+                weight = self.affinity[entry][other]
+                if (
+                    weight > chosen_weight
+                    and self.load[other] == self.load[chosen]
+                    and is_target(other)
+                    and self._may_take(other, entry)
+                ):
+                    chosen, chosen_weight = other, weight
+        for item in aside:
+            if item[1] != chosen:
+                heapq.heappush(targets, item)
+        return chosen
+
+    def restore(self) -> None:
+        """Win back previous pairs the passes above let go, where that costs no other kept pair and
+        leaves the spread of loads as it is: the entry drops a newly given judge instead, and either the two
+        judges' loads simply trade places or a chain of newly given pairs carries the difference back.
+        """
+        while True:
+            won = False
+            for judge, entry in sorted(
+                self.earlier - self.kept, key=lambda p: (-self._weight(*p), p[1], p[0])
+            ):
+                fresh = sorted(other for other in self.on[entry] if (other, entry) not in self.kept)
+                if fresh and (judge, entry) not in self.kept and self._win_back(judge, entry, fresh):
+                    won = True
+            if not won:
+                return
+
+    def _win_back(self, judge: int, entry: int, fresh: list[int]) -> bool:
+        if judge in self.on[entry]:
+            return False
+        for other in fresh:
+            if self.load[other] == self.load[judge] + 1 and self.load[judge] < self.cap[judge]:
+                self._apply([(other, entry, judge)])
+                return True
+        for other in fresh:
+            self._apply([(other, entry, judge)])
+            path = self._shortest_path([judge], lambda taker, other=other: taker == other, fresh_only=True)
+            if path is not None:
+                self._apply(path)
+                return True
+            self._apply([(judge, entry, other)])
+        return False
 
     def result(self) -> Assignment[J, E]:
         pairs = frozenset(

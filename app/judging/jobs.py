@@ -24,3 +24,16 @@ def reassign(challenge_id: int) -> str:
         return f"nothing to do: the challenge is {challenge.status}"
     outcome = services.assign_judges(challenge_id)
     return outcome.message or "every entry has its judges"
+
+
+def aggregate_when_ready(challenge_id: int) -> str:
+    """When every review is in, or the judging deadline has passed: calibrate and propose results."""
+    from app.timeutil import utcnow
+
+    challenge = challenges.get_challenge(challenge_id)
+    if challenge.state is not Status.JUDGING:
+        return f"nothing to do: the challenge is {challenge.status}"
+    if services.reviews_outstanding(challenge) and utcnow() < challenge.judging_due_at:
+        return "waiting for reviews"
+    results = services.aggregate(challenge_id)
+    return f"proposed a ranking of {len(results)} entries"

@@ -101,3 +101,46 @@ class Review(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assignment: Mapped[Assignment] = relationship(back_populates="review")
+
+
+class EntryResult(db.Model):
+    """One entry's place in the proposed ranking, with the evidence shown beside it."""
+
+    __tablename__ = "entry_results"
+    __table_args__ = (UniqueConstraint("challenge_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    rank: Mapped[int] = mapped_column()
+    place: Mapped[int] = mapped_column()  # after the challenge's tie rule; equal places share prizes
+    calibrated_score: Mapped[float] = mapped_column()
+    raw_mean: Mapped[float] = mapped_column()
+    p_prize: Mapped[float] = mapped_column()
+    p_first: Mapped[float] = mapped_column()
+    sd: Mapped[float] = mapped_column()
+    tie_group: Mapped[int] = mapped_column()
+    review_count: Mapped[int] = mapped_column()
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship()
+
+
+class JudgeCalibration(db.Model):
+    """How a judge scored on this challenge, as the calibration estimated it: for the sponsor's chart."""
+
+    __tablename__ = "judge_calibrations"
+    __table_args__ = (UniqueConstraint("challenge_id", "judge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    leniency: Mapped[float] = mapped_column()
+    scale: Mapped[float] = mapped_column()
+    noise: Mapped[float] = mapped_column()
+    relative_weight: Mapped[float] = mapped_column()
+    review_count: Mapped[int] = mapped_column()
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    judge: Mapped[User] = relationship()

@@ -29,6 +29,8 @@ from app.judging.models import (
     SUBMITTED,
     Assignment,
     DeclaredConflict,
+    EntryResult,
+    JudgeCalibration,
     NamedJudgeConflict,
     PanelMember,
     Review,
@@ -455,6 +457,8 @@ def save_review(
         actor=judge,
         assignment_id=assignment.id,
     )
+    if submit and reviews_outstanding(challenge) == 0:
+        jobs.enqueue("app.judging.jobs:aggregate_when_ready", challenge.id, subject=challenge, commit=False)
     db.session.commit()
     return review
 
@@ -479,6 +483,219 @@ def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime |
         assignment.challenge_id,
         subject=assignment.submission.challenge,
         started_by=judge,
+        commit=False,
+    )
+    db.session.commit()
+    return assignment
+
+
+# --- aggregation and results ----------------------------------------------------------------------
+
+
+def _submitted_reviews(challenge: Challenge) -> list[tuple[Assignment, Review]]:
+    rows = db.session.execute(
+        select(Assignment, Review)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(
+            Assignment.challenge_id == challenge.id,
+            Assignment.status == ACTIVE,
+            Review.status == SUBMITTED,
+            Submission.status == ENTRY_ACTIVE,
+        )
+    ).all()
+    return [(assignment, review) for assignment, review in rows]
+
+
+def reviews_outstanding(challenge: Challenge) -> int:
+    """Active assignments still without a submitted review."""
+    active = db.session.scalars(
+        select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
+    ).all()
+    return sum(1 for row in active if not (row.review and row.review.status == SUBMITTED))
+
+
+def rubric_scale(challenge: Challenge) -> tuple[float, float]:
+    """The range a review's weighted total can take on this rubric."""
+    total_weight = sum(criterion.weight for criterion in challenge.criteria)
+    low = sum(criterion.weight * criterion.scale_min for criterion in challenge.criteria) / total_weight
+    high = sum(criterion.weight * criterion.scale_max for criterion in challenge.criteria) / total_weight
+    return low, high
+
+
+@atomic
+def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryResult]:
+    """Calibrate the judges, rank the entries, apply the tie rule, and propose the results.
+
+    Runs when every review is in, or at the judging deadline with what is in; running it again
+    (after an extra review) replaces the previous proposal.
+    """
+    from app.judging.aggregation import rank
+    from app.judging.ties import Tied, places
+
+    now = now or utcnow()
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.id == challenge_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    if challenge.state not in (Status.JUDGING, Status.RESULTS_PROPOSED):
+        raise Conflict("Results are computed only while judging or after they were proposed.")
+    pairs = _submitted_reviews(challenge)
+    if not pairs:
+        raise Conflict("No review has been submitted yet; there is nothing to rank.")
+    first = challenge.criteria[0]
+    reviews = [
+        (assignment.submission_id, assignment.judge_id, weighted_total(challenge, review.scores))
+        for assignment, review in pairs
+    ]
+    ranking = rank(reviews, scale=rubric_scale(challenge), prize_places=challenge.winners)
+    first_means: dict[int, list[int]] = {}
+    for assignment, review in pairs:
+        first_means.setdefault(assignment.submission_id, []).append(review.scores[str(first.id)])
+    entries = {
+        entry.id: entry
+        for entry in db.session.scalars(
+            select(Submission).where(Submission.id.in_([row.entry_id for row in ranking.entries]))
+        )
+    }
+    placed = places(
+        [
+            Tied(
+                row.entry_id,
+                row.rank,
+                row.tie_group,
+                entries[row.entry_id].latest.created_at,
+                sum(first_means[row.entry_id]) / len(first_means[row.entry_id]),
+            )
+            for row in ranking.entries
+        ],
+        challenge.tie_rule,
+    )
+    db.session.execute(EntryResult.__table__.delete().where(EntryResult.challenge_id == challenge.id))
+    db.session.execute(
+        JudgeCalibration.__table__.delete().where(JudgeCalibration.challenge_id == challenge.id)
+    )
+    results = [
+        EntryResult(
+            challenge_id=challenge.id,
+            submission_id=row.entry_id,
+            rank=row.rank,
+            place=placed[row.entry_id],
+            calibrated_score=row.calibrated_score,
+            raw_mean=row.raw_mean,
+            p_prize=row.p_prize,
+            p_first=row.p_first,
+            sd=row.sd,
+            tie_group=row.tie_group,
+            review_count=row.review_count,
+            flags=list(row.flags),
+            computed_at=now,
+        )
+        for row in ranking.entries
+    ]
+    db.session.add_all(results)
+    db.session.add_all(
+        JudgeCalibration(
+            challenge_id=challenge.id,
+            judge_id=judge.judge_id,
+            leniency=judge.leniency,
+            scale=judge.scale,
+            noise=judge.noise,
+            relative_weight=judge.relative_weight,
+            review_count=judge.review_count,
+            computed_at=now,
+        )
+        for judge in ranking.judges
+    )
+    if challenge.state is Status.JUDGING:
+        challenge.status = Status.RESULTS_PROPOSED.value
+        challenge.status_changed_at = now
+    audit.record("judging.aggregated", challenge, entries=len(results), reviews=len(reviews))
+    for person in db.session.scalars(select(User).where(User.organization_id == challenge.sponsor_org_id)):
+        if person.has_role(Role.SPONSOR):
+            notifications.notify(
+                person,
+                f"Proposed results: {challenge.title}",
+                "The judges' scores are calibrated and a ranking is proposed. Review it, send flagged entries "
+                "for an extra review if needed, then publish.",
+                link=f"/judging/results/{challenge.slug}",
+                commit=False,
+            )
+    db.session.commit()
+    return results
+
+
+def results_of(challenge: Challenge) -> list[EntryResult]:
+    return list(
+        db.session.scalars(
+            select(EntryResult)
+            .where(EntryResult.challenge_id == challenge.id)
+            .order_by(EntryResult.place, EntryResult.rank, EntryResult.id)
+        )
+    )
+
+
+def calibrations_of(challenge: Challenge) -> list[JudgeCalibration]:
+    return list(
+        db.session.scalars(
+            select(JudgeCalibration)
+            .where(JudgeCalibration.challenge_id == challenge.id)
+            .order_by(JudgeCalibration.judge_id)
+        )
+    )
+
+
+@atomic
+def request_extra_review(
+    challenge_id: int, submission_id: int, actor: User, *, now: datetime | None = None
+) -> Assignment:
+    """Give a flagged entry one more review by a fresh judge: the least busy one without a conflict."""
+    now = now or utcnow()
+    challenge = get_challenge(challenge_id)
+    _require_manager(actor, challenge)
+    if challenge.state is not Status.RESULTS_PROPOSED:
+        raise Conflict("Extra reviews are requested on proposed results, before publishing.")
+    entry = db.session.get(Submission, submission_id)
+    if entry is None or entry.challenge_id != challenge.id:
+        raise NotFound("No such entry.")
+    members = [member for member in panel_of(challenge.id) if member.status == ACCEPTED]
+    taken = {
+        row.judge_id
+        for row in db.session.scalars(select(Assignment).where(Assignment.submission_id == entry.id))
+    }
+    forbidden = conflicts_for(challenge, [member.judge for member in members], [entry])
+    loads = Counter(
+        row.judge_id
+        for row in db.session.scalars(
+            select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
+        )
+    )
+    candidates = [
+        member
+        for member in members
+        if member.judge_id not in taken
+        and (member.judge_id, entry.id) not in forbidden
+        and (member.max_load is None or loads[member.judge_id] < member.max_load)
+    ]
+    if not candidates:
+        raise Conflict("No judge on the panel can take this entry; invite another judge first.")
+    chosen = min(candidates, key=lambda member: (loads[member.judge_id], member.judge_id))
+    assignment = Assignment(
+        challenge_id=challenge.id, judge_id=chosen.judge_id, submission_id=entry.id, assigned_at=now
+    )
+    db.session.add(assignment)
+    challenge.status = Status.JUDGING.value  # back to judging until the extra review is in
+    challenge.status_changed_at = now
+    audit.record("judging.extra_review_requested", challenge, actor=actor, entry=entry.alias)
+    notifications.notify(
+        chosen.judge,
+        f"One more entry to review: {challenge.title}",
+        f"The sponsor asked for an extra review of {entry.label}.",
+        link="/judge",
         commit=False,
     )
     db.session.commit()

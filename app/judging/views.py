@@ -8,10 +8,11 @@ from flask_login import current_user
 from app.accounts.models import Role
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
-from app.errors import ValidationFailed
+from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.forms import submit_form
 from app.judging import bp, services
+from app.judging.aggregation import describe_flag
 from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm, RecuseForm
 from app.main.access import role_required
 
@@ -152,3 +153,33 @@ def recuse(assignment_id: int):
     services.recuse(assignment_id, current_user, form.reason.data or "")
     flash("You stepped away from that entry; another judge will take it.", "info")
     return redirect(url_for("main.judge_home"))
+
+
+@bp.get("/results/<slug>")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def results(slug: str):
+    challenge = challenges.get_by_slug(slug)
+    if not challenges.can_manage(current_user, challenge):
+        raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can see these results.")
+    calibrations = services.calibrations_of(challenge)
+    return render_template(
+        "judging/results.html",
+        challenge=challenge,
+        results=services.results_of(challenge),
+        calibrations=calibrations,
+        judge_labels={
+            row.judge_id: f"Judge {chr(ord('A') + index)}" for index, row in enumerate(calibrations)
+        },
+        describe_flag=describe_flag,
+        outstanding=services.reviews_outstanding(challenge),
+        extra_form=RecuseForm(),
+    )
+
+
+@bp.post("/results/<slug>/extra-review/<int:submission_id>")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def extra_review(slug: str, submission_id: int):
+    challenge = challenges.get_by_slug(slug)
+    services.request_extra_review(challenge.id, submission_id, current_user)
+    flash("A fresh judge was asked for one more review; results are recomputed when it is in.", "success")
+    return redirect(url_for("judging.results", slug=challenge.slug))

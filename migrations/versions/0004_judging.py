@@ -1,8 +1,8 @@
-"""judging panels, conflicts, assignments and reviews
+"""judging panels, conflicts, assignments, reviews and results
 
-Revision ID: 26bfb1c75be5
+Revision ID: 271a7df75397
 Revises: 526a0efa0a4a (submissions)
-Create Date: 2026-11-23 00:08:42.805126
+Create Date: 2026-11-23 00:20:01.214846
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '26bfb1c75be5'
+revision = '271a7df75397'
 down_revision = '526a0efa0a4a'
 branch_labels = None
 depends_on = None
@@ -29,6 +29,25 @@ def upgrade():
     )
     with op.batch_alter_table('declared_conflicts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_declared_conflicts_judge_id'), ['judge_id'], unique=False)
+
+    op.create_table('judge_calibrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('judge_id', sa.Integer(), nullable=False),
+    sa.Column('leniency', sa.Double(), nullable=False),
+    sa.Column('scale', sa.Double(), nullable=False),
+    sa.Column('noise', sa.Double(), nullable=False),
+    sa.Column('relative_weight', sa.Double(), nullable=False),
+    sa.Column('review_count', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_judge_calibrations_challenge_id_challenges')),
+    sa.ForeignKeyConstraint(['judge_id'], ['users.id'], name=op.f('fk_judge_calibrations_judge_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_judge_calibrations')),
+    sa.UniqueConstraint('challenge_id', 'judge_id', name=op.f('uq_judge_calibrations_challenge_id_judge_id'))
+    )
+    with op.batch_alter_table('judge_calibrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_judge_calibrations_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_judge_calibrations_judge_id'), ['judge_id'], unique=False)
 
     op.create_table('panel_members',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,6 +88,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_assignments_judge_id'), ['judge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('entry_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('place', sa.Integer(), nullable=False),
+    sa.Column('calibrated_score', sa.Double(), nullable=False),
+    sa.Column('raw_mean', sa.Double(), nullable=False),
+    sa.Column('p_prize', sa.Double(), nullable=False),
+    sa.Column('p_first', sa.Double(), nullable=False),
+    sa.Column('sd', sa.Double(), nullable=False),
+    sa.Column('tie_group', sa.Integer(), nullable=False),
+    sa.Column('review_count', sa.Integer(), nullable=False),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_entry_results_challenge_id_challenges')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_entry_results_submission_id_submissions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_entry_results')),
+    sa.UniqueConstraint('challenge_id', 'submission_id', name=op.f('uq_entry_results_challenge_id_submission_id'))
+    )
+    with op.batch_alter_table('entry_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_entry_results_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_results_submission_id'), ['submission_id'], unique=False)
 
     op.create_table('named_judge_conflicts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +163,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_named_judge_conflicts_judge_id'))
 
     op.drop_table('named_judge_conflicts')
+    with op.batch_alter_table('entry_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_entry_results_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_entry_results_challenge_id'))
+
+    op.drop_table('entry_results')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_submission_id'))
         batch_op.drop_index(batch_op.f('ix_assignments_status'))
@@ -132,6 +180,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_panel_members_challenge_id'))
 
     op.drop_table('panel_members')
+    with op.batch_alter_table('judge_calibrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_judge_calibrations_judge_id'))
+        batch_op.drop_index(batch_op.f('ix_judge_calibrations_challenge_id'))
+
+    op.drop_table('judge_calibrations')
     with op.batch_alter_table('declared_conflicts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_declared_conflicts_judge_id'))
 

@@ -1,0 +1,125 @@
+"""Aggregation through a real worker once every review is in, the sponsor's proposed results by
+alias, and extra reviews for flagged entries."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.challenges import services as challenges
+from app.errors import Conflict
+from app.judging import services
+from app.judging.models import Assignment, EntryResult, JudgeCalibration
+from app.submissions.models import Submission
+
+
+@pytest.fixture
+def judged_challenge(db, scene, make_user):
+    """Six entries, four judges, k = 3, every review submitted with scores that follow the entries' quality."""
+    judges = []
+    for index in range(4):
+        judge = make_user(f"j{index}@judges.example", Role.JUDGE, name=f"Judge Person {index}")
+        member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        services.respond_to_invitation(member.id, judge, accept=True)
+        judges.append(judge)
+    makers = [make_user(f"maker{index}@outside.example", name=f"Maker Secret{index}") for index in range(6)]
+    entries = [
+        Submission(
+            challenge_id=scene.challenge.id,
+            contributor_id=maker.id,
+            alias=f"Q{index}X{index}",
+            title=f"T{index}",
+        )
+        for index, maker in enumerate(makers)
+    ]
+    db.session.add_all(entries)
+    db.session.commit()
+    from app.submissions.models import SubmissionVersion
+    from app.timeutil import utcnow
+
+    for index, entry in enumerate(entries):
+        db.session.add(
+            SubmissionVersion(
+                submission=entry,
+                number=1,
+                storage_key=f"submissions/fake-{index}",
+                size_bytes=10,
+                sha256="0" * 64,
+                content_type="application/pdf",
+                original_filename=f"secret-{index}.pdf",
+                upload_started_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+    services.assign_judges(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id)
+    return judges, entries
+
+
+def _score_everything(scene, judges, entries, skip=None):
+    quality = {entry.id: 3 + index for index, entry in enumerate(entries)}  # later entries are better
+    first, second = scene.challenge.criteria
+    for judge in judges:
+        for assignment in services.assignments_of(judge):
+            if skip and (judge.id, assignment.submission_id) == skip:
+                continue
+            value = quality[assignment.submission_id]
+            services.save_review(
+                assignment.id, judge, {str(first.id): value, str(second.id): value}, submit=True
+            )
+
+
+def test_the_last_review_triggers_aggregation_in_a_real_worker(
+    db, redis, scene, judged_challenge, run_worker
+):
+    judges, entries = judged_challenge
+    _score_everything(scene, judges, entries)
+    run_worker()
+    db.session.expire_all()
+    assert challenges.get_challenge(scene.challenge.id).status == "results_proposed"
+    results = services.results_of(scene.challenge)
+    assert [row.submission_id for row in results] == [entry.id for entry in reversed(entries)]
+    assert results[0].place == 1 and results[0].review_count == 3
+    assert all(0.0 <= row.p_prize <= 1.0 for row in results)
+    assert len(db.session.scalars(select(JudgeCalibration)).all()) == 4
+
+
+def test_aggregation_waits_while_reviews_are_missing(db, redis, scene, judged_challenge, run_worker):
+    judges, entries = judged_challenge
+    first_assignment = services.assignments_of(judges[0])[0]
+    _score_everything(scene, judges, entries, skip=(judges[0].id, first_assignment.submission_id))
+    run_worker()
+    db.session.expire_all()
+    assert challenges.get_challenge(scene.challenge.id).status == "judging"
+    assert db.session.scalar(select(EntryResult)) is None
+
+
+def test_the_sponsor_sees_the_proposal_by_alias_only(db, redis, scene, judged_challenge, login):
+    judges, entries = judged_challenge
+    _score_everything(scene, judges, entries)
+    services.aggregate(scene.challenge.id)
+    page = login("sam@acme.example").get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
+    assert f"Entry {entries[-1].alias}" in page and "Raw mean" in page and "<svg" in page
+    for marker in ("Maker Secret", "maker0@outside.example", "secret-0.pdf"):
+        assert marker not in page
+    assert login("alice@outside.example").get(f"/judging/results/{scene.challenge.slug}").status_code == 403
+
+
+def test_an_extra_review_goes_to_a_fresh_judge_and_reopens_judging(
+    db, redis, scene, judged_challenge, make_user
+):
+    judges, entries = judged_challenge
+    _score_everything(scene, judges, entries)
+    services.aggregate(scene.challenge.id)
+    target = entries[0]
+    already = {
+        row.judge_id
+        for row in db.session.scalars(select(Assignment).where(Assignment.submission_id == target.id))
+    }
+    extra = services.request_extra_review(scene.challenge.id, target.id, scene.sponsor)
+    assert extra.judge_id not in already
+    assert challenges.get_challenge(scene.challenge.id).status == "judging"
+    with pytest.raises(Conflict):
+        services.request_extra_review(scene.challenge.id, target.id, scene.sponsor)  # not while judging
