@@ -538,15 +538,33 @@ class _Board:
                 return
 
     def _win_back(self, judge: int, entry: int, fresh: list[int]) -> bool:
+        """Give the entry back to `judge` instead of one of its newly given judges, if no kept pair moves.
+
+        Swapping makes `judge` one busier and the other one less busy; that is fine when their loads simply
+        trade places. Otherwise a chain of fresh pairs must carry one entry from a judge now as busy as
+        `judge` has become (`judge` itself, if capped) to one as idle as the other has become.
+        """
         if judge in self.on[entry]:
             return False
+        load_before = self.load[judge]
         for other in fresh:
-            if self.load[other] == self.load[judge] + 1 and self.load[judge] < self.cap[judge]:
+            if self.load[other] == load_before + 1 and load_before < self.cap[judge]:
                 self._apply([(other, entry, judge)])
                 return True
         for other in fresh:
+            other_after = self.load[other] - 1
             self._apply([(other, entry, judge)])
-            path = self._shortest_path([judge], lambda taker, other=other: taker == other, fresh_only=True)
+            if self.load[judge] <= self.cap[judge]:
+                roots = [
+                    busy for busy, load in enumerate(self.load) if load == load_before + 1 and busy != other
+                ]
+            else:
+                roots = [judge]
+
+            def restores(taker: int, *, level: int = other_after) -> bool:
+                return taker != judge and self.load[taker] == level and self.load[taker] < self.cap[taker]
+
+            path = self._shortest_path(roots, restores, fresh_only=True)
             if path is not None:
                 self._apply(path)
                 return True
