@@ -11,7 +11,11 @@ import random
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
+from app.judging.aggregation import rank
 from app.judging.assignment import Assignment, assign
+from app.judging.calibration import fit_panel
 
 SEED = 20301
 
@@ -120,11 +124,88 @@ def bench_assignment() -> AssignmentFigures:
     return figures
 
 
-# --- Aggregation: calibrated ranking (to be added) ---------------------------------------------------
+# --- Aggregation: calibrated ranking ---------------------------------------------------------------
+
+AGGREGATION_TARGET_SECONDS = 5.0
+AGGREGATION_ENTRIES = 10_000
+AGGREGATION_JUDGES = 500
+AGGREGATION_K = 3
+AGGREGATION_DRAWS = 2000
+
+
+@dataclass(frozen=True)
+class AggregationFigures:
+    seconds: float  # wall clock of one rank() call: calibration, uncertainty, ties and flags
+    cpu_seconds: float
+    fit_seconds: float  # the calibration fit alone, for reference
+    sweeps: int
+    met: bool
+
+
+def aggregation_case(seed: int = SEED) -> list[tuple[int, int, float]]:
+    """10,000 entries, 500 judges, 3 each (loads balanced), scored like JUDGING.md's "strong" scenario."""
+    rng = np.random.default_rng(seed)
+    quality = rng.standard_normal(AGGREGATION_ENTRIES)
+    leniency = rng.normal(0.0, 1.0, AGGREGATION_JUDGES)
+    scale = rng.lognormal(0.0, 0.4, AGGREGATION_JUDGES)
+    noise = rng.uniform(0.5, 1.5, AGGREGATION_JUDGES)
+    load = np.zeros(AGGREGATION_JUDGES)
+    judge = np.empty((AGGREGATION_ENTRIES, AGGREGATION_K), dtype=np.intp)
+    for entry in range(AGGREGATION_ENTRIES):  # the k least loaded judges, ties broken at random
+        shuffled_load = load + rng.uniform(0.0, 0.5, AGGREGATION_JUDGES)
+        judge[entry] = np.argpartition(shuffled_load, AGGREGATION_K - 1)[:AGGREGATION_K]
+        load[judge[entry]] += 1
+    entry_of = np.repeat(np.arange(AGGREGATION_ENTRIES), AGGREGATION_K)
+    flat = judge.ravel()
+    latent = 5.5 + 1.5 * (scale[flat] * quality[entry_of] + leniency[flat])
+    latent += noise[flat] * rng.standard_normal(flat.size)
+    score = np.clip(np.round(latent), 1, 10)
+    return [(int(e), 100_001 + int(j), float(s)) for e, j, s in zip(entry_of, flat, score, strict=True)]
+
+
+def bench_aggregation() -> AggregationFigures:
+    """Time one rank() of the large case (2,000 posterior draws for the prize probabilities)."""
+    reviews = aggregation_case()
+    wall, cpu = time.perf_counter(), time.process_time()
+    ranking = rank(reviews, scale=(1, 10), prize_places=3, draws=AGGREGATION_DRAWS)
+    seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+
+    entry_ids = {e: n for n, e in enumerate(sorted({e for e, _, _ in reviews}))}
+    judge_ids = {j: n for n, j in enumerate(sorted({j for _, j, _ in reviews}))}
+    started = time.perf_counter()
+    fit = fit_panel(
+        np.array([entry_ids[e] for e, _, _ in reviews]),
+        np.array([judge_ids[j] for _, j, _ in reviews]),
+        np.array([s for _, _, s in reviews]),
+        n_entries=len(entry_ids),
+        n_judges=len(judge_ids),
+        scale=(1, 10),
+    )
+    fit_seconds = time.perf_counter() - started
+    figures = AggregationFigures(
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        fit_seconds=fit_seconds,
+        sweeps=fit.sweeps,
+        met=seconds <= AGGREGATION_TARGET_SECONDS,
+    )
+    verdict = "PASS" if figures.met else "MISS"
+    print(
+        f"aggregation: {AGGREGATION_ENTRIES} entries × {AGGREGATION_JUDGES} judges, k={AGGREGATION_K} "  # noqa: RUF001
+        f"({len(reviews)} reviews), {AGGREGATION_DRAWS} draws: {seconds:.2f} s "
+        f"(target ≤ {AGGREGATION_TARGET_SECONDS:.0f} s) {verdict}"
+    )
+    flagged = sum(1 for entry in ranking.entries if entry.flags)
+    print(
+        f"  CPU {cpu_seconds:.2f} s; the fit alone {fit_seconds:.2f} s in {fit.sweeps} sweeps "
+        f"({'converged' if fit.is_converged else 'NOT converged'}); {flagged} entries flagged"
+    )
+    return figures
 
 
 def main() -> None:
     bench_assignment()
+    bench_aggregation()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Pure: plain values in, frozen dataclasses out; no Flask, no database.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def _design(reviews: Iterable[Review], scale: tuple[float, float]) -> _Design:
             )
         rows.append((entry_id, judge_id, value))
     rows.sort(key=lambda row: (_order_key(row[0]), _order_key(row[1])))
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         if before[:2] == after[:2]:
             raise ValueError(f"Judge {after[1]!r} reviewed entry {after[0]!r} more than once.")
     entry_ids = sorted({row[0] for row in rows}, key=_order_key)

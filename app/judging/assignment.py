@@ -23,6 +23,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Generic, TypeVar
 
 J = TypeVar("J", bound=Hashable)  # a judge id
@@ -58,7 +59,14 @@ class Assignment(Generic[J, E]):
 
     def judges_of(self, entry_id: E) -> frozenset[J]:
         """The judges who review one entry."""
-        return frozenset(judge_id for judge_id, other in self.pairs if other == entry_id)
+        return self._judges_by_entry.get(entry_id, frozenset())
+
+    @cached_property
+    def _judges_by_entry(self) -> dict[E, frozenset[J]]:
+        grouped: dict[E, set[J]] = {}
+        for judge_id, entry_id in self.pairs:
+            grouped.setdefault(entry_id, set()).add(judge_id)
+        return {entry_id: frozenset(judges) for entry_id, judges in grouped.items()}
 
 
 def _in_order(ids: Iterable[T]) -> list[T]:
@@ -195,6 +203,8 @@ class _Board:
         self.load = [0] * len(judges)
         self.earlier: set[tuple[int, int]] = set()  # (judge, entry) pairs from `previous` still allowed
         self.kept: set[tuple[int, int]] = set()  # those of them assigned now
+        self.earlier_on: list[set[int]] = [set() for _ in entries]  # per entry: judges in `earlier`
+        self.fresh: list[set[int]] = [set() for _ in judges]  # per judge: entries given in this run
         # Hardest entries first: the fewest judges free to review them, then id order.
         self.order = sorted(range(len(entries)), key=lambda e: (len(judges) - len(self.blocked[e]), e))
 
@@ -215,12 +225,15 @@ class _Board:
         self.load[judge] += 1
         if (judge, entry) in self.earlier:
             self.kept.add((judge, entry))
+        else:
+            self.fresh[judge].add(entry)
 
     def _remove(self, judge: int, entry: int) -> None:
         self.on[entry].discard(judge)
         self.holds[judge].discard(entry)
         self.load[judge] -= 1
         self.kept.discard((judge, entry))
+        self.fresh[judge].discard(entry)
 
     def _apply(self, path: list[_Move]) -> None:
         for giver, entry, taker in path:
@@ -229,13 +242,28 @@ class _Board:
             self._add(taker, entry)
 
     def keep(self, previous: Iterable[tuple[J, E]]) -> None:
-        """Carry over previous pairs still allowed; where a cap or k shrank, keep the best-matched ones."""
+        """Carry over previous pairs still allowed. Where k shrank, an entry lets go of its busiest judges
+        first; where a cap shrank, a judge keeps their best-matched entries."""
         for judge_id, entry_id in previous:
             pair = self._indices(judge_id, entry_id)
             if pair is not None and pair[0] not in self.blocked[pair[1]]:
                 self.earlier.add(pair)
-        for judge, entry in sorted(self.earlier, key=lambda p: (-self._weight(*p), p[1], p[0])):
-            if len(self.on[entry]) < self.k and self.load[judge] < self.cap[judge]:
+                self.earlier_on[pair[1]].add(pair[0])
+        counts = [0] * len(self.judges)
+        by_entry: dict[int, list[int]] = {}
+        for judge, entry in self.earlier:
+            counts[judge] += 1
+            by_entry.setdefault(entry, []).append(judge)
+        surplus: set[tuple[int, int]] = set()
+        for entry in sorted(by_entry):
+            judges = by_entry[entry]
+            while len(judges) > self.k:
+                busiest = max(judges, key=lambda judge: (counts[judge], -self._weight(judge, entry), judge))
+                judges.remove(busiest)
+                counts[busiest] -= 1
+                surplus.add((busiest, entry))
+        for judge, entry in sorted(self.earlier - surplus, key=lambda p: (-self._weight(*p), p[1], p[0])):
+            if self.load[judge] < self.cap[judge]:
                 self._add(judge, entry)
 
     def _fair_share(self, total: int) -> tuple[list[int], list[bool], int]:
@@ -396,11 +424,8 @@ class _Board:
         while found is None and queue and unreached:
             giver = queue.popleft()
             # Hand over fresh pairs before kept ones, and weak matches before strong ones.
-            for entry in sorted(
-                self.holds[giver], key=lambda e: ((giver, e) in self.kept, self._weight(giver, e), e)
-            ):
-                if fresh_only and (giver, entry) in self.kept:
-                    continue
+            holds = self.fresh[giver] if fresh_only else self.holds[giver]
+            for entry in sorted(holds, key=lambda e: ((giver, e) in self.kept, self._weight(giver, e), e)):
                 if entry not in looked_at:
                     found = spread(giver, entry)
                     if found is not None or not unreached:
@@ -452,9 +477,10 @@ class _Board:
     def _shift(self, level: int) -> bool:
         """Move load from judges at `level` to open judges at `level - 2` or below; True if anything moved.
 
-        Direct hand-overs first: each judge at `level` gives one entry, fresh pairs before kept ones and
-        weak matches before strong ones, to the least-loaded judge free to take it (among equals, the one
-        who matches it best). Failing any, one exchange path through other judges.
+        Direct hand-overs first: each judge at `level` gives one entry to the least-loaded judge free to
+        take it (among equals, the one who matches it best), unless a judge who had that entry before can
+        take it back. Hand-overs that keep the most previous pairs go first, then weak matches before
+        strong ones. Failing any, one exchange path through other judges.
         """
         sources = [judge for judge, load in enumerate(self.load) if load == level]
 
@@ -465,8 +491,17 @@ class _Board:
         if not targets:
             return False
         heapq.heapify(targets)
+
+        def returns(entry: int) -> bool:
+            return any(is_target(judge) and self._may_take(judge, entry) for judge in self.earlier_on[entry])
+
         offers = sorted(
-            ((giver, entry) in self.kept, self._weight(giver, entry), giver, entry)
+            (
+                int((giver, entry) in self.kept) - int(returns(entry)),
+                self._weight(giver, entry),
+                giver,
+                entry,
+            )
             for giver in sources
             for entry in self.holds[giver]
         )
@@ -493,7 +528,15 @@ class _Board:
     def _lowest_taker(
         self, entry: int, targets: list[tuple[int, int]], is_target: Callable[[int], bool]
     ) -> int | None:
-        """The least-loaded target judge free to take the entry; among equals the best match, then lowest id."""
+        """A judge who had the entry before and may take it back, or else the least-loaded target judge free
+        to take it; among equals the best match, then the lowest id."""
+        returning = [
+            (self.load[judge], judge)
+            for judge in self.earlier_on[entry]
+            if is_target(judge) and self._may_take(judge, entry)
+        ]
+        if returning:
+            return min(returning)[1]
         aside: list[tuple[int, int]] = []
         chosen: int | None = None
         while targets:
@@ -579,3 +622,42 @@ class _Board:
             self.entries[entry]: self.k - len(on) for entry, on in enumerate(self.on) if len(on) < self.k
         }
         return Assignment(pairs=pairs, missing=missing, judges=tuple(self.judges))
+
+
+def fill_gaps(
+    needs: Mapping[E, int],
+    loads: Mapping[J, int],
+    judge_caps: Mapping[J, int | None],
+    *,
+    on_entry: Mapping[E, frozenset[J]],
+    conflicts: Iterable[tuple[J, E]] = (),
+) -> Assignment[J, E]:
+    """Fill open review slots without moving anyone: used once judging has started.
+
+    Judges may already be halfway through their reviews, so every existing pair stays. Each open
+    slot goes to the least-loaded judge (counting the reviews they already hold) who is free to take
+    that entry: not already on it, not conflicted, and under their cap. Entries are served in id
+    order; slots nobody can take are reported as missing.
+    """
+    forbidden = set(conflicts)
+    current = {judge: loads.get(judge, 0) for judge in _in_order(judge_caps)}
+    pairs: set[tuple[J, E]] = set()
+    missing: dict[E, int] = {}
+    for entry in _in_order(needs):
+        taken = set(on_entry.get(entry, frozenset()))
+        for _ in range(needs[entry]):
+            eligible = [
+                judge
+                for judge in current
+                if judge not in taken
+                and (judge, entry) not in forbidden
+                and (judge_caps[judge] is None or current[judge] < judge_caps[judge])
+            ]
+            if not eligible:
+                missing[entry] = missing.get(entry, 0) + 1
+                continue
+            chosen = min(eligible, key=lambda judge: current[judge])  # stable: judges are in id order
+            pairs.add((chosen, entry))
+            taken.add(chosen)
+            current[chosen] += 1
+    return Assignment(frozenset(pairs), missing, judges=tuple(current))

@@ -25,7 +25,6 @@ IntArray = NDArray[np.intp]
 
 HUBER_CUTOFF = 2.0  # residuals beyond two noise SDs count for less, in proportion
 MAX_SWEEPS = 500
-LENIENCY_T_DF = 4.0  # degrees of freedom of the heavy-tailed leniency prior
 CONVERGED_CHANGE = 1e-6  # largest change of any entry's quality (in panel SDs) between two sweeps
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -73,40 +72,22 @@ def _truncated_normal(alpha: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _panel_prior(
-    estimates: FloatArray,
-    posterior_var: FloatArray,
-    mean: float,
-    spread: float,
-    floor: float,
-    belief: FloatArray | None = None,
+    estimates: FloatArray, posterior_var: FloatArray, mean: float, spread: float, floor: float
 ) -> tuple[float, float]:
     """The panel-wide mean and spread (a variance) re-estimated from the judges' shrunk estimates.
 
-    Each judge's estimate was pulled toward the old mean by the share 1 - posterior_var / prior variance;
-    dividing by the total of the shares the data pinned down (MacKay's fixed point) undoes that pull, so a
-    panel whose judges agree reaches a zero spread, and its mean, in a few sweeps rather than thousands.
-    ``belief`` scales each judge's prior precision (heavy-tailed prior; 1 = plain normal).
+    Each judge's estimate was pulled toward the old mean by the share 1 - posterior_var / spread; dividing
+    by the total of the shares the data pinned down (MacKay's fixed point) undoes that pull, so a panel
+    whose judges agree reaches a zero spread, and its mean, in a few sweeps rather than the thousands the
+    plain EM update takes.
     """
-    belief = np.ones_like(estimates) if belief is None else belief
-    pinned = 1.0 - np.minimum(posterior_var * belief / spread, 1.0)
-    well_determined = float(np.sum(belief * pinned))
+    pinned = 1.0 - np.minimum(posterior_var / spread, 1.0)
+    well_determined = float(pinned.sum())
     if well_determined <= 1e-9:
         return float(estimates.mean()), max(spread, floor)
-    new_mean = mean + float(np.sum(belief * (estimates - mean))) / well_determined
-    new_spread = float(np.sum(belief * (estimates - new_mean) ** 2)) / max(float(pinned.sum()), 1e-9)
+    new_mean = mean + float(np.sum(estimates - mean)) / well_determined
+    new_spread = float(np.sum((estimates - new_mean) ** 2)) / well_determined
     return new_mean, max(new_spread, floor)
-
-
-def _leniency_belief(
-    raw_offset: FloatArray, sampling_var: FloatArray, spread: float, degrees: float
-) -> FloatArray:
-    """How much of the panel prior a judge's leniency gets: a Student-t prior as a scale mixture.
-
-    A judge whose own average sits far outside what the panel spread and their sampling noise explain
-    is believed (the prior barely pulls them back), so one unusually lenient judge is corrected in full.
-    """
-    outlying = raw_offset**2 / (spread + sampling_var)
-    return (degrees + 1.0) / (degrees + outlying)
 
 
 def _additive_start(
@@ -178,7 +159,6 @@ def fit_panel(
 
     # Start with nearly flat priors; the first sweep's estimates set the panel-wide means and spreads.
     mean_mu, spread_mu = grand, width**2 * 1e3
-    belief_mu = np.ones(n_judges)
     mean_a, spread_a = max(effect_sd, 1e-3 * width), width**2 * 1e3
     mean_lv, spread_lv = float(log_v.mean()), 10.0
 
@@ -194,10 +174,10 @@ def fit_panel(
         s2 = np.bincount(j, weight * (qe**2 + qve), minlength=n_judges)
         t0 = np.bincount(j, weight * latent, minlength=n_judges)
         t1 = np.bincount(j, weight * qe * latent, minlength=n_judges)
-        p00 = s0 / v + belief_mu / spread_mu
+        p00 = s0 / v + 1.0 / spread_mu
         p01 = s1 / v
         p11 = s2 / v + 1.0 / spread_a
-        r0 = t0 / v + belief_mu * mean_mu / spread_mu
+        r0 = t0 / v + mean_mu / spread_mu
         r1 = t1 / v + mean_a / spread_a
         det = p00 * p11 - p01**2
         mu = (p11 * r0 - p01 * r1) / det
@@ -247,13 +227,7 @@ def fit_panel(
         weight = np.minimum(1.0, HUBER_CUTOFF / np.maximum(z, 1e-12))
 
         # (5) Empirical Bayes: panel-wide means and spreads from the current judge estimates.
-        own_mean = (t0 - a * s1) / np.maximum(s0, 1e-12)
-        belief_mu = np.where(
-            s0 > 0,
-            _leniency_belief(own_mean - mean_mu, v / np.maximum(s0, 1e-12), spread_mu, LENIENCY_T_DF),
-            1.0,
-        )
-        mean_mu, spread_mu = _panel_prior(mu, var_mu, mean_mu, spread_mu, spread_floor, belief_mu)
+        mean_mu, spread_mu = _panel_prior(mu, var_mu, mean_mu, spread_mu, spread_floor)
         mean_a, spread_a = _panel_prior(a, var_a, mean_a, spread_a, spread_floor)
         mean_lv, spread_lv = _panel_prior(log_v, var_lv, mean_lv, spread_lv, log_spread_floor)
 

@@ -243,7 +243,7 @@ class AssignmentOutcome:
 @atomic
 def assign_judges(challenge_id: int, *, now: datetime | None = None) -> AssignmentOutcome:
     """Give every active entry its judges from the accepted panel, keeping what can be kept."""
-    from app.judging.assignment import assign, judges_needed
+    from app.judging.assignment import assign, fill_gaps, judges_needed
 
     now = now or utcnow()
     challenge = get_challenge(challenge_id)
@@ -266,14 +266,43 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
         overlap = len(challenge_skills & {skill.slug for skill in judge.skills})
         if overlap:
             affinity.update({(judge.id, entry.id): overlap for entry in entries})
-    result = assign(
-        [entry.id for entry in entries],
-        {member.judge_id: member.max_load for member in members},
-        challenge.judges_per_entry,
-        conflicts=conflicts_for(challenge, judges, entries),
-        affinity=affinity,
-        previous={pair for pair, row in rows.items() if row.status == ACTIVE},
-    )
+    caps = {member.judge_id: member.max_load for member in members}
+    forbidden = conflicts_for(challenge, judges, entries)
+    active = {pair for pair, row in rows.items() if row.status == ACTIVE}
+    if challenge.state in (Status.JUDGING, Status.RESULTS_PROPOSED):
+        # Judging has started: nobody is moved; only pairs that became invalid go, and gaps are filled.
+        valid = {
+            (judge_id, entry_id)
+            for judge_id, entry_id in active
+            if judge_id in caps
+            and entry_id in {entry.id for entry in entries}
+            and (judge_id, entry_id) not in forbidden
+        }
+        on_entry: dict[int, set[int]] = {}
+        for judge_id, entry_id in valid:
+            on_entry.setdefault(entry_id, set()).add(judge_id)
+        needs = {
+            entry.id: challenge.judges_per_entry - len(on_entry.get(entry.id, ()))
+            for entry in entries
+            if len(on_entry.get(entry.id, ())) < challenge.judges_per_entry
+        }
+        filled = fill_gaps(
+            needs,
+            Counter(judge_id for judge_id, _ in valid),
+            caps,
+            on_entry={entry_id: frozenset(judge_ids) for entry_id, judge_ids in on_entry.items()},
+            conflicts=forbidden,
+        )
+        result = type(filled)(frozenset(valid | filled.pairs), filled.missing, judges=filled.judges)
+    else:
+        result = assign(
+            [entry.id for entry in entries],
+            caps,
+            challenge.judges_per_entry,
+            conflicts=forbidden,
+            affinity=affinity,
+            previous=active,
+        )
     wanted = set(result.pairs)
     for pair, row in rows.items():
         if row.status == ACTIVE and pair not in wanted:

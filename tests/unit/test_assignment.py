@@ -326,6 +326,27 @@ def test_a_lowered_cap_keeps_the_best_matched_of_the_judges_entries():
     assert (10, 2) in after.pairs and after.loads() == {10: 1, 11: 2}
 
 
+def test_fewer_judges_per_entry_lets_go_of_the_busiest_judges_pairs():
+    entries, caps = list(range(1, 31)), dict.fromkeys(range(10, 16))
+    first = assign(entries, caps, 3)
+    after = assign(entries, caps, 2, previous=first.pairs)
+    assert after.pairs <= first.pairs  # only drops: every entry lets go of one judge, nobody new arrives
+    assert sorted(after.loads().values()) == [10] * 6
+
+
+def test_judges_share_entries_with_many_colleagues():
+    # Calibration compares judges through the entries they have in common, so the panel must not split
+    # into islands of judges who only ever meet each other.
+    result = assign(list(range(100)), dict.fromkeys(range(10)), 2)
+    linked = {judge: {judge} for judge in range(10)}
+    for entry in range(100):
+        a, b = sorted(result.judges_of(entry))
+        merged = linked[a] | linked[b]
+        for judge in merged:
+            linked[judge] = merged
+    assert linked[0] == set(range(10))
+
+
 # --- Determinism ----------------------------------------------------------------------------------------
 
 
