@@ -66,8 +66,11 @@ class RankedEntry:
     """One entry's place, its calibrated and raw scores, how certain the place is, and review flags.
 
     calibrated_score is on the rubric's scale: the score the panel's average judge would give the entry. It
-    can pass the end of the scale a little when every judge gave the top score (a 10 means "10 or more").
-    sd is the uncertainty of calibrated_score in the same points.
+    can pass the end of the scale a little when every judge gave the top score (a 10 means "10 or more"),
+    and an entry with fewer reviews is pulled further toward the middle of the field, because fewer
+    judges' word is weaker evidence. sd is the uncertainty of calibrated_score in the same points.
+    p_prize and p_first are probabilities (0 to 1) of finishing within the prize places and first; they
+    leave out the uncertainty about the judges themselves, so read 0.9 as "very likely", not certain.
     """
 
     entry_id: EntryId
@@ -106,12 +109,16 @@ class JudgeEstimate:
 
 @dataclass(frozen=True)
 class Ranking:
+    """A calibrated ranking: entries best first, and what was learnt about each judge."""
+
     entries: tuple[RankedEntry, ...]  # best first
     judges: tuple[JudgeEstimate, ...]  # by judge id
 
 
 @dataclass(frozen=True)
 class RawRankedEntry:
+    """An entry's place by the plain mean of its scores (for comparison only)."""
+
     entry_id: EntryId
     rank: int
     raw_mean: float
@@ -202,6 +209,9 @@ def rank(
 ) -> Ranking:
     """Rank entries by calibrated score, best first, with ties, prize-place probabilities and flags.
 
+    The calibrated score is what the panel's average judge would have given the entry, once each judge's
+    leniency, use of the scale and consistency are learnt from all the scores together; so an entry can
+    rank above one with a higher raw mean when its judges were harsher than the panel.
     Each review is (entry_id, judge_id, score), the score being the review's weighted rubric total on
     ``scale = (low, high)``. Entries whose calibrated scores are within ``tolerance`` points of each other
     (directly or through a chain of such entries) tie: they share the best place among them and are

@@ -72,22 +72,31 @@ def _truncated_normal(alpha: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _panel_prior(
-    estimates: FloatArray, posterior_var: FloatArray, mean: float, spread: float, floor: float
+    own: FloatArray, sampling_var: FloatArray, mean: float, spread: float, floor: float
 ) -> tuple[float, float]:
-    """The panel-wide mean and spread (a variance) re-estimated from the judges' shrunk estimates.
+    """The panel-wide mean and spread (a variance) that make the judges' own estimates most likely.
 
-    Each judge's estimate was pulled toward the old mean by the share 1 - posterior_var / spread; dividing
-    by the total of the shares the data pinned down (MacKay's fixed point) undoes that pull, so a panel
-    whose judges agree reaches a zero spread, and its mean, in a few sweeps rather than the thousands the
-    plain EM update takes.
+    Each judge's own estimate (from their reviews alone) is the panel mean plus the judge's deviation
+    (variance ``spread``) plus sampling noise (``sampling_var``); the spread is solved for directly by the
+    usual random-effects fixed point, warm-started from the last sweep, and may reach zero (the floor)
+    when the judges' differences are no larger than their sampling noise.
     """
-    pinned = 1.0 - np.minimum(posterior_var / spread, 1.0)
-    well_determined = float(pinned.sum())
-    if well_determined <= 1e-9:
-        return float(estimates.mean()), max(spread, floor)
-    new_mean = mean + float(np.sum(estimates - mean)) / well_determined
-    new_spread = float(np.sum((estimates - new_mean) ** 2)) / well_determined
-    return new_mean, max(new_spread, floor)
+    usable = np.isfinite(own) & np.isfinite(sampling_var)
+    x, noise = own[usable], sampling_var[usable]
+    if x.size == 0:
+        return mean, max(spread, floor)
+    spread = max(spread, floor)
+    for _ in range(50):
+        weight = 1.0 / (spread + noise)
+        mean = float(np.sum(weight * x) / np.sum(weight))
+        proposal = float(np.sum(weight**2 * ((x - mean) ** 2 - noise)) / np.sum(weight**2))
+        proposal = max(proposal, floor)
+        if abs(proposal - spread) <= 1e-9 + 1e-6 * spread:
+            spread = proposal
+            break
+        spread = proposal
+    weight = 1.0 / (spread + noise)
+    return float(np.sum(weight * x) / np.sum(weight)), spread
 
 
 def _additive_start(
@@ -125,8 +134,9 @@ def fit_panel(
     Each sweep: (1) per judge, a weighted Bayesian regression of their scores on the current qualities,
     shrunk toward the panel, with the scale kept non-negative; (2) censored scores replaced by their
     conditional expectation; (3) per judge, the noise from the residuals, shrunk toward the panel on the
-    log scale; (4) Huber weights per review; (5) the panel-wide means and spreads re-estimated (empirical
-    Bayes); (6) per entry, the precision-weighted quality and its posterior variance
+    log scale; (4) Huber weights per review; (5) the panel-wide means and spreads re-estimated from the
+    judges' own estimates (empirical Bayes; a spread can reach zero, and the fit is then an average);
+    (6) per entry, the precision-weighted quality and its posterior variance
     1 / (1 + sum w a^2 / v); then qualities are re-standardised. Stops when no quality moves by more than
     CONVERGED_CHANGE, or after max_sweeps.
     """
@@ -186,8 +196,12 @@ def fit_panel(
         if negative.any():  # a judge who scores against the consensus: no scale, leniency alone
             a[negative] = 0.0
             mu[negative] = r0[negative] / p00[negative]
-        var_mu = p11 / det
-        var_a = p00 / det
+        # Each judge's own leniency and scale, from their reviews alone (the other held at its estimate).
+        own_mu = (t0 - a * s1) / s0
+        own_mu_var = v / s0
+        spread_seen = s2 > 1e-12  # not before the qualities differ at all
+        own_a = np.divide(t1 - mu * s1, s2, out=np.full(n_judges, np.nan), where=spread_seen)
+        own_a_var = np.divide(v, s2, out=np.full(n_judges, np.inf), where=spread_seen)
 
         # (2) Censored scores: the conditional expectation of the latent score beyond the cut.
         fitted = mu[j] + a[j] * qe
@@ -220,16 +234,15 @@ def fit_panel(
         log_precision = n_eff / 2.0 * has_reviews + 1.0 / spread_lv
         log_v = (n_eff / 2.0 * has_reviews * np.log(v_hat) + mean_lv / spread_lv) / log_precision
         v = np.maximum(np.exp(log_v), noise_floor)
-        var_lv = 1.0 / log_precision
 
         # (4) Huber weights on residuals standardised by the judge's own noise.
         z = np.abs(residual) / np.sqrt(v[j])
         weight = np.minimum(1.0, HUBER_CUTOFF / np.maximum(z, 1e-12))
 
-        # (5) Empirical Bayes: panel-wide means and spreads from the current judge estimates.
-        mean_mu, spread_mu = _panel_prior(mu, var_mu, mean_mu, spread_mu, spread_floor)
-        mean_a, spread_a = _panel_prior(a, var_a, mean_a, spread_a, spread_floor)
-        mean_lv, spread_lv = _panel_prior(log_v, var_lv, mean_lv, spread_lv, log_spread_floor)
+        # (5) Empirical Bayes: panel-wide means and spreads from each judge's own estimates.
+        mean_mu, spread_mu = _panel_prior(own_mu, own_mu_var, mean_mu, spread_mu, spread_floor)
+        mean_a, spread_a = _panel_prior(own_a, own_a_var, mean_a, spread_a, spread_floor)
+        mean_lv, spread_lv = _panel_prior(np.log(v_hat), 2.0 / n_eff, mean_lv, spread_lv, log_spread_floor)
 
         # (6) Per entry: a Newton step on the posterior, exact for uncensored scores; censored ones
         # count only the information they retain.

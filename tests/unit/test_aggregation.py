@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import itertools
 import math
 import random
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import kendalltau
 
+from app.judging import aggregation, calibration
 from app.judging.aggregation import (
     DISCONNECTED,
     FEW_REVIEWS,
@@ -122,9 +125,9 @@ def test_a_narrow_judge_who_only_uses_seven_to_nine_does_not_flatten_their_entri
 
 def test_a_judge_who_scores_at_random_is_down_weighted_and_their_entries_flagged():
     judges = ["X", *"ABCDEF"]
-    pairs = balanced_design(42, judges, 3, seed=5)
+    pairs = balanced_design(56, judges, 3, seed=5)
     rng = random.Random(11)
-    quality = {e: rng.gauss(0, 1) for e in range(42)}
+    quality = {e: rng.gauss(0, 1) for e in range(56)}
     reviews = panel_scores(pairs, quality, leniency={}, scale_of={}, noise=0.5, seed=2, whole_points=True)
     erratic = random.Random(99)
     reviews = [(e, j, float(erratic.randint(1, 10)) if j == "X" else s) for e, j, s in reviews]
@@ -136,8 +139,8 @@ def test_a_judge_who_scores_at_random_is_down_weighted_and_their_entries_flagged
     seen_by_x = {e for e, j in pairs if j == "X"}
     for entry in ranking.entries:
         assert (LOW_WEIGHT_JUDGE in entry.flags) == (entry.entry_id in seen_by_x)
-    calibrated_tau = kendalltau([quality[e] for e in order(ranking)], range(42, 0, -1))[0]
-    raw_tau = kendalltau([quality[e.entry_id] for e in raw_mean_rank(reviews, SCALE)], range(42, 0, -1))[0]
+    calibrated_tau = kendalltau([quality[e] for e in order(ranking)], range(56, 0, -1))[0]
+    raw_tau = kendalltau([quality[e.entry_id] for e in raw_mean_rank(reviews, SCALE)], range(56, 0, -1))[0]
     assert calibrated_tau > raw_tau
 
 
@@ -453,3 +456,25 @@ def test_adding_a_constant_to_one_judges_scores_barely_changes_the_order(case):
     assert kendalltau(position_after, range(len(position_after)))[0] >= 0.85
     moved = judge(after, shifted_judge).leniency - judge(before, shifted_judge).leniency
     assert moved == pytest.approx(shift, abs=0.3 * abs(shift))
+
+
+def test_the_cores_import_no_web_or_database_code():
+    for module in (aggregation, calibration):
+        imported = set()
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+        roots = {name.split(".")[0] for name in imported}
+        assert roots <= {
+            "__future__",
+            "collections",
+            "dataclasses",
+            "itertools",
+            "math",
+            "numpy",
+            "scipy",
+            "app",
+        }
+        assert {name for name in imported if name.startswith("app")} <= {"app.judging.calibration"}
