@@ -729,3 +729,47 @@ def request_extra_review(
     )
     db.session.commit()
     return assignment
+
+
+def panel_judges(challenge: Challenge) -> list[User]:
+    """The judges who accepted: contributors may name any they have a conflict with."""
+    return [member.judge for member in panel_of(challenge.id) if member.status == ACCEPTED]
+
+
+def named_conflicts_of(submission: Submission) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(NamedJudgeConflict.judge_id).where(NamedJudgeConflict.submission_id == submission.id)
+        )
+    )
+
+
+@atomic
+def name_conflicted_judges(
+    submission_id: int, actor: User, judge_ids: list[int], *, now: datetime | None = None
+) -> set[int]:
+    """A contributor names the panel judges who must not review their entry, until the deadline."""
+    now = now or utcnow()
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.contributor_id != actor.id:
+        raise NotFound("No such submission of yours.")
+    challenge = submission.challenge
+    if challenge.state not in (Status.OPEN, Status.FUNDED) or now > challenge.closes_at:
+        raise Conflict("Conflicts can be named only until the challenge closes.")
+    panel = {judge.id for judge in panel_judges(challenge)}
+    chosen = set(judge_ids)
+    if chosen - panel:
+        raise ValidationFailed("Only judges on this challenge's panel can be named.", field="judges")
+    current = named_conflicts_of(submission)
+    for judge_id in chosen - current:
+        db.session.add(NamedJudgeConflict(submission_id=submission.id, judge_id=judge_id))
+    for row in db.session.scalars(
+        select(NamedJudgeConflict).where(
+            NamedJudgeConflict.submission_id == submission.id,
+            NamedJudgeConflict.judge_id.in_(current - chosen),
+        )
+    ):
+        db.session.delete(row)
+    audit.record("submission.conflicts_named", submission, actor=actor, judges=len(chosen))
+    db.session.commit()
+    return chosen

@@ -156,10 +156,14 @@ def mine():
 @bp.get("/<int:submission_id>")
 @login_required
 def detail(submission_id: int):
+    from app.judging import services as judging  # judging builds on submissions, not back
+
     submission = services.own_submission(submission_id, current_user)
     return render_template(
         "submissions/detail.html",
         submission=submission,
+        panel=judging.panel_judges(submission.challenge),
+        named=judging.named_conflicts_of(submission),
         description=render_markdown(submission.description_md, heading_offset=2),
         withdraw_form=WithdrawForm(),
         now=utcnow(),
@@ -182,3 +186,20 @@ def withdraw(submission_id: int):
 def download(submission_id: int):
     version = request.args.get("version", type=int)
     return redirect(services.download_url(submission_id, current_user, version_number=version))
+
+
+@bp.post("/<int:submission_id>/conflicts")
+@role_required(Role.CONTRIBUTOR)
+def name_conflicts(submission_id: int):
+    from app.judging import services as judging  # judging builds on submissions, not back
+
+    form = WithdrawForm()  # only the CSRF token is a field; the judge checkboxes are read below
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        judge_ids = [int(value) for value in request.form.getlist("judge")]
+    except ValueError:
+        raise ValidationFailed("Choose judges from the list.", field="judges") from None
+    judging.name_conflicted_judges(submission_id, current_user, judge_ids)
+    flash("Saved. Those judges will never be given your entry.", "success")
+    return redirect(url_for("submissions.detail", submission_id=submission_id))
