@@ -109,7 +109,7 @@ class Outcome:
 class ContestResult:
     raw: Outcome
     calibrated: Outcome
-    confident: int  # entries the calibrated ranking gave p_prize >= 0.9
+    confident: int  # entries the calibrated ranking gave place_probability >= 0.9
     confident_right: int  # of those, entries truly in the top 5
     seconds: float  # time of rank(), uncertainty and flags included
 
@@ -135,7 +135,7 @@ def run_contest(task: tuple[int, int, int]) -> ContestResult:
     seconds = time.perf_counter() - started
     calibrated = [int(entry.entry_id) for entry in ranking.entries]
     true_top = set(np.argsort(-quality)[:TOP].tolist())
-    confident = [int(e.entry_id) for e in ranking.entries if e.p_prize >= 0.9]
+    confident = [int(e.entry_id) for e in ranking.entries if e.place_probability >= 0.9]
     return ContestResult(
         raw=_outcome([int(e) for e in raw], quality),
         calibrated=_outcome(calibrated, quality),
@@ -219,7 +219,7 @@ def _print_scenario(figures: ScenarioFigures) -> None:
         print(f"  {metric:20} {figures.raw[metric]:9.3f} {figures.calibrated[metric]:11.3f}")
     print(f"  top-5 gain {figures.gain:+.3f} ± {figures.gain_se:.3f} (standard error, paired)")
     print(
-        f"  entries given p_prize ≥ 0.9: {figures.confident_count}, "
+        f"  entries given place_probability ≥ 0.9: {figures.confident_count}, "
         f"{figures.confident_share_right:.1%} of them truly in the top {TOP}"
     )
 

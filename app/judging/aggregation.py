@@ -25,10 +25,10 @@ EntryId = int | str
 JudgeId = int | str
 Review = tuple[EntryId, JudgeId, float]
 
-# Two entries tie when their calibrated scores differ by at most this many points. Scores are shown to two
-# decimals and an entry's own uncertainty is tenths of a point, so only entries the evidence cannot tell
-# apart at all tie; how sure each place is, is what p_prize says.
-DEFAULT_TOLERANCE = 0.01
+# By default entries tie within a thousandth of the scale's range: 0.009 points on a 1-10 rubric, about
+# what two decimals show, and far below any entry's own uncertainty (tenths of a point). So only entries
+# the evidence hardly tells apart tie; how sure each place is, place_probability says.
+DEFAULT_TOLERANCE_SHARE = 0.001
 DEFAULT_DRAWS = 2000
 
 OUTLIER_RESIDUAL = 3.0  # a review this many of its judge's noise SDs from the prediction is an outlier
@@ -69,7 +69,7 @@ class RankedEntry:
     can pass the end of the scale a little when every judge gave the top score (a 10 means "10 or more"),
     and an entry with fewer reviews is pulled further toward the middle of the field, because fewer
     judges' word is weaker evidence. sd is the uncertainty of calibrated_score in the same points.
-    p_prize and p_first are probabilities (0 to 1) of finishing within the prize places and first; they
+    place_probability and p_first are probabilities (0 to 1) of finishing within the prize places and first; they
     leave out the uncertainty about the judges themselves, so read 0.9 as "very likely", not certain.
     """
 
@@ -77,7 +77,7 @@ class RankedEntry:
     rank: int
     calibrated_score: float
     raw_mean: float
-    p_prize: float
+    place_probability: float
     p_first: float
     sd: float
     tie_group: int
@@ -203,7 +203,7 @@ def rank(
     *,
     scale: tuple[float, float],
     prize_places: int = 3,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float | None = None,
     seed: int = 0,
     draws: int = DEFAULT_DRAWS,
 ) -> Ranking:
@@ -212,17 +212,19 @@ def rank(
     The calibrated score is what the panel's average judge would have given the entry, once each judge's
     leniency, use of the scale and consistency are learnt from all the scores together; so an entry can
     rank above one with a higher raw mean when its judges were harsher than the panel.
+
     Each review is (entry_id, judge_id, score), the score being the review's weighted rubric total on
-    ``scale = (low, high)``. Entries whose calibrated scores are within ``tolerance`` points of each other
-    (directly or through a chain of such entries) tie: they share the best place among them and are
-    listed by entry id. Prize-place probabilities come from ``draws`` draws of every entry's quality from
-    its posterior; ``seed`` makes them repeatable. An entry whose judges reviewed nothing in common with
-    the main panel is still ranked, on the assumption that its judges are as lenient as the panel on
-    average, and flagged ``disconnected``.
+    ``scale = (low, high)``. Ties: going down the list, an entry joins the tie group above it when its
+    calibrated score is within ``tolerance`` points of that group's highest score, so every two entries
+    in a group are within ``tolerance`` of each other (default: a thousandth of the scale's range). Tied
+    entries share the best place among them and are listed by entry id. Prize-place probabilities come
+    from ``draws`` draws of every entry's quality from its posterior; ``seed`` makes them repeatable. An
+    entry whose judges reviewed nothing in common with the main panel is still ranked, on the assumption
+    that its judges are as lenient as the panel on average, and flagged ``disconnected``.
     """
     if prize_places < 1:
         raise ValueError("There must be at least one prize place.")
-    if tolerance < 0 or not np.isfinite(tolerance):
+    if tolerance is not None and not (np.isfinite(tolerance) and tolerance >= 0):
         raise ValueError("The tie tolerance must be zero or a positive number of points.")
     if draws < 1:
         raise ValueError("At least one draw is needed to estimate prize-place probabilities.")
@@ -239,8 +241,12 @@ def rank(
     review_count = np.bincount(e, minlength=n_entries)
     raw_mean = np.bincount(e, y, minlength=n_entries) / review_count
 
+    if tolerance is None:
+        tolerance = DEFAULT_TOLERANCE_SHARE * (design.scale[1] - design.scale[0])
     order, tie_group, ranks = _order_with_ties(calibrated, tolerance)
-    p_prize, p_first = _place_probabilities(fit.quality, np.sqrt(fit.quality_var), prize_places, seed, draws)
+    place_probability, p_first = _place_probabilities(
+        fit.quality, np.sqrt(fit.quality_var), prize_places, seed, draws
+    )
     information = fit.scale**2 / fit.noise_var
     relative_weight = _relative_weight(information)
     flags = _flags(
@@ -248,7 +254,7 @@ def rank(
         design=design,
         calibrated=calibrated,
         order=order,
-        p_prize=p_prize,
+        place_probability=place_probability,
         review_count=review_count,
         low_weight_judge=relative_weight < LOW_WEIGHT_SHARE,
         prize_places=prize_places,
@@ -260,7 +266,7 @@ def rank(
             rank=int(ranks[i]),
             calibrated_score=float(calibrated[i]),
             raw_mean=float(raw_mean[i]),
-            p_prize=float(p_prize[i]),
+            place_probability=float(place_probability[i]),
             p_first=float(p_first[i]),
             sd=float(score_sd[i]),
             tie_group=int(tie_group[i]),
@@ -290,8 +296,15 @@ def _order_with_ties(calibrated: np.ndarray, tolerance: float) -> tuple[np.ndarr
     Entry indices follow sorted entry ids, so ordering a group by index orders it by id.
     """
     by_score = np.lexsort((np.arange(calibrated.size), -calibrated))
-    gaps = -np.diff(calibrated[by_score])
-    group_in_order = np.concatenate(([1], 1 + np.cumsum(gaps > tolerance))).astype(np.intp)
+    descending = calibrated[by_score]
+    # Each group is its highest entry and every entry within tolerance below it (a sorted search per group).
+    group_in_order = np.empty(calibrated.size, dtype=np.intp)
+    start, group = 0, 0
+    while start < calibrated.size:
+        group += 1
+        end = int(np.searchsorted(-descending, -descending[start] + tolerance, side="right"))
+        group_in_order[start:end] = group
+        start = end
     tie_group = np.empty(calibrated.size, dtype=np.intp)
     tie_group[by_score] = group_in_order
     order = np.lexsort((np.arange(calibrated.size), tie_group))
@@ -356,7 +369,7 @@ def _flags(
     design: _Design,
     calibrated: np.ndarray,
     order: np.ndarray,
-    p_prize: np.ndarray,
+    place_probability: np.ndarray,
     review_count: np.ndarray,
     low_weight_judge: np.ndarray,
     prize_places: int,
@@ -377,7 +390,7 @@ def _flags(
     outlier = (np.abs(residual) / spread > OUTLIER_RESIDUAL) & (review_count[e] >= 2)
     judges_disagree = np.bincount(e, outlier, minlength=n_entries) > 0
 
-    near_line = (p_prize > NEAR_LINE[0]) & (p_prize < NEAR_LINE[1])
+    near_line = (place_probability > NEAR_LINE[0]) & (place_probability < NEAR_LINE[1])
 
     fragile = np.zeros(n_entries, dtype=bool)
     places = min(prize_places, n_entries)
