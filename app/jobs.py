@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
 from rq.job import Job
 from sqlalchemy import JSON, ForeignKey, String, Text, event, select
@@ -134,9 +135,35 @@ def _push(record: JobRecord) -> Job:
 
 @event.listens_for(Session, "after_commit")
 def _push_pending_after_commit(session: Session) -> None:
+    """Push the committed records to Redis. If Redis is unreachable the change itself stands (it is
+    committed); the record stays "queued" and ``requeue_stranded`` pushes it once Redis is back."""
     pending = session.info.pop(_PENDING_KEY, [])
     for record in pending:
-        _push(record)
+        try:
+            _push(record)
+        except RedisError as error:
+            current_app.logger.error(
+                "job %s not queued yet (%s); the periodic requeue will retry", record.id, error
+            )
+
+
+STRANDED_AFTER = timedelta(minutes=2)
+
+
+def requeue_stranded(now: datetime | None = None) -> int:
+    """Push queued records that never reached Redis (or were lost with it); returns how many."""
+    now = now or utcnow()
+    candidates = db.session.scalars(
+        select(JobRecord).where(JobRecord.status == QUEUED, JobRecord.created_at < now - STRANDED_AFTER)
+    ).all()
+    connection = redis_connection()
+    pushed = 0
+    for record in candidates:
+        if Job.exists(record.rq_job_id, connection=connection):
+            continue
+        _push(record)  # a schedule time already past makes RQ's scheduler run it at once
+        pushed += 1
+    return pushed
 
 
 @event.listens_for(Session, "after_rollback")
@@ -223,6 +250,7 @@ def set_progress(percent: int) -> None:
 # (kind, queue, seconds between runs): housekeeping the cron process enqueues for the workers.
 def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
     return [
+        ("app.jobs:requeue_stranded", "default", app.config["SWEEP_INTERVAL_SECONDS"]),
         ("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"]),
         ("app.submissions.jobs:clean_up_uploads", "default", app.config["CLEANUP_INTERVAL_SECONDS"]),
     ]

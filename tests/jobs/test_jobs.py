@@ -130,3 +130,27 @@ def test_schedule_times_are_rounded_up_to_the_whole_second_rq_keeps(db, redis):
     assert record.scheduled_for == moment.replace(microsecond=0) + timedelta(seconds=1)
     scheduled = ScheduledJobRegistry("mail", connection=redis).get_scheduled_time(record.rq_job_id)
     assert scheduled.timestamp() >= moment.timestamp()  # never before the time asked for
+
+
+def test_a_job_that_never_reached_redis_is_pushed_by_the_periodic_requeue(
+    app, db, redis, make_user, run_worker, mailbox
+):
+    user = make_user("stranded@outside.example")
+    notifications.notify(user, "Lost in transit", "Body", commit=False)
+    # Commit while the push is lost, as if Redis had been down at that moment.
+    from app.extensions import db as database
+
+    database.session.info.pop(jobs._PENDING_KEY)
+    database.session.commit()
+    record = db.session.scalar(select(JobRecord))
+    assert _queued_ids(redis, "mail") == []
+    assert jobs.requeue_stranded() == 0  # too recent: it may still be on its way
+    assert jobs.requeue_stranded(now=record.created_at + timedelta(minutes=3)) == 1
+    assert jobs.requeue_stranded(now=record.created_at + timedelta(minutes=3)) == 0  # now in Redis
+    run_worker()
+    assert [m["Subject"] for m in mailbox.to("stranded@outside.example")] == ["Lost in transit"]
+    assert (
+        "app.jobs:requeue_stranded",
+        "default",
+        app.config["SWEEP_INTERVAL_SECONDS"],
+    ) in jobs.periodic_jobs(app)
