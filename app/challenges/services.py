@@ -68,7 +68,7 @@ def challenges_of(organization_id: int) -> list[Challenge]:
     )
 
 
-def _locked(challenge_id: int) -> Challenge:
+def lock_challenge(challenge_id: int) -> Challenge:
     """The challenge re-read under a row lock: concurrent actions on it run one after the other."""
     challenge = db.session.scalar(
         select(Challenge)
@@ -230,7 +230,7 @@ def update_challenge(
 ) -> Challenge:
     """Change a challenge's terms; what contributors rely on stays fixed once it opens."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     _advance(challenge, Action.EDIT, now)
     before = terms_of(challenge)
@@ -302,7 +302,7 @@ def _move_to_escrow(challenge: Challenge, amount_minor: int, key: str, kind: str
 def fund_challenge(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
     """Move the bounty from the sponsor's balance into escrow; the challenge can then open on time."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     _advance(challenge, Action.FUND, now)
     _move_to_escrow(challenge, challenge.bounty_minor, f"challenge:{challenge.id}:fund", "fund", actor)
@@ -318,7 +318,7 @@ def raise_bounty(
 ) -> Challenge:
     """Top up the bounty: the difference goes into escrow first. A bounty never falls."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     _advance(challenge, Action.RAISE_BOUNTY, now)
     if new_bounty_minor <= challenge.bounty_minor:
@@ -350,7 +350,7 @@ def cancel_challenge(
     """Cancel before awards: every cent in escrow goes back to the sponsor, and people are told."""
     now = now or utcnow()
     reason = (reason or "").strip()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     if not reason:
         raise ValidationFailed(
@@ -391,7 +391,7 @@ def extend_deadline(
 ) -> Challenge:
     """Give contributors more time; the judging deadline keeps its distance unless one is given."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     _advance(challenge, Action.EXTEND_DEADLINE, now)
     if closes_at.tzinfo is None:
@@ -434,7 +434,7 @@ def open_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
     Safe to call any number of times (scheduled job, sweep, retry): only the first call opens.
     """
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     if challenge.state is not Status.FUNDED or challenge.opens_at > now:
         db.session.rollback()
         return False
@@ -449,7 +449,7 @@ def open_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
 def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
     """Close an open challenge whose closing time has passed, by the server's clock; else no-op."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     if challenge.state is not Status.OPEN or challenge.closes_at > now:
         db.session.rollback()
         return False
@@ -465,7 +465,7 @@ def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
 def open_now(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
     """Publish a funded challenge at once instead of waiting for its opening time."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     _advance(challenge, Action.OPEN, now)
     if challenge.closes_at - now < _windows().submission:
@@ -488,7 +488,7 @@ def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) ->
     Nobody can close a challenge early: contributors were promised its deadline.
     """
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
     _advance(challenge, Action.CLOSE, now)
     if challenge.closes_at > now:
@@ -505,7 +505,7 @@ def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) ->
 def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime | None = None) -> Challenge:
     """Mark a closed challenge as being judged (the judging issue assigns reviewers here)."""
     now = now or utcnow()
-    challenge = _locked(challenge_id)
+    challenge = lock_challenge(challenge_id)
     if actor is not None:
         _require_manager(actor, challenge)
     _advance(challenge, Action.START_JUDGING, now)
@@ -567,6 +567,13 @@ def _after_close(challenge: Challenge, actor: User | None) -> None:
 
 def _schedule_opening(challenge: Challenge, actor: User | None) -> None:
     _schedule(challenge, "open_when_due", challenge.opens_at, actor)
+
+
+def tell_sponsors(challenge: Challenge, subject: str, body: str, *, link: str | None = None) -> None:
+    """Notify the sponsor team's sponsors (in the caller's transaction)."""
+    for person in db.session.scalars(select(User).where(User.organization_id == challenge.sponsor_org_id)):
+        if person.has_role(Role.SPONSOR):
+            notifications.notify(person, subject, body, link=link, commit=False)
 
 
 def participants(challenge: Challenge) -> list[User]:

@@ -15,7 +15,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.challenges.services import can_manage, get_challenge
+from app.challenges.services import can_manage, get_challenge, lock_challenge, tell_sponsors
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.judging import conflicts as conflict_rules
@@ -334,13 +334,7 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
         missing=outcome.missing,
     )
     if outcome.message:
-        for person in db.session.scalars(
-            select(User).where(User.organization_id == challenge.sponsor_org_id)
-        ):
-            if person.has_role(Role.SPONSOR):
-                notifications.notify(
-                    person, f"More judges needed: {challenge.title}", outcome.message, commit=False
-                )
+        tell_sponsors(challenge, f"More judges needed: {challenge.title}", outcome.message)
     db.session.commit()
     return outcome
 
@@ -563,14 +557,7 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
     from app.judging.ties import Tied, places
 
     now = now or utcnow()
-    challenge = db.session.scalar(
-        select(Challenge)
-        .where(Challenge.id == challenge_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if challenge is None:
-        raise NotFound("No such challenge.")
+    challenge = lock_challenge(challenge_id)
     if challenge.state not in (Status.JUDGING, Status.RESULTS_PROPOSED):
         raise Conflict("Results are computed only while judging or after they were proposed.")
     pairs = _submitted_reviews(challenge)
@@ -644,16 +631,13 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
         challenge.status = Status.RESULTS_PROPOSED.value
         challenge.status_changed_at = now
     audit.record("judging.aggregated", challenge, entries=len(results), reviews=len(reviews))
-    for person in db.session.scalars(select(User).where(User.organization_id == challenge.sponsor_org_id)):
-        if person.has_role(Role.SPONSOR):
-            notifications.notify(
-                person,
-                f"Proposed results: {challenge.title}",
-                "The judges' scores are calibrated and a ranking is proposed. Review it, send flagged entries "
-                "for an extra review if needed, then publish.",
-                link=f"/judging/results/{challenge.slug}",
-                commit=False,
-            )
+    tell_sponsors(
+        challenge,
+        f"Proposed results: {challenge.title}",
+        "The judges' scores are calibrated and a ranking is proposed. Review it, send flagged entries "
+        "for an extra review if needed, then publish.",
+        link=f"/judging/results/{challenge.slug}",
+    )
     db.session.commit()
     return results
 
