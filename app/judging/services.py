@@ -345,12 +345,16 @@ NOT_YOURS = "You are not assigned to this entry."
 
 
 def assignments_of(judge: User) -> list[Assignment]:
-    """The judge's active assignments, oldest challenge deadline first."""
+    """The judge's active assignments on challenges being judged, nearest judging deadline first."""
     return list(
         db.session.scalars(
             select(Assignment)
             .join(Challenge, Challenge.id == Assignment.challenge_id)
-            .where(Assignment.judge_id == judge.id, Assignment.status == ACTIVE)
+            .where(
+                Assignment.judge_id == judge.id,
+                Assignment.status == ACTIVE,
+                Challenge.status.in_((Status.JUDGING.value, Status.RESULTS_PROPOSED.value)),
+            )
             .order_by(Challenge.judging_due_at, Assignment.id)
         )
     )
