@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,8 +11,8 @@ from app.accounts.services import is_internal
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.challenges.options import TIE_RULE_LABELS, UNAWARDED_RULE_LABELS, Eligibility, TieRule
-from app.challenges.rules import FULL_BASIS_POINTS
 from app.extensions import db
+from app.payouts.splitting import tier_amounts
 from app.timefmt import humanize_delta
 from app.timeutil import utcnow
 
@@ -25,21 +24,10 @@ BADGES = {
 _ENDED = frozenset({Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED, Status.AWARDED, Status.PAID})
 
 
-def split_by_tiers(bounty_minor: int, tiers_bp: Sequence[int]) -> list[int]:
-    """Each place's prize in minor units: its share of the bounty rounded down to the cent, then the
-    cents left over go one each to the best places first, so the prizes add up to the bounty exactly.
-    """
-    target = bounty_minor * sum(tiers_bp) // FULL_BASIS_POINTS
-    amounts = [bounty_minor * share_bp // FULL_BASIS_POINTS for share_bp in tiers_bp]
-    # Rounding down loses less than one unit per place, so fewer units are left than there are places.
-    for place in range(target - sum(amounts)):
-        amounts[place] += 1
-    return amounts
-
-
 def prize_table(challenge: Challenge) -> list[tuple[int, int, int]]:
     """(place, share in basis points, amount in minor units) for every prize place, best first."""
-    amounts = split_by_tiers(challenge.bounty_minor, challenge.tiers_bp)
+    # The same rule that pays the prizes, so the table never differs from the payout by a cent.
+    amounts = tier_amounts(challenge.bounty_minor, challenge.tiers_bp)
     return [
         (place, share_bp, amount)
         for place, (share_bp, amount) in enumerate(zip(challenge.tiers_bp, amounts, strict=True), start=1)

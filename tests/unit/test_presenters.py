@@ -1,11 +1,8 @@
 """What a challenge's page says: prizes to the cent, who may enter, dates and how far away they are."""
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from app.challenges.models import Challenge, RubricCriterion
 from app.challenges.presenters import (
@@ -14,7 +11,6 @@ from app.challenges.presenters import (
     ordinal,
     percent,
     prize_table,
-    split_by_tiers,
     tie_rule_explanation,
     time_left,
     timeline,
@@ -43,40 +39,6 @@ def _challenge(**fields) -> Challenge:
 
 
 # Prizes ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("bounty_minor", "tiers_bp", "expected"),
-    [
-        (1_000_000, [5000, 3000, 2000], [500_000, 300_000, 200_000]),
-        (100_001, [5000, 3000, 2000], [50_001, 30_000, 20_000]),
-        (100, [3334, 3333, 3333], [34, 33, 33]),
-        (101, [3334, 3333, 3333], [34, 34, 33]),
-        (2, [4000, 2500, 1500, 1200, 800], [1, 1, 0, 0, 0]),
-        (7, [2000, 2000, 2000, 2000, 2000], [2, 2, 1, 1, 1]),
-        (0, [5000, 3000, 2000], [0, 0, 0]),
-    ],
-)
-def test_split_gives_leftover_cents_to_the_best_places_first(bounty_minor, tiers_bp, expected):
-    amounts = split_by_tiers(bounty_minor, tiers_bp)
-    assert amounts == expected
-    assert sum(amounts) == bounty_minor
-
-
-@given(
-    bounty_minor=st.integers(min_value=0, max_value=10**15),
-    cuts=st.lists(st.integers(min_value=1, max_value=9_999), min_size=2, max_size=4, unique=True),
-)
-def test_split_always_sums_to_the_bounty_and_stays_within_a_cent_of_each_share(bounty_minor, cuts):
-    edges = [0, *sorted(cuts), 10_000]
-    tiers_bp = [high - low for low, high in itertools.pairwise(edges)]
-    amounts = split_by_tiers(bounty_minor, tiers_bp)
-    assert sum(amounts) == bounty_minor
-    extras = [
-        amount - bounty_minor * share // 10_000 for amount, share in zip(amounts, tiers_bp, strict=True)
-    ]
-    assert all(extra in (0, 1) for extra in extras)
-    assert extras == sorted(extras, reverse=True)  # any extra cent went to a better place first
 
 
 def test_prize_table_lists_place_share_and_amount():

@@ -1,5 +1,5 @@
 // Shows what each place wins as the sponsor types the bounty and the split. Integer minor units only:
-// the remainder goes to the better places first, the same rule the server uses.
+// leftover minor units go by largest remainder, then the better place, as the payout does.
 (function () {
   const form = document.querySelector(".challenge-form");
   if (!form) return;
@@ -49,8 +49,14 @@
       return;
     }
     const amounts = bp.map((b) => (total * b) / 10000n);
+    const remainders = bp.map((b) => (total * b) % 10000n);
     let left = total - amounts.reduce((a, b) => a + b, 0n);
-    for (let i = 0; left > 0n; i = (i + 1) % amounts.length, left -= 1n) amounts[i] += 1n;
+    // Largest remainder first, then the better place: the rule the payout itself uses.
+    const order = remainders
+      .map((r, i) => [r, i])
+      .sort((x, y) => (x[0] === y[0] ? x[1] - y[1] : x[0] > y[0] ? -1 : 1))
+      .map((pair) => pair[1]);
+    for (let k = 0; left > 0n; k += 1, left -= 1n) amounts[order[k]] += 1n;
     preview.innerHTML = "";
     const list = document.createElement("ol");
     amounts.forEach((amount, i) => {
