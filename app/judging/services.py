@@ -761,3 +761,66 @@ def name_conflicted_judges(
     audit.record("submission.conflicts_named", submission, actor=actor, judges=len(chosen))
     db.session.commit()
     return chosen
+
+
+@atomic
+def publish_results(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
+    """Publish the proposed ranking: prizes move to the winners, names are revealed, people are told."""
+    from app.challenges.lifecycle import Action, IllegalTransition, next_status
+    from app.challenges.services import ChallengeStateError
+    from app.payouts.money import format_money
+    from app.payouts.services import award_prizes
+
+    now = now or utcnow()
+    challenge = lock_challenge(challenge_id)
+    _require_manager(actor, challenge)
+    try:
+        target = next_status(challenge.state, Action.AWARD)
+    except IllegalTransition as refusal:
+        raise ChallengeStateError(str(refusal)) from None
+    results = results_of(challenge)
+    if not results:
+        raise Conflict("There are no results to publish yet.")
+    groups: dict[int, list[int]] = {}
+    for row in results:
+        groups.setdefault(row.place, []).append(row.submission_id)
+    ranking = [groups[place] for place in sorted(groups)]
+    entries = {row.submission_id: row.submission for row in results}
+    order = sorted(entries, key=lambda entry_id: (entries[entry_id].latest.created_at, entry_id))
+    awarded = award_prizes(
+        challenge, ranking, order_hint={entry_id: index for index, entry_id in enumerate(order)}, actor=actor
+    )
+    challenge.status = target.value
+    challenge.status_changed_at = now
+    audit.record("judging.results_published", challenge, actor=actor, winners=len(awarded.amounts))
+    for row in results:
+        entry = entries[row.submission_id]
+        amount = awarded.amounts.get(row.submission_id, 0)
+        prize = f" and wins {format_money(amount, challenge.currency)}" if amount else ""
+        notifications.notify(
+            entry.contributor,
+            f"Results: {challenge.title}",
+            f"Your entry “{entry.title}” placed {row.place}{prize}. Your scores and the judges' comments are on "
+            "your submission page.",
+            link=f"/submissions/{entry.id}",
+            commit=False,
+        )
+    db.session.commit()
+    return challenge
+
+
+def published(challenge: Challenge) -> bool:
+    return challenge.state in (Status.AWARDED, Status.PAID)
+
+
+def my_scores(submission: Submission) -> list[tuple[str, Review]]:
+    """After publication, a contributor's own reviews, judges named only "Judge A", "Judge B"…"""
+    if not published(submission.challenge):
+        return []
+    rows = db.session.execute(
+        select(Assignment, Review)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .where(Assignment.submission_id == submission.id, Review.status == SUBMITTED)
+        .order_by(Assignment.id)
+    ).all()
+    return [(f"Judge {chr(ord('A') + index)}", review) for index, (_assignment, review) in enumerate(rows)]

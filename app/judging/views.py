@@ -156,10 +156,13 @@ def recuse(assignment_id: int):
 
 
 @bp.get("/results/<slug>")
-@role_required(Role.SPONSOR, Role.ADMIN)
+@role_required(Role.SPONSOR, Role.ADMIN, Role.JUDGE)
 def results(slug: str):
     challenge = challenges.get_by_slug(slug)
-    if not challenges.can_manage(current_user, challenge):
+    on_panel = services.published(challenge) and any(
+        judge.id == current_user.id for judge in services.panel_judges(challenge)
+    )
+    if not (challenges.can_manage(current_user, challenge) or on_panel):
         raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can see these results.")
     calibrations = services.calibrations_of(challenge)
     return render_template(
@@ -173,7 +176,21 @@ def results(slug: str):
         describe_flag=describe_flag,
         outstanding=services.reviews_outstanding(challenge),
         extra_form=RecuseForm(),
+        published=services.published(challenge),
+        may_manage=challenges.can_manage(current_user, challenge),
     )
+
+
+@bp.post("/results/<slug>/publish")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def publish(slug: str):
+    challenge = challenges.get_by_slug(slug)
+    form = RecuseForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed("The form expired; reload the page and try again.")
+    services.publish_results(challenge.id, current_user)
+    flash("Results published: the prizes moved to the winners, and everyone was told.", "success")
+    return redirect(url_for("judging.results", slug=challenge.slug))
 
 
 @bp.post("/results/<slug>/extra-review/<int:submission_id>")

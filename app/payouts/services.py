@@ -101,3 +101,49 @@ def organization_balances(organization_id: int) -> dict[str, int]:
     return {
         account.currency: ledger.balance(account) for account in sorted(accounts, key=lambda a: a.currency)
     }
+
+
+def award_prizes(challenge, groups: list[list[int]], *, order_hint: dict[int, int], actor: User):
+    """Move the bounty from escrow to each winner's payable account in one transaction.
+
+    ``groups`` is the published ranking as tie groups of submission ids, best first. The split is
+    the pure core's; money for places nobody won goes back to the sponsor or to the winners, as
+    the challenge stated at posting. The caller commits.
+    """
+    from app.payouts.splitting import split
+    from app.submissions.models import Submission
+
+    escrow = ledger.account(AccountKind.ESCROW, challenge.currency, challenge_id=challenge.id)
+    ledger.lock(escrow)
+    held = ledger.balance(escrow)
+    result = split(
+        held, challenge.tiers_bp, groups, unawarded=challenge.unawarded_rule, order_hint=order_hint
+    )
+    legs: list[ledger.Leg] = []
+    makers = {
+        submission.id: submission.contributor_id
+        for submission in db.session.scalars(
+            select(Submission).where(Submission.id.in_(list(result.amounts)))
+        )
+    }
+    for submission_id, amount in sorted(result.amounts.items()):
+        if amount:
+            payable = ledger.account(AccountKind.PAYABLE, challenge.currency, user_id=makers[submission_id])
+            legs.append((payable, amount))
+    if result.returned:
+        sponsor = ledger.account(
+            AccountKind.SPONSOR, challenge.currency, organization_id=challenge.sponsor_org_id
+        )
+        legs.append((sponsor, result.returned))
+    paid_out_of_escrow = sum(amount for _, amount in legs)
+    if paid_out_of_escrow:
+        legs.append((escrow, -paid_out_of_escrow))
+        ledger.post(
+            f"challenge:{challenge.id}:award",
+            "award",
+            legs,
+            memo=f"prizes of {challenge.title}",
+            challenge_id=challenge.id,
+            actor_id=actor.id,
+        )
+    return result

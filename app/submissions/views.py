@@ -163,6 +163,7 @@ def detail(submission_id: int):
         "submissions/detail.html",
         submission=submission,
         panel=judging.panel_judges(submission.challenge),
+        scores=judging.my_scores(submission),
         named=judging.named_conflicts_of(submission),
         description=render_markdown(submission.description_md, heading_offset=2),
         withdraw_form=WithdrawForm(),

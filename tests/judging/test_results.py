@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.errors import Conflict
+from app.errors import Conflict, PermissionDenied
 from app.judging import services
 from app.judging.models import Assignment, EntryResult, JudgeCalibration
 from app.submissions.models import Submission
@@ -123,3 +123,48 @@ def test_an_extra_review_goes_to_a_fresh_judge_and_reopens_judging(
     assert challenges.get_challenge(scene.challenge.id).status == "judging"
     with pytest.raises(Conflict):
         services.request_extra_review(scene.challenge.id, target.id, scene.sponsor)  # not while judging
+
+
+def test_publishing_pays_the_winners_reveals_names_and_shows_contributors_their_scores(
+    app, db, redis, scene, judged_challenge, login
+):
+    from app.payouts import ledger
+    from app.payouts.models import AccountKind, LedgerTransaction
+
+    judges, entries = judged_challenge
+    _score_everything(scene, judges, entries)
+    services.aggregate(scene.challenge.id)
+    with pytest.raises(PermissionDenied):
+        services.publish_results(scene.challenge.id, scene.alice)
+    sponsor = login("sam@acme.example")
+    page = sponsor.get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
+    from tests.conftest import extract_csrf
+
+    response = sponsor.post(
+        f"/judging/results/{scene.challenge.slug}/publish", data={"csrf_token": extract_csrf(page)}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert challenges.get_challenge(scene.challenge.id).status == "awarded"
+    award = db.session.scalar(select(LedgerTransaction).where(LedgerTransaction.kind == "award"))
+    assert sum(entry.amount_minor for entry in award.entries) == 0
+    escrow = ledger.account(AccountKind.ESCROW, "EUR", challenge_id=scene.challenge.id)
+    assert ledger.balance(escrow) == 0
+    best = entries[-1]  # the best entry won first prize: 50% of €10,000.00
+    payable = ledger.account(AccountKind.PAYABLE, "EUR", user_id=best.contributor_id)
+    assert ledger.balance(payable) == 500_000
+    assert app.test_cli_runner().invoke(args=["ledger", "verify"]).exit_code == 0
+    published_page = sponsor.get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
+    assert "Maker Secret5" in published_page  # names appear only now
+    owner = login("maker5@outside.example")
+    mine = owner.get(f"/submissions/{best.id}").get_data(as_text=True)
+    assert "Your scores" in mine and "Judge A" in mine and "Judge Person" not in mine
+    judge_view = login("j0@judges.example").get(f"/judging/results/{scene.challenge.slug}")
+    assert judge_view.status_code == 200
+    again = sponsor.post(
+        f"/judging/results/{scene.challenge.slug}/publish", data={"csrf_token": extract_csrf(page)}
+    )
+    assert again.status_code == 409
+    assert (
+        len(db.session.scalars(select(LedgerTransaction).where(LedgerTransaction.kind == "award")).all()) == 1
+    )
