@@ -98,6 +98,9 @@ class ChallengeForm(FlaskForm):
     )
     criteria = FieldList(FormField(CriterionForm), min_entries=MAX_CRITERIA, max_entries=MAX_CRITERIA)
     requires_manager_approval = BooleanField("Internal contributors need their manager's approval")
+    judges_conflict_with_own_org = BooleanField(
+        "Judges never review entries from people in their own organisation"
+    )
     expected_hours_per_week = IntegerField(
         "Expected hours per week", validators=[Optional(), NumberRange(1, 40)]
     )
@@ -167,6 +170,7 @@ def terms_from_form(form: ChallengeForm, zone: ZoneInfo) -> ChallengeTerms:
         criteria=criteria,
         requires_manager_approval=bool(form.requires_manager_approval.data),
         expected_hours_per_week=form.expected_hours_per_week.data,
+        judges_conflict_with_own_org=bool(form.judges_conflict_with_own_org.data),
     )
 
 
@@ -199,6 +203,7 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
         row.form.scale_max.data = criterion.scale_max
     form.requires_manager_approval.data = terms.requires_manager_approval
     form.expected_hours_per_week.data = terms.expected_hours_per_week
+    form.judges_conflict_with_own_org.data = terms.judges_conflict_with_own_org
 
 
 class FundForm(FlaskForm):

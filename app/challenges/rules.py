@@ -61,6 +61,7 @@ class ChallengeTerms:
     criteria: tuple[Criterion, ...]
     requires_manager_approval: bool = False
     expected_hours_per_week: int | None = None
+    judges_conflict_with_own_org: bool = False
 
 
 # Terms that stop changing once a challenge opens: contributors enter on the strength of them.
@@ -82,6 +83,7 @@ FIXED_AFTER_OPENING = (
     "criteria",
     "requires_manager_approval",
     "expected_hours_per_week",
+    "judges_conflict_with_own_org",
 )
 # Terms whose money already sits in escrow: changed only by a top-up, never by an edit.
 FIXED_AFTER_FUNDING = ("currency", "bounty_minor")

@@ -143,6 +143,7 @@ def terms_of(challenge: Challenge) -> ChallengeTerms:
         ),
         requires_manager_approval=challenge.requires_manager_approval,
         expected_hours_per_week=challenge.expected_hours_per_week,
+        judges_conflict_with_own_org=challenge.judges_conflict_with_own_org,
     )
 
 
@@ -178,6 +179,7 @@ def _apply(challenge: Challenge, terms: ChallengeTerms) -> None:
     challenge.expected_hours_per_week = (
         terms.expected_hours_per_week if terms.requires_manager_approval else None
     )
+    challenge.judges_conflict_with_own_org = terms.judges_conflict_with_own_org
     if terms.criteria != terms_of(challenge).criteria or not challenge.criteria:
         challenge.criteria = [
             RubricCriterion(

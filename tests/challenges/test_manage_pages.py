@@ -57,7 +57,7 @@ def test_a_sponsor_posts_a_challenge_in_their_own_timezone(db, sponsor, login):
 
     accounts.update_profile(sponsor.member, display_name="Sam", timezone="Europe/Paris", skills=[])
     browser = login("sam@acme.example")
-    response = _post_new(browser)
+    response = _post_new(browser, judges_conflict_with_own_org="y")
     assert response.status_code == 302, response.get_data(as_text=True)
     challenge = db.session.scalar(select(Challenge))
     assert response.headers["Location"] == f"/challenges/{challenge.slug}/manage"
@@ -68,6 +68,7 @@ def test_a_sponsor_posts_a_challenge_in_their_own_timezone(db, sponsor, login):
     )
     assert challenge.opens_at.isoformat() == "2031-03-01T08:00:00+00:00"  # 09:00 in Paris is 08:00 UTC
     assert [c.name for c in challenge.criteria] == ["Insight"]
+    assert challenge.judges_conflict_with_own_org is True
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "€12,000.50" in page
     assert "2031-03-01 09:00 CET" in page  # shown back in the viewer's timezone

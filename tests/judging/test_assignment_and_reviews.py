@@ -189,3 +189,19 @@ def test_reviews_cannot_change_after_judging_closes(db, scene, judging):
     late = scene.challenge.judging_due_at + timedelta(seconds=1)
     with pytest.raises(Conflict, match="Judging has closed"):
         services.save_review(rows[judges[0].id].id, judges[0], _scores(scene), submit=True, now=late)
+
+
+def test_colleagues_are_kept_apart_when_the_challenge_says_so(db, scene, make_user):
+    scene.challenge.judges_conflict_with_own_org = True
+    db.session.commit()
+    judges = _panel(scene, make_user, 3)
+    colleague_judge = make_user("colleague.judge@host.example", Role.JUDGE)  # the host organisation
+    member = services.invite_judge(scene.challenge.id, scene.sponsor, colleague_judge.email)
+    services.respond_to_invitation(member.id, colleague_judge, accept=True)
+    entry = _entries(db, scene, [scene.inez])[0]  # inez works at the host organisation too
+    _close(scene)
+    services.assign_judges(scene.challenge.id)
+    assigned = {row.judge_id for row in db.session.scalars(select(Assignment))}
+    assert colleague_judge.id not in assigned
+    assert assigned == {judge.id for judge in judges}
+    assert services.is_conflicted(colleague_judge, entry)
