@@ -47,8 +47,8 @@ CONTRIBUTOR = "casey@outside.example"
 PDF_HEAD = b"%PDF-1.7\n"
 PDF_TAIL = b"\n%%EOF\n"
 
-PARSE = "parse the multipart body, spool the file part to a temp file"
-STORE = "storage.put_stream: read the spool, SHA-256, write, fsync"
+PARSE = "  of which reading and parsing the form body (C parser)"
+STORE = "storage.put_stream: parse the body as it reads, SHA-256, write, fsync"
 FSYNC = "  of which fsync of the stored object"
 MEASURE = "finalize: re-read the object, SHA-256, keep the first 8 KiB"
 OTHER = "everything else (CSRF, session, database, redirect)"
@@ -315,13 +315,13 @@ def measure_upload(plan: Plan) -> UploadFigures:
     work = Path(plan.work)
     tempfile.tempdir = str(work)  # Werkzeug spools file parts here: the same disk as the plain copy
 
-    import flask
     from flask_migrate import upgrade
 
     from app import create_app
     from app.storage import get_storage
     from app.storage.local import LocalStorage
     from app.submissions import services
+    from app.submissions.streamed_form import StreamedForm
     from config import TestingConfig
 
     app = create_app(
@@ -343,7 +343,7 @@ def measure_upload(plan: Plan) -> UploadFigures:
         slug = _seed_open_challenge(plan.size)
 
     phases = Phases()
-    phases.wrap(flask.Request, "_load_form_data", PARSE)
+    phases.wrap(StreamedForm, "_feed", PARSE)
     phases.wrap(LocalStorage, "put_stream", STORE)
     phases.wrap(os, "fsync", FSYNC)
     phases.wrap(services, "_measure", MEASURE)
@@ -444,7 +444,7 @@ def report(
     print(f"{'':44}{'seconds':>9}{'MiB/s':>10}")
     rows = [
         (f"plain copy, shutil.copyfile (best of {len(copies)})", copy),
-        ("plain copy + fsync (reference only)", copy_fsync),
+        ("plain copy + fsync (durable)", copy_fsync),
         ("fallback upload + finalize (one request)", upload.seconds),
         ("  the same under tracemalloc (reference)", upload.traced_seconds),
     ]
@@ -464,11 +464,20 @@ def report(
         f"{'B  streaming speed / plain copy speed':60}{ratio:10.2f}{'>= ' + format(SPEED_TARGET, '.2f'):>10}"
         f"  {_verdict(ratio >= SPEED_TARGET)}"
     )
-    print(f"{'     against copy + fsync (reference only)':60}{copy_fsync / upload.seconds:10.2f}")
+    durable_ratio = copy_fsync / upload.seconds
+    print(
+        f"{'B2 the same against copy + fsync (durable, like the object)':60}{durable_ratio:10.2f}"
+        f"{'>= ' + format(SPEED_TARGET, '.2f'):>10}  {_verdict(durable_ratio >= SPEED_TARGET)}"
+    )
+    hash_floor = mib / hash_speed
+    print(
+        f"     SHA-256 of the file alone takes {hash_floor:.2f} s on this CPU; B needs the whole request "
+        f"within {2 * copy:.2f} s"
+    )
     print()
     print("Where the timed request spent its time:")
-    accounted = sum(seconds for label, seconds in upload.phases.items() if label != FSYNC)
-    breakdown = [(label, upload.phases.get(label, 0.0)) for label in (PARSE, STORE, FSYNC, MEASURE)]
+    accounted = sum(seconds for label, seconds in upload.phases.items() if label not in (FSYNC, PARSE))
+    breakdown = [(label, upload.phases.get(label, 0.0)) for label in (STORE, PARSE, FSYNC, MEASURE)]
     breakdown.append((OTHER, upload.seconds - accounted))
     for label, seconds in breakdown:
         print(f"  {label:62}{seconds:7.2f} s {100 * seconds / upload.seconds:5.1f}%")

@@ -7,6 +7,8 @@ these helpers only read the URLs, create the tests' own database, and run the pe
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import socket
 import subprocess
@@ -42,13 +44,50 @@ def drop_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
 
 
+@functools.cache
 def redis_url() -> str:
-    """TEST_REDIS_URL (set by bin/test), or a Redis database number picked by this run's process id,
-    so test runs side by side on one machine rarely share (and flush) the same database."""
+    """TEST_REDIS_URL (set by bin/test), or a Redis database of this test run's own.
+
+    Runs side by side on one machine must not share a database: one run's fixtures flush it and
+    one run's worker would take the other's jobs. Each run claims a free database number with a key
+    in database 0 (which no test flushes), taking over claims whose process has died.
+    """
     configured = os.environ.get("TEST_REDIS_URL")
     if configured:
         return configured
-    return DEFAULT_REDIS_URL.rsplit("/", 1)[0] + f"/{1 + os.getpid() % 15}"
+    from redis import Redis
+
+    base = DEFAULT_REDIS_URL.rsplit("/", 1)[0]
+    claims = Redis.from_url(f"{base}/0")
+    first = os.getpid() % 15
+    for offset in range(15):
+        number = 1 + (first + offset) % 15
+        key = f"podium-test-claim:{number}"
+        holder = claims.get(key)
+        if holder is not None and _alive(int(holder)):
+            continue
+        if holder is None and not claims.set(key, os.getpid(), nx=True, ex=6 * 3600):
+            continue
+        if holder is not None:
+            claims.set(key, os.getpid(), ex=6 * 3600)
+        atexit.register(_release_claim, claims, key)
+        return f"{base}/{number}"
+    raise RuntimeError("all 15 test Redis databases are claimed by live test runs")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _release_claim(claims, key: str) -> None:
+    if claims.get(key) == str(os.getpid()).encode():
+        claims.delete(key)
 
 
 def ensure_database(url: str) -> None:

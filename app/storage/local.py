@@ -12,6 +12,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from app.storage.base import (
 from app.timeutil import utcnow
 
 UPLOAD_SALT = "podium-storage-upload"
+WRITEBACK_EVERY = 64 * 1024 * 1024
 DOWNLOAD_SALT = "podium-storage-download"
 PART_SALT = "podium-storage-part"
 META_SUFFIX = ".meta.json"
@@ -141,13 +143,8 @@ class LocalStorage(Storage):
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         sha256 = hashlib.sha256()
-        size = 0
         with _temporary_beside(path) as data_file, _temporary_beside(path) as meta_file:
-            for chunk in chunks:
-                sha256.update(chunk)
-                size += len(chunk)
-                data_file.write(chunk)
-            data_file.flush()
+            size = _write_hashing(data_file, chunks, sha256)
             os.fsync(data_file.fileno())
             data_file.close()
             info = ObjectInfo(key=key, size=size, content_type=content_type, sha256=sha256.hexdigest())
@@ -422,6 +419,37 @@ def _joined_parts(staging: Path, parts: list[tuple[int, str]]) -> Iterator[bytes
                 yield chunk
         if md5.hexdigest() != etag.strip('"').lower():
             raise StorageError(f"Part {part_number} does not match its ETag")
+
+
+def _write_hashing(data_file: IO[bytes], chunks: Iterable[bytes], sha256: Any) -> int:
+    """Write the chunks to ``data_file`` while hashing them; returns how many bytes were written.
+
+    The writes happen on a helper thread while this one hashes the chunk and fetches the next
+    (``write`` and hashlib both release the GIL), with at most one chunk waiting. Every
+    ``WRITEBACK_EVERY`` bytes the kernel is asked to start writing what is complete, so the disk
+    works during the upload and the fsync at the end waits for the last stretch only; on Linux,
+    POSIX_FADV_DONTNEED starts that writeback and then lets those pages leave the page cache, so a
+    5 GB entry does not push everything else out of memory.
+    """
+    size = 0
+    advised = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="podium-store") as writer:
+        pending: Future[int] | None = None
+        for chunk in chunks:
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(data_file.write, chunk)
+            sha256.update(chunk)
+            size += len(chunk)
+            if size - advised >= WRITEBACK_EVERY and hasattr(os, "posix_fadvise"):
+                pending.result()
+                data_file.flush()
+                os.posix_fadvise(data_file.fileno(), advised, size - advised, os.POSIX_FADV_DONTNEED)
+                advised = size
+        if pending is not None:
+            pending.result()
+    data_file.flush()
+    return size
 
 
 def _meta_path(path: Path) -> Path:

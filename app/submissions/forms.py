@@ -12,6 +12,9 @@ class SubmitForm(FlaskForm):
     file = FileField("File", validators=[FileRequired("Choose the file to submit.")])
     submission_id = HiddenField()
 
+    # The fields sent before the file, which the streamed form reads first (see streamed_form.py).
+    TEXT_FIELDS = ("csrf_token", "submission_id", "title", "description_md")
+
 
 class WithdrawForm(FlaskForm):
     """Only the CSRF token."""

@@ -186,6 +186,68 @@ def start_upload(
     now: datetime | None = None,
 ) -> UploadTicket:
     """Check the contributor may send this file now, and hand out a signed way to send it."""
+    upload = _new_upload(
+        challenge_id,
+        actor,
+        filename=filename,
+        size=size,
+        content_type=content_type,
+        submission_id=submission_id,
+        title=title,
+        description_md=description_md,
+        now=now,
+    )
+    challenge = upload.challenge
+    config = current_app.config
+    expiry = config["STORAGE_UPLOAD_EXPIRY"]
+    part_size = config["STORAGE_MULTIPART_PART_SIZE"]
+    with storage_call() as storage:
+        if size > config["STORAGE_MULTIPART_THRESHOLD"]:
+            upload.multipart_upload_id = storage.create_multipart(
+                upload.storage_key, content_type=upload.declared_content_type
+            )
+            parts = -(-size // part_size)
+            part_urls = [
+                storage.presign_part(
+                    upload.storage_key, upload.multipart_upload_id, number, expires_in=expiry
+                )
+                for number in range(1, parts + 1)
+            ]
+            ticket_args: dict[str, Any] = {
+                "method": "multipart",
+                "part_size": part_size,
+                "part_urls": part_urls,
+            }
+        else:
+            presigned = storage.presign_upload(
+                upload.storage_key,
+                max_size=challenge.max_file_bytes,
+                content_type=upload.declared_content_type,
+                expires_in=expiry,
+            )
+            ticket_args = {"method": "post", "url": presigned.url, "fields": presigned.fields}
+    _record_start(upload, actor)
+    return UploadTicket(upload_id=upload.id, **ticket_args)
+
+
+def _new_upload(
+    challenge_id: int,
+    actor: User,
+    *,
+    filename: str,
+    size: int | None,
+    content_type: str,
+    submission_id: int | None,
+    title: str | None,
+    description_md: str,
+    now: datetime | None,
+    size_at_most: int | None = None,
+) -> Upload:
+    """The checks every upload passes before any byte is sent, and its (unsaved) row.
+
+    ``size`` is what the client says the file weighs. A form read as it arrives knows only the most
+    the file can weigh (``size_at_most``, from the request's length); its size is measured on the way.
+    """
     now = now or utcnow()
     challenge = db.session.get(Challenge, challenge_id)
     if challenge is None or challenge.state is Status.DRAFT:
@@ -206,60 +268,41 @@ def start_upload(
         if not 1 <= len(title) <= 160:
             raise ValidationFailed("Give your submission a title (up to 160 characters).", field="title")
     filename = _clean_filename(filename)
-    if size <= 0:
-        raise ValidationFailed("The file is empty.", field="file")
-    if size > challenge.max_file_bytes:
-        raise ValidationFailed(
-            f"The file is {_size(size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}.",
-            field="file",
-        )
+    if size is not None:
+        if size <= 0:
+            raise ValidationFailed("The file is empty.", field="file")
+        if size > challenge.max_file_bytes:
+            raise _too_big(size, challenge)
     if content_type not in challenge.allowed_types:
         content_type = challenge.allowed_types[0]  # the browser's guess is only a hint; finalize sniffs
-    upload = Upload(
-        challenge_id=challenge.id,
+    return Upload(
+        challenge=challenge,
         contributor_id=actor.id,
         submission_id=submission.id if submission else None,
         storage_key=new_key(KEY_PREFIX),
         original_filename=filename,
-        declared_size=size,
+        declared_size=size if size is not None else min(size_at_most or 0, challenge.max_file_bytes),
         declared_content_type=content_type,
         title=title if submission is None else None,
         description_md=description_md if submission is None else None,
         started_at=now,
     )
-    config = current_app.config
-    expiry = config["STORAGE_UPLOAD_EXPIRY"]
-    part_size = config["STORAGE_MULTIPART_PART_SIZE"]
-    with storage_call() as storage:
-        if size > config["STORAGE_MULTIPART_THRESHOLD"]:
-            upload.multipart_upload_id = storage.create_multipart(
-                upload.storage_key, content_type=content_type
-            )
-            parts = -(-size // part_size)
-            part_urls = [
-                storage.presign_part(
-                    upload.storage_key, upload.multipart_upload_id, number, expires_in=expiry
-                )
-                for number in range(1, parts + 1)
-            ]
-            ticket_args: dict[str, Any] = {
-                "method": "multipart",
-                "part_size": part_size,
-                "part_urls": part_urls,
-            }
-        else:
-            presigned = storage.presign_upload(
-                upload.storage_key,
-                max_size=challenge.max_file_bytes,
-                content_type=content_type,
-                expires_in=expiry,
-            )
-            ticket_args = {"method": "post", "url": presigned.url, "fields": presigned.fields}
+
+
+def _record_start(upload: Upload, actor: User) -> None:
     db.session.add(upload)
     db.session.flush()
-    audit.record("upload.started", upload, actor=actor, challenge_id=challenge.id, size=size)
+    audit.record(
+        "upload.started", upload, actor=actor, challenge_id=upload.challenge_id, size=upload.declared_size
+    )
     db.session.commit()
-    return UploadTicket(upload_id=upload.id, **ticket_args)
+
+
+def _too_big(size: int, challenge: Challenge) -> ValidationFailed:
+    return ValidationFailed(
+        f"The file is {_size(size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}.",
+        field="file",
+    )
 
 
 def _own_pending_upload(upload_id: int, actor: User) -> Upload:
@@ -473,32 +516,65 @@ def submit_through_app(
     stream: BinaryIO,
     *,
     filename: str,
-    size: int,
+    size_at_most: int,
     content_type: str,
     submission_id: int | None = None,
     title: str | None = None,
     description_md: str = "",
     now: datetime | None = None,
 ) -> SubmissionVersion:
-    """The path for browsers without JavaScript: the app streams the file to storage in chunks,
-    then finalizes exactly as for a direct upload."""
-    ticket = start_upload(
+    """The path for browsers without JavaScript: the app streams the file to storage as it arrives,
+    then finalizes exactly as for a direct upload.
+
+    The file's size is not known until its last byte, so the stream is cut off as soon as it passes
+    the challenge's limit; nothing is stored then, and the upload is closed with the reason.
+    """
+    upload = _new_upload(
         challenge_id,
         actor,
         filename=filename,
-        size=size,
+        size=None,
+        size_at_most=size_at_most,
         content_type=content_type,
         submission_id=submission_id,
         title=title,
         description_md=description_md,
         now=now,
     )
-    upload = db.session.get(Upload, ticket.upload_id)
-    keeper = _HeadKeeper(stream)
+    _record_start(upload, actor)
+    challenge = upload.challenge
+    keeper = _HeadKeeper(_CappedReader(stream, challenge.max_file_bytes))
     with storage_call() as storage:
-        stored = storage.put_stream(upload.storage_key, keeper, content_type=upload.declared_content_type)
+        try:
+            stored = storage.put_stream(upload.storage_key, keeper, content_type=upload.declared_content_type)
+        except _OverLimit as over:
+            raise _reject(upload, storage, _too_big(over.size, challenge).message, actor) from None
     measured = Measured(keeper.head, stored.sha256, stored.size) if stored.sha256 else None
     return finalize_upload(upload.id, actor, now=now, measured_by_app=measured)
+
+
+class _OverLimit(Exception):
+    """Raised inside ``put_stream`` so storage throws away what it was writing."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+class _CappedReader:
+    """Passes reads through until more than ``limit`` bytes have come, then raises ``_OverLimit``."""
+
+    def __init__(self, stream: BinaryIO, limit: int):
+        self._stream = stream
+        self._limit = limit
+        self._seen = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self._seen += len(chunk)
+        if self._seen > self._limit:
+            raise _OverLimit(self._seen)
+        return chunk
 
 
 # --- after submitting ------------------------------------------------------------------------------

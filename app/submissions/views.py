@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import Role
 from app.challenges import services as challenges
@@ -16,6 +15,7 @@ from app.forms import attach_error
 from app.main.access import role_required
 from app.submissions import bp, services
 from app.submissions.forms import SubmitForm, WithdrawForm
+from app.submissions.streamed_form import NotMultipart, StreamedForm
 from app.timeutil import utcnow
 
 FORM_OVERHEAD = 1024 * 1024
@@ -57,27 +57,45 @@ def _render_new(challenge, form, status: int = 200):
 
 
 @bp.post("/new/<slug>")
-@csrf.exempt  # the form checks its own token after the size limit for this challenge is set
+@csrf.exempt  # the form checks its own token once the fields sent before the file have arrived
 @role_required(Role.CONTRIBUTOR)
 def submit_through_app(slug: str):
     challenge = challenges.get_by_slug(slug)
-    # Bound the body by this challenge's limit before anything is parsed; big files spool to disk.
+    # Bound the body by this challenge's limit before a byte of it is read.
     request.max_content_length = challenge.max_file_bytes + FORM_OVERHEAD
-    form = SubmitForm()
-    if not form.validate_on_submit():
+    try:
+        body = StreamedForm(
+            request.stream,
+            request.headers.get("Content-Type", ""),
+            request.content_length,
+            fields=SubmitForm.TEXT_FIELDS,
+            file_field="file",
+        )
+    except NotMultipart:
+        form = SubmitForm()  # a form posted without its file: show what is missing
+        form.validate()
         return _render_new(challenge, form, 422)
-    upload = form.file.data
-    stream = upload.stream
-    size = stream.seek(0, os.SEEK_END)
-    stream.seek(0)
+    try:
+        return _submit_streamed(challenge, body)
+    finally:
+        body.discard_rest()
+
+
+def _submit_streamed(challenge, body: StreamedForm):
+    formdata = body.read_fields()
+    if body.filename:
+        formdata.add("file", FileStorage(body, filename=body.filename, name="file"))
+    form = SubmitForm(formdata=formdata)
+    if not form.validate():
+        return _render_new(challenge, form, 422)
     try:
         version = services.submit_through_app(
             challenge.id,
             current_user,
-            stream,
-            filename=upload.filename or "",
-            size=size,
-            content_type=upload.mimetype or "application/octet-stream",
+            body,
+            filename=body.filename,
+            size_at_most=body.bytes_left if body.bytes_left is not None else challenge.max_file_bytes,
+            content_type=body.file_content_type,
             submission_id=_submission_id(form.submission_id.data),
             title=form.title.data,
             description_md=form.description_md.data or "",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
 import pytest
 from sqlalchemy import select
+from urllib3 import encode_multipart_formdata
 
 from app.submissions.models import Submission, Upload
+from app.submissions.streamed_form import READ_CHUNK
 from tests.conftest import extract_csrf
-from tests.submissions.conftest import EXE, PDF
+from tests.submissions.conftest import EXE, PDF, browser_body
 
 pytestmark = pytest.mark.parametrize("backend", ["local"], indirect=True)
 
@@ -70,20 +73,37 @@ def test_bad_start_requests_get_problem_details(app, db, backend, scene, login):
 
 def test_the_form_without_javascript_streams_through_the_app(app, db, backend, scene, login):
     browser, token = _browser(login, scene)
-    response = browser.post(
-        f"/submissions/new/{scene.challenge.slug}",
-        data={
-            "csrf_token": token,
-            "title": "Form entry",
-            "description_md": "",
-            "file": (io.BytesIO(PDF), "f.pdf"),
-        },
-        content_type="multipart/form-data",
+    body, content_type = browser_body(
+        {"csrf_token": token, "submission_id": "", "title": "Form entry", "description_md": ""},
+        ("f.pdf", PDF),
     )
+    response = browser.post(f"/submissions/new/{scene.challenge.slug}", data=body, content_type=content_type)
     assert response.status_code == 302, response.get_data(as_text=True)
     submission = db.session.scalar(select(Submission))
     assert response.headers["Location"] == f"/submissions/{submission.id}"
+    assert submission.title == "Form entry"
     assert submission.latest.size_bytes == len(PDF)
+    assert submission.latest.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def test_the_form_refuses_fields_sent_after_a_big_file(app, db, backend, scene, login):
+    """The token must arrive before the file starts streaming to storage (small bodies are read at once)."""
+    browser, token = _browser(login, scene)
+    body, content_type = encode_multipart_formdata(
+        [("file", ("f.pdf", PDF + b" " * 2 * READ_CHUNK, "application/pdf")), ("csrf_token", token)]
+    )
+    response = browser.post(f"/submissions/new/{scene.challenge.slug}", data=body, content_type=content_type)
+    assert response.status_code == 422
+    assert db.session.scalar(select(Upload)) is None
+
+
+def test_the_form_without_a_chosen_file_says_so(app, db, backend, scene, login):
+    browser, token = _browser(login, scene)
+    body, content_type = browser_body({"csrf_token": token, "title": "No file"}, ("", b""))
+    response = browser.post(f"/submissions/new/{scene.challenge.slug}", data=body, content_type=content_type)
+    assert response.status_code == 422
+    assert "Choose the file to submit." in response.get_data(as_text=True)
+    assert db.session.scalar(select(Upload)) is None
 
 
 def test_the_form_explains_a_refused_file(app, db, backend, scene, login):
