@@ -124,6 +124,9 @@ class BaseConfig:
         self.STORAGE_UPLOAD_EXPIRY = timedelta(
             seconds=_integer(env, "STORAGE_UPLOAD_EXPIRY", 3600, minimum=60)
         )
+        # Part links of a big upload must outlive the upload on a slow line: they last as long as the
+        # whole file takes at this speed (at least STORAGE_UPLOAD_EXPIRY, at most UPLOAD_RETENTION).
+        self.STORAGE_SLOWEST_UPLOAD_KBPS = _integer(env, "STORAGE_SLOWEST_UPLOAD_KBPS", 128, minimum=1)
         self.STORAGE_DOWNLOAD_EXPIRY = timedelta(
             seconds=_integer(env, "STORAGE_DOWNLOAD_EXPIRY", 300, minimum=10)
         )

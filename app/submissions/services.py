@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -207,9 +207,10 @@ def start_upload(
                 upload.storage_key, content_type=upload.declared_content_type
             )
             parts = -(-size // part_size)
+            part_expiry = _part_link_lifetime(size, config)
             part_urls = [
                 storage.presign_part(
-                    upload.storage_key, upload.multipart_upload_id, number, expires_in=expiry
+                    upload.storage_key, upload.multipart_upload_id, number, expires_in=part_expiry
                 )
                 for number in range(1, parts + 1)
             ]
@@ -228,6 +229,13 @@ def start_upload(
             ticket_args = {"method": "post", "url": presigned.url, "fields": presigned.fields}
     _record_start(upload, actor)
     return UploadTicket(upload_id=upload.id, **ticket_args)
+
+
+def _part_link_lifetime(size: int, config: Any) -> timedelta:
+    """How long a big upload's part links last: long enough to send the whole file on the slowest
+    line we serve, never less than a direct upload's link and never past the upload's clean-up."""
+    needed = timedelta(seconds=size / (config["STORAGE_SLOWEST_UPLOAD_KBPS"] * 1024))
+    return min(max(needed, config["STORAGE_UPLOAD_EXPIRY"]), config["UPLOAD_RETENTION"])
 
 
 def _new_upload(

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from app.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -69,6 +70,24 @@ def test_a_multipart_upload_is_joined_verified_and_recorded(app, db, backend, sc
         )
     assert version.size_bytes == len(data)
     assert version.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_part_links_of_a_5_gb_upload_outlast_a_slow_line(app, db, backend, scene):
+    """A 5 GB file at 128 KB/s takes about 11 hours; one-hour part links would expire mid-upload."""
+    scene.challenge.max_file_bytes = 5 * 1024**3
+    db.session.commit()
+    ticket = _start(scene, size=5 * 1024**3)
+    assert ticket.method == "multipart" and len(ticket.part_urls) == 80
+    lifetime = 5 * 1024**3 / (128 * 1024)
+    if backend == "s3":
+        lifetimes = {int(re.search(r"X-Amz-Expires=(\d+)", url).group(1)) for url in ticket.part_urls}
+    else:  # the local link's token is signed, not encrypted: its payload is readable
+        started = db.session.get(Upload, ticket.upload_id).started_at.timestamp()
+        payloads = [
+            URLSafeTimedSerializer("any").loads_unsafe(url.split("token=")[1])[1] for url in ticket.part_urls
+        ]
+        lifetimes = {round(payload["expires"] - started) for payload in payloads}
+    assert lifetimes <= {int(lifetime) - 1, int(lifetime), int(lifetime) + 1}  # whole seconds
 
 
 def test_a_disguised_executable_is_deleted_and_explained(app, db, backend, scene):
