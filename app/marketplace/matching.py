@@ -79,8 +79,13 @@ def _names(skills: Iterable[SkillRef]) -> str:
 
 def _skill_fit(contributor: Contributor, opening: Opening) -> tuple[float, list[SkillRef], list[str]]:
     """(fit 0..1, the matched skills, reasons)."""
-    listed = [(skill, REQUIRED_FACTOR) for skill in opening.required_skills]
-    listed += [(skill, PREFERRED_FACTOR) for skill in opening.preferred_skills]
+    # A skill listed twice counts once, as required if it is required.
+    factors: dict[str, tuple[SkillRef, int]] = {}
+    for skill in opening.required_skills:
+        factors.setdefault(skill.slug, (skill, REQUIRED_FACTOR))
+    for skill in opening.preferred_skills:
+        factors.setdefault(skill.slug, (skill, PREFERRED_FACTOR))
+    listed = list(factors.values())
     if not listed:
         return NO_SKILLS_LISTED_FIT, [], ["Asks for no particular skills."]
     best = max(LEVEL_CREDIT.values())
@@ -101,7 +106,11 @@ def _skill_fit(contributor: Contributor, opening: Opening) -> tuple[float, list[
             reasons.append(f"You are an expert in {_names(experts)}.")
     else:
         reasons.append("None of your skills match yet.")
-    missing = [skill for skill in opening.required_skills if skill.slug not in contributor.skill_levels]
+    missing = [
+        skill
+        for skill, factor in listed
+        if factor == REQUIRED_FACTOR and skill.slug not in contributor.skill_levels
+    ]
     if missing:
         reasons.append(f"Requires {_names(missing)}, which you have not listed.")
     return earned / possible, matched, reasons
