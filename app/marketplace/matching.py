@@ -3,8 +3,9 @@
 The rule, as a contributor would read it: challenges you may not enter, have already entered, or
 that have closed are left out. The rest are ordered by a score out of 100 made of skill fit (60),
 whether the challenge's weekly hours fit your stated availability (20) and whether enough time is
-left to do it (20). Required skills count twice as much as preferred ones, and a skill counts more
-the better you know it. Equal scores go to the challenge closing sooner, then the older one.
+left to do it (20). Skill fit is the share of the required skills you have, each counting more the
+better you know it; each preferred skill you have adds a bonus, and a missing one costs nothing.
+Equal scores go to the challenge closing sooner, then the older one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from app.timefmt import humanize_delta
 
 SKILL_WEIGHT, AVAILABILITY_WEIGHT, TIME_WEIGHT = 60, 20, 20
-REQUIRED_FACTOR, PREFERRED_FACTOR = 2, 1
+PREFERRED_BONUS = 0.1  # each preferred skill you know well adds up to a tenth of the skill fit
 # How much a listed skill counts, by level (1 learning, 2 practised, 3 expert), out of 3.
 LEVEL_CREDIT = {1: 1, 2: 2, 3: 3}
 NO_SKILLS_LISTED_FIT = 0.5  # a challenge that asks for nothing in particular suits anyone a little
@@ -79,41 +80,36 @@ def _names(skills: Iterable[SkillRef]) -> str:
 
 def _skill_fit(contributor: Contributor, opening: Opening) -> tuple[float, list[SkillRef], list[str]]:
     """(fit 0..1, the matched skills, reasons)."""
-    # A skill listed twice counts once, as required if it is required.
-    factors: dict[str, tuple[SkillRef, int]] = {}
-    for skill in opening.required_skills:
-        factors.setdefault(skill.slug, (skill, REQUIRED_FACTOR))
-    for skill in opening.preferred_skills:
-        factors.setdefault(skill.slug, (skill, PREFERRED_FACTOR))
-    listed = list(factors.values())
-    if not listed:
+    required = list({skill.slug: skill for skill in opening.required_skills}.values())
+    required_slugs = {skill.slug for skill in required}
+    # A skill listed as both counts once, as required.
+    preferred = [
+        skill
+        for skill in {skill.slug: skill for skill in opening.preferred_skills}.values()
+        if skill.slug not in required_slugs
+    ]
+    if not required and not preferred:
         return NO_SKILLS_LISTED_FIT, [], ["Asks for no particular skills."]
+    levels = contributor.skill_levels
     best = max(LEVEL_CREDIT.values())
-    possible = sum(factor * best for _, factor in listed)
-    earned = 0
-    matched: list[SkillRef] = []
-    for skill, factor in listed:
-        level = contributor.skill_levels.get(skill.slug)
-        if level is not None:
-            earned += factor * LEVEL_CREDIT.get(level, 0)
-            matched.append(skill)
+    if required:
+        fit = sum(LEVEL_CREDIT.get(levels.get(s.slug, 0), 0) for s in required) / (best * len(required))
+    else:
+        fit = NO_SKILLS_LISTED_FIT
+    fit += sum(PREFERRED_BONUS * LEVEL_CREDIT.get(levels.get(s.slug, 0), 0) / best for s in preferred)
+    matched = [skill for skill in (*required, *preferred) if skill.slug in levels]
     reasons = []
     if matched:
-        count = len(matched)
-        reasons.append(f"Matches {count} of your skills: {_names(matched)}.")
-        experts = [skill for skill in matched if contributor.skill_levels.get(skill.slug) == 3]
+        reasons.append(f"Matches {len(matched)} of your skills: {_names(matched)}.")
+        experts = [skill for skill in matched if levels.get(skill.slug) == max(LEVEL_CREDIT)]
         if experts:
             reasons.append(f"You are an expert in {_names(experts)}.")
     else:
         reasons.append("None of your skills match yet.")
-    missing = [
-        skill
-        for skill, factor in listed
-        if factor == REQUIRED_FACTOR and skill.slug not in contributor.skill_levels
-    ]
+    missing = [skill for skill in required if skill.slug not in levels]
     if missing:
         reasons.append(f"Requires {_names(missing)}, which you have not listed.")
-    return earned / possible, matched, reasons
+    return min(1.0, fit), matched, reasons
 
 
 def _hours(hours: int) -> str:

@@ -148,3 +148,11 @@ def test_listing_another_skill_never_lowers_a_score(contributor, opening, skill,
         contributor.hours_available_per_week,
     )
     assert recommend(better, opening, NOW).score >= recommend(contributor, opening, NOW).score
+
+
+def test_a_preferred_skill_you_have_adds_a_bonus_and_one_you_lack_costs_nothing():
+    me = Contributor({"python": 2, "statistics": 1}, is_internal=False)
+    plain = recommend(me, _opening(1, required_skills=(PY,)), NOW)
+    with_known = recommend(me, _opening(2, required_skills=(PY,), preferred_skills=(STATS,)), NOW)
+    with_unknown = recommend(me, _opening(3, required_skills=(PY,), preferred_skills=(DESIGN,)), NOW)
+    assert with_known.score > plain.score == with_unknown.score
