@@ -13,6 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -53,17 +54,18 @@ class ApprovalCapForm(FlaskForm):
     )
 
 
+USEFUL_LABELS = {1: "1 (not at all)", 5: "5 (very)"}
+
+
 class SurveyForm(FlaskForm):
     useful_score = RadioField(
         "How useful was taking part for your career?",
-        choices=[
-            (str(n), f"{n}{' (not at all)' if n == 1 else ' (very)' if n == 5 else ''}") for n in range(1, 6)
-        ],
+        choices=[SelectChoice(str(n), USEFUL_LABELS.get(n, str(n))) for n in range(1, 6)],
         validators=[InputRequired("Choose 1 to 5.")],
     )
     would_do_again = RadioField(
         "Would you do it again?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
         validators=[InputRequired("Say yes or no.")],
     )
     skills_gained = StringField(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
@@ -104,7 +105,8 @@ def decide(request_id: int):
 def _skills_page(status: int = 200, **forms):
     usage = accounts.skill_usage()
     choices = [
-        (skill.id, f"{skill.name} ({people} people, {count} challenges)") for skill, people, count in usage
+        SelectChoice(skill.id, f"{skill.name} ({people} people, {count} challenges)")
+        for skill, people, count in usage
     ]
     merge_form = forms.pop("merge_form", None) or MergeSkillsForm(prefix="merge")
     merge_form.duplicate.choices = choices
