@@ -118,8 +118,8 @@ def _active_submissions(challenge_id: int, contributor_id: int) -> int:
 
 
 def has_manager_approval(user: User, challenge: Challenge) -> bool:
-    """Whether the contributor's manager approved the time this challenge asks for (and has not since
-    been asked again); without it an internal contributor can neither start nor finalize an upload."""
+    """Whether the contributor's manager approved the time this challenge asks for; without it an
+    internal contributor can neither start nor finalize an upload."""
     return marketplace.has_approval(user, challenge)
 
 
