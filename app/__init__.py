@@ -52,6 +52,7 @@ VIEW_MODULES = (
     "app.challenges.manage",
     "app.judging.views",
     "app.main.views",
+    "app.marketplace.views",
     "app.notifications.views",
     "app.payouts.views",
     "app.storage.local_views",
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from app.challenges import bp as challenges_bp
     from app.judging import bp as judging_bp
     from app.main import bp as main_bp
+    from app.marketplace import bp as marketplace_bp
     from app.notifications import bp as notifications_bp
     from app.payouts import bp as payouts_bp
     from app.storage.local_views import bp as local_storage_bp
@@ -80,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         submissions_bp,
         judging_bp,
         payouts_bp,
+        marketplace_bp,
         local_storage_bp,
     ):
         app.register_blueprint(blueprint)

@@ -7,6 +7,7 @@ from app.accounts.models import (  # noqa: F401
     Skill,
     User,
     UserRole,
+    UserSkill,
 )
 from app.audit import AuditEvent  # noqa: F401
 from app.challenges.models import Challenge, RubricCriterion  # noqa: F401
@@ -20,6 +21,7 @@ from app.judging.models import (  # noqa: F401
     PanelMember,
     Review,
 )
+from app.marketplace.models import ApprovalRequest, OutcomeSurvey  # noqa: F401
 from app.notifications.models import Notification, OutboxMessage  # noqa: F401
 from app.payouts.models import LedgerAccount, LedgerEntry, LedgerTransaction  # noqa: F401
 from app.submissions.models import Submission, SubmissionVersion, Upload  # noqa: F401

@@ -170,6 +170,9 @@ class BaseConfig:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.PROXY_COUNT = _integer(env, "PROXY_COUNT", 0)
         self.MAX_CONTENT_LENGTH = _integer(env, "MAX_FORM_BYTES", 16 * 1024 * 1024, minimum=1024)
+        # An org chart CSV is read as a stream and refused past these limits (a 2 MB file is ~20,000 people).
+        self.ORG_CHART_MAX_BYTES = _integer(env, "ORG_CHART_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+        self.ORG_CHART_MAX_ROWS = _integer(env, "ORG_CHART_MAX_ROWS", 20_000, minimum=1)
 
     def as_mapping(self) -> dict[str, object]:
         """The upper-case settings, ready for ``app.config.update``."""

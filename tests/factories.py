@@ -46,13 +46,14 @@ def _criteria(entries: list[RubricCriterion | dict[str, Any]]) -> list[RubricCri
 def make_challenge(db: Any, sponsor_org: Organization, **overrides: Any) -> Challenge:
     """An open €10,000.00 challenge split 50/30/20, committed; any column can be overridden.
 
-    ``skills`` takes skill names (reusing vocabulary entries that exist) and ``criteria`` takes
+    ``skills`` and ``preferred_skills`` take skill names (reusing vocabulary entries that exist) and ``criteria`` takes
     RubricCriterion rows or dicts of their fields, positioned in the order given.
     """
     number = next(_numbers)
     now = utcnow()
     title = overrides.pop("title", f"Challenge {number}")
     skills = overrides.pop("skills", [])
+    preferred_skills = overrides.pop("preferred_skills", [])
     criteria = overrides.pop(
         "criteria",
         [
@@ -81,6 +82,7 @@ def make_challenge(db: Any, sponsor_org: Organization, **overrides: Any) -> Chal
     }
     challenge = Challenge(**fields)
     challenge.skills = _skills(db, skills)
+    challenge.preferred_skills = _skills(db, preferred_skills)
     challenge.criteria = _criteria(criteria)
     db.session.add(challenge)
     db.session.commit()

@@ -1,8 +1,8 @@
 """Account forms; Flask-WTF adds and checks the CSRF token on each."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from app.accounts.services import MIN_PASSWORD_LENGTH
 
@@ -54,8 +54,15 @@ class ProfileForm(FlaskForm):
     skills = StringField(
         "Skills",
         validators=[Length(max=2000)],
-        description="Comma-separated, e.g. Python, data visualisation, UX research.",
+        description="Comma-separated, each with a level if you like (learning, practised or expert), "
+        "e.g. Python: expert, data visualisation, UX research: learning. Unmarked means practised.",
     )
+    hours_available_per_week = IntegerField(
+        "Hours a week you could give challenges",
+        validators=[Optional(), NumberRange(0, 60)],
+        description="Beside your job; challenges that fit it are shown to you first. Leave empty if unsure.",
+    )
+    shows_on_leaderboard = BooleanField("Show me on the quarterly points leaderboard (and let me see it)")
 
 
 class SetPasswordForm(FlaskForm):

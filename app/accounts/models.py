@@ -6,11 +6,14 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.skill_levels import SkillLevel
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
+
+DEFAULT_APPROVAL_CAP_HOURS = 8
 
 
 class Role(enum.StrEnum):
@@ -31,6 +34,10 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     is_host: Mapped[bool] = mapped_column(default=False)
     is_sponsor: Mapped[bool] = mapped_column(default=False)
+    # On the host: the most manager-approved hours a week one person may hold across active challenges.
+    approval_cap_hours_per_week: Mapped[int] = mapped_column(
+        default=DEFAULT_APPROVAL_CAP_HOURS, server_default=str(DEFAULT_APPROVAL_CAP_HOURS)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[OrganizationDomain]] = relationship(
@@ -60,14 +67,6 @@ class OrganizationDomain(db.Model):
     organization: Mapped[Organization] = relationship(back_populates="domains")
 
 
-user_skills = Table(
-    "user_skills",
-    db.Model.metadata,
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
 class Skill(db.Model):
     """One entry of the skills vocabulary, matched case-insensitively by its slug."""
 
@@ -76,6 +75,24 @@ class Skill(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class UserSkill(db.Model):
+    """A skill a user lists, with how well they know it (1 learning, 2 practised, 3 expert)."""
+
+    __tablename__ = "user_skills"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int] = mapped_column(
+        default=int(SkillLevel.PRACTISED), server_default=str(int(SkillLevel.PRACTISED))
+    )
+
+    skill: Mapped[Skill] = relationship(lazy="joined")
+
+    @property
+    def level_label(self) -> str:
+        return SkillLevel(self.level).label
 
 
 class User(UserMixin, db.Model):
@@ -98,6 +115,12 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the org chart import; analytics group internal participation by it.
+    department: Mapped[str | None] = mapped_column(String(120))
+    # What the person says they can give challenges beside their job; "For you" ranks by it.
+    hours_available_per_week: Mapped[int | None] = mapped_column()
+    # Only people who opt in appear on, and may see, the points leaderboard.
+    shows_on_leaderboard: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
     manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
@@ -105,7 +128,9 @@ class User(UserMixin, db.Model):
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    skills: Mapped[list[Skill]] = relationship(secondary=user_skills, order_by=Skill.name)
+    skill_levels: Mapped[list[UserSkill]] = relationship(cascade="all, delete-orphan")
+    # Read-only view of the same rows; change skills through ``skill_levels`` (accounts.update_profile).
+    skills: Mapped[list[Skill]] = relationship(secondary="user_skills", order_by=Skill.name, viewonly=True)
 
     @property
     def roles(self) -> set[Role]:

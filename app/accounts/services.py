@@ -11,8 +11,18 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from app import audit
-from app.accounts.models import LoginFailure, Organization, OrganizationDomain, Role, Skill, User, UserRole
+from app.accounts.models import (
+    LoginFailure,
+    Organization,
+    OrganizationDomain,
+    Role,
+    Skill,
+    User,
+    UserRole,
+    UserSkill,
+)
 from app.accounts.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
+from app.accounts.skill_levels import SkillEntryError, SkillLevel, parse_skill_entries
 from app.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from app.extensions import db
 from app.timeutil import utcnow
@@ -277,21 +287,190 @@ def skills_named(names: Iterable[str]) -> list[Skill]:
     return [existing.get(slug) or Skill(slug=slug, name=name) for slug, name in wanted.items()]
 
 
+MAX_HOURS_AVAILABLE = 60
+UNUSABLE_PASSWORD_HASH = "!invited"  # noqa: S105 - matches no password: argon2 refuses it as a hash
+_KEEP: object = object()
+
+
+def _skill_levels(entries: Iterable[str]) -> list[tuple[Skill, SkillLevel]]:
+    """The vocabulary entries and levels for typed entries such as "Python: expert"."""
+    try:
+        parsed = parse_skill_entries(entries)
+    except SkillEntryError as error:
+        raise ValidationFailed(str(error), field="skills") from None
+    levels: dict[str, SkillLevel] = {}
+    for name, level in parsed:
+        levels.setdefault(skill_slug(name), level)  # the first mention of a skill wins
+    skills = skills_named(name for name, _ in parsed)
+    return [(skill, levels[skill.slug]) for skill in skills]
+
+
+def _set_skill_levels(user: User, pairs: list[tuple[Skill, SkillLevel]]) -> None:
+    current = {row.skill.slug: row for row in user.skill_levels}
+    kept = []
+    for skill, level in pairs:
+        row = current.get(skill.slug) or UserSkill(skill=skill)
+        row.level = int(level)
+        kept.append(row)
+    user.skill_levels = kept
+
+
 @atomic
-def update_profile(user: User, *, display_name: str, timezone: str, skills: Iterable[str]) -> None:
-    """Change the name others see, the timezone times are shown in, and the skills listed."""
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    timezone: str,
+    skills: Iterable[str],
+    hours_available_per_week: int | object | None = _KEEP,
+    shows_on_leaderboard: bool | object = _KEEP,
+) -> None:
+    """Change the name others see, the timezone times are shown in, the skills listed (each may carry
+    a level: "Python: expert"), and, when given, weekly availability and the leaderboard opt-in."""
     display_name = display_name.strip()
     if not display_name:
         raise ValidationFailed("Enter the name other people will see.", field="display_name")
     if timezone not in available_timezones():
         raise ValidationFailed(f"{timezone!r} is not a timezone such as Europe/Paris.", field="timezone")
+    if hours_available_per_week is not _KEEP:
+        if hours_available_per_week is not None and not (
+            isinstance(hours_available_per_week, int) and 0 <= hours_available_per_week <= MAX_HOURS_AVAILABLE
+        ):
+            raise ValidationFailed(
+                f"Give your availability as 0 to {MAX_HOURS_AVAILABLE} hours a week.",
+                field="hours_available_per_week",
+            )
+        user.hours_available_per_week = hours_available_per_week  # type: ignore[assignment]
+    if shows_on_leaderboard is not _KEEP:
+        user.shows_on_leaderboard = bool(shows_on_leaderboard)
     user.display_name = display_name
     user.timezone = timezone
-    user.skills = skills_named(skills)
+    _set_skill_levels(user, _skill_levels(skills))
     audit.record(
-        "user.profile_updated", user, actor=user, timezone=timezone, skills=[s.slug for s in user.skills]
+        "user.profile_updated",
+        user,
+        actor=user,
+        timezone=timezone,
+        skills={row.skill.slug: row.level for row in user.skill_levels},
+        hours_available_per_week=user.hours_available_per_week,
+        shows_on_leaderboard=user.shows_on_leaderboard,
     )
     db.session.commit()
+
+
+# --- the skills vocabulary --------------------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an administrator manages the skills vocabulary.")
+
+
+def _get_skill(skill_id: int) -> Skill:
+    skill = db.session.get(Skill, skill_id)
+    if skill is None:
+        raise NotFound("No such skill.")
+    return skill
+
+
+@atomic
+def rename_skill(skill_id: int, new_name: str, *, actor: User) -> Skill:
+    """Give a vocabulary entry a new name; everyone listing it sees the new one. A name that is
+    already another entry's is refused: merge the two instead."""
+    _require_admin(actor)
+    skill = _get_skill(skill_id)
+    name = new_name.strip()
+    slug = skill_slug(name)
+    if not slug:
+        raise ValidationFailed("Give the skill a name.", field="name")
+    if len(name) > 80 or len(slug) > 80:
+        raise ValidationFailed("Keep skill names under 80 characters.", field="name")
+    clash = db.session.scalar(select(Skill).where(Skill.slug == slug, Skill.id != skill.id))
+    if clash is not None:
+        raise Conflict(f"{clash.name!r} already exists; merge {skill.name!r} into it instead.", field="name")
+    previous = skill.name
+    skill.name, skill.slug = name, slug
+    audit.record("skill.renamed", skill, actor=actor, previous=previous, name=name)
+    db.session.commit()
+    return skill
+
+
+@atomic
+def merge_skills(duplicate_id: int, into_id: int, *, actor: User) -> Skill:
+    """Fold a duplicate entry into another: people and challenges that listed the duplicate list the
+    kept entry instead (a person listing both keeps their higher level), and the duplicate is gone."""
+    from app.challenges.models import challenge_preferred_skills, challenge_skills
+
+    _require_admin(actor)
+    if duplicate_id == into_id:
+        raise ValidationFailed("Choose two different skills to merge.", field="into")
+    duplicate, kept = _get_skill(duplicate_id), _get_skill(into_id)
+    moved_people = 0
+    for row in db.session.scalars(select(UserSkill).where(UserSkill.skill_id == duplicate.id)).all():
+        existing = db.session.get(UserSkill, (row.user_id, kept.id))
+        if existing is not None:
+            existing.level = max(existing.level, row.level)
+        else:
+            db.session.add(UserSkill(user_id=row.user_id, skill_id=kept.id, level=row.level))
+        db.session.delete(row)
+        moved_people += 1
+    moved_challenges = 0
+    for table in (challenge_skills, challenge_preferred_skills):
+        holders = set(
+            db.session.scalars(select(table.c.challenge_id).where(table.c.skill_id == duplicate.id))
+        )
+        having = set(db.session.scalars(select(table.c.challenge_id).where(table.c.skill_id == kept.id)))
+        for challenge_id in holders - having:
+            db.session.execute(table.insert().values(challenge_id=challenge_id, skill_id=kept.id))
+        db.session.execute(delete(table).where(table.c.skill_id == duplicate.id))
+        moved_challenges += len(holders)
+    db.session.flush()
+    audit.record(
+        "skill.merged",
+        kept,
+        actor=actor,
+        merged=duplicate.name,
+        merged_id=duplicate.id,
+        people=moved_people,
+        challenges=moved_challenges,
+    )
+    db.session.delete(duplicate)
+    db.session.commit()
+    db.session.expire_all()  # relationship lists loaded before the merge still name the duplicate
+    return kept
+
+
+def skill_usage() -> list[tuple[Skill, int, int]]:
+    """Every vocabulary entry with how many people and how many challenges list it, by name."""
+    from app.challenges.models import challenge_preferred_skills, challenge_skills
+
+    people = dict(
+        db.session.execute(select(UserSkill.skill_id, func.count()).group_by(UserSkill.skill_id)).all()
+    )
+    challenges: dict[int, int] = {}
+    for table in (challenge_skills, challenge_preferred_skills):
+        for skill_id, count in db.session.execute(
+            select(table.c.skill_id, func.count()).group_by(table.c.skill_id)
+        ):
+            challenges[skill_id] = challenges.get(skill_id, 0) + count
+    skills = db.session.scalars(select(Skill).order_by(func.lower(Skill.name), Skill.id)).all()
+    return [(skill, people.get(skill.id, 0), challenges.get(skill.id, 0)) for skill in skills]
+
+
+def new_invited_user(email: str, display_name: str) -> User:
+    """A building block for imports: an account with no usable password yet, added to the session
+    (the caller commits). The person sets a password through ``invitation_link``."""
+    email = email.strip()
+    user = User(
+        email=email,
+        email_key=email_key(email),
+        display_name=display_name.strip(),
+        password_hash=UNUSABLE_PASSWORD_HASH,
+        organization=_organization_for_email(email),
+    )
+    user.role_grants = [UserRole(role=Role.CONTRIBUTOR.value)]
+    db.session.add(user)
+    return user
 
 
 INVITATION_MAX_AGE_SECONDS = 14 * 24 * 3600

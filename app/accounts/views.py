@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.accounts import bp, services
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, SetPasswordForm
 from app.accounts.navigation import home_endpoint, is_safe_next
+from app.accounts.skill_levels import format_skill_entries
 from app.forms import submit_form
 
 
@@ -80,7 +81,13 @@ def profile():
     if request.method == "GET":
         form.display_name.data = current_user.display_name
         form.timezone.data = current_user.timezone
-        form.skills.data = ", ".join(skill.name for skill in current_user.skills)
+        form.skills.data = format_skill_entries(
+            sorted(
+                ((row.skill.name, row.level) for row in current_user.skill_levels), key=lambda p: p[0].lower()
+            )
+        )
+        form.hours_available_per_week.data = current_user.hours_available_per_week
+        form.shows_on_leaderboard.data = current_user.shows_on_leaderboard
     outcome = submit_form(
         form,
         lambda: services.update_profile(
@@ -88,6 +95,8 @@ def profile():
             display_name=form.display_name.data,
             timezone=form.timezone.data.strip(),
             skills=(form.skills.data or "").split(","),
+            hours_available_per_week=form.hours_available_per_week.data,
+            shows_on_leaderboard=bool(form.shows_on_leaderboard.data),
         ),
     )
     if outcome.done:

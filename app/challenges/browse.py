@@ -81,6 +81,7 @@ def detail(slug: str):
     viewer = current_user if current_user.is_authenticated else None
     return render_template(
         "challenges/detail.html",
+        **_approval_context(challenge, viewer),
         challenge=challenge,
         now=now,
         # The page's sections are <h2>, so the sponsor's own headings start at <h3>.
@@ -99,3 +100,27 @@ def detail(slug: str):
         if challenge.status == "open"
         else None,
     )
+
+
+def _approval_context(challenge: Challenge, viewer) -> dict[str, object]:
+    """For an internal contributor on a challenge that needs approval: their request and the form."""
+    from app.accounts.services import is_internal
+    from app.marketplace import services as marketplace
+    from app.marketplace.forms import ApprovalRequestForm
+
+    if (
+        viewer is None
+        or not challenge.requires_manager_approval
+        or not viewer.has_role(Role.CONTRIBUTOR)
+        or not is_internal(viewer)
+    ):
+        return {"approval_shown": False}
+    form = ApprovalRequestForm(formdata=None)
+    form.hours_per_week.data = challenge.expected_hours_per_week
+    form.approver_email.data = viewer.manager.email if viewer.manager else ""
+    return {
+        "approval_shown": True,
+        "approval": marketplace.approval_for(challenge, viewer),
+        "approval_form": form,
+        "may_request": challenge.status in ("funded", "open"),
+    }

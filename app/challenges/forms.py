@@ -63,7 +63,16 @@ class ChallengeForm(FlaskForm):
     summary = StringField("One-line summary", validators=[DataRequired(), Length(max=300)])
     brief_md = TextAreaField("Brief (Markdown)", validators=[Length(max=50_000)])
     rules_md = TextAreaField("Rules (Markdown)", validators=[Length(max=50_000)])
-    skills = StringField("Skills", validators=[Length(max=1000)], description="Comma-separated.")
+    skills = StringField(
+        "Required skills",
+        validators=[Length(max=1000)],
+        description="Comma-separated. Contributors who list them are shown this challenge first.",
+    )
+    preferred_skills = StringField(
+        "Preferred skills",
+        validators=[Length(max=1000)],
+        description="Comma-separated; helpful but not needed.",
+    )
     eligibility = SelectField("Who may enter", choices=_choices(ELIGIBILITY_LABELS))
     reward_kind = SelectField("Reward", choices=_choices({"cash": "Cash", "points": "Points"}))
     currency = StringField(
@@ -121,6 +130,10 @@ def _percent_to_basis_points(text: str) -> tuple[int, ...]:
     return tuple(shares)
 
 
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
 def _to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.replace(tzinfo=zone).astimezone(UTC)
 
@@ -152,7 +165,8 @@ def terms_from_form(form: ChallengeForm, zone: ZoneInfo) -> ChallengeTerms:
         summary=form.summary.data or "",
         brief_md=form.brief_md.data or "",
         rules_md=form.rules_md.data or "",
-        skills=tuple(part.strip() for part in (form.skills.data or "").split(",") if part.strip()),
+        skills=_names(form.skills.data),
+        preferred_skills=_names(form.preferred_skills.data),
         eligibility=form.eligibility.data,
         currency=currency,
         bounty_minor=bounty_minor,
@@ -181,6 +195,7 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
     form.brief_md.data = terms.brief_md
     form.rules_md.data = terms.rules_md
     form.skills.data = ", ".join(terms.skills)
+    form.preferred_skills.data = ", ".join(terms.preferred_skills)
     form.eligibility.data = terms.eligibility
     form.reward_kind.data = "points" if terms.currency == "PTS" else "cash"
     form.currency.data = "" if terms.currency == "PTS" else terms.currency

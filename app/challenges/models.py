@@ -19,6 +19,13 @@ challenge_skills = Table(
     Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
 )
+# Skills that help but are not needed: "For you" counts them for less than the required ones above.
+challenge_preferred_skills = Table(
+    "challenge_preferred_skills",
+    db.Model.metadata,
+    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Challenge(db.Model):
@@ -62,7 +69,11 @@ class Challenge(db.Model):
 
     sponsor_org: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
+    # The required skills; ``preferred_skills`` are nice to have.
     skills: Mapped[list[Skill]] = relationship(secondary=challenge_skills, order_by=Skill.name)
+    preferred_skills: Mapped[list[Skill]] = relationship(
+        secondary=challenge_preferred_skills, order_by=Skill.name
+    )
     criteria: Mapped[list[RubricCriterion]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", order_by="RubricCriterion.position"
     )

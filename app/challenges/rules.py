@@ -62,6 +62,7 @@ class ChallengeTerms:
     requires_manager_approval: bool = False
     expected_hours_per_week: int | None = None
     judges_conflict_with_own_org: bool = False
+    preferred_skills: tuple[str, ...] = ()  # nice to have; ``skills`` are the required ones
 
 
 # Terms that stop changing once a challenge opens: contributors enter on the strength of them.
@@ -97,6 +98,8 @@ FIELD_LABELS = {
     "max_file_bytes": "maximum file size",
     "allowed_types": "allowed file types",
     "criteria": "rubric",
+    "skills": "required skills",
+    "preferred_skills": "preferred skills",
 }
 
 
@@ -202,6 +205,9 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
         found["versions_per_submission"] = "Allow 1 to 100 versions per submission."
     if not _in_range(terms.judges_per_entry, 1, 10):
         found["judges_per_entry"] = "Ask for 1 to 10 judges per entry."
+    both = _skill_keys(terms.skills) & _skill_keys(terms.preferred_skills)
+    if both:
+        found["preferred_skills"] = f"List {', '.join(sorted(both))} as required or as preferred, not both."
     criteria_error = _criteria_problem(terms.criteria)
     if criteria_error:
         found["criteria"] = criteria_error
@@ -210,6 +216,10 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
     ):
         found["expected_hours_per_week"] = "Say how many hours a week (1 to 40) a manager is agreeing to."
     return found
+
+
+def _skill_keys(names: tuple[str, ...]) -> set[str]:
+    return {" ".join(name.lower().split()) for name in names if name.strip()}
 
 
 def changed_fields(before: ChallengeTerms, after: ChallengeTerms) -> list[str]:

@@ -144,6 +144,7 @@ def terms_of(challenge: Challenge) -> ChallengeTerms:
         requires_manager_approval=challenge.requires_manager_approval,
         expected_hours_per_week=challenge.expected_hours_per_week,
         judges_conflict_with_own_org=challenge.judges_conflict_with_own_org,
+        preferred_skills=tuple(skill.name for skill in challenge.preferred_skills),
     )
 
 
@@ -161,6 +162,7 @@ def _apply(challenge: Challenge, terms: ChallengeTerms) -> None:
     challenge.brief_md = terms.brief_md
     challenge.rules_md = terms.rules_md
     challenge.skills = accounts.skills_named(terms.skills)
+    challenge.preferred_skills = accounts.skills_named(terms.preferred_skills)
     challenge.eligibility = terms.eligibility
     challenge.currency = terms.currency
     challenge.bounty_minor = terms.bounty_minor

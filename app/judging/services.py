@@ -793,6 +793,14 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
     challenge.status = target.value
     challenge.status_changed_at = now
     audit.record("judging.results_published", challenge, actor=actor, winners=len(awarded.amounts))
+    # Every participant gets the short outcome survey, by a job once this commits.
+    jobs.enqueue(
+        "app.marketplace.jobs:send_outcome_surveys",
+        challenge.id,
+        subject=challenge,
+        started_by=actor,
+        commit=False,
+    )
     for row in results:
         entry = entries[row.submission_id]
         amount = awarded.amounts.get(row.submission_id, 0)

@@ -26,6 +26,7 @@ from app.challenges.models import Challenge
 from app.challenges.services import can_manage
 from app.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 from app.extensions import db
+from app.marketplace import services as marketplace
 from app.storage import Storage, StorageError, get_storage, new_key
 from app.submissions import rules, sniffing
 from app.submissions.models import (
@@ -117,12 +118,9 @@ def _active_submissions(challenge_id: int, contributor_id: int) -> int:
 
 
 def has_manager_approval(user: User, challenge: Challenge) -> bool:
-    """Whether the contributor's manager agreed to the time this challenge asks for.
-
-    Approval requests arrive with the internal marketplace; until then no approval exists, so a
-    challenge that requires one cannot take internal entries, which is the safe reading.
-    """
-    return False
+    """Whether the contributor's manager approved the time this challenge asks for; without it an
+    internal contributor can neither start nor finalize an upload."""
+    return marketplace.has_approval(user, challenge)
 
 
 def _entry_problem(

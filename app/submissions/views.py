@@ -13,6 +13,7 @@ from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.forms import attach_error
 from app.main.access import role_required
+from app.marketplace import services as marketplace
 from app.submissions import bp, services
 from app.submissions.forms import SubmitForm, WithdrawForm
 from app.submissions.streamed_form import NotMultipart, StreamedForm
@@ -167,6 +168,8 @@ def mine():
         "submissions/mine.html",
         submissions=services.submissions_of(current_user),
         uploads=services.pending_uploads_of(current_user),
+        approvals=marketplace.approvals_of(current_user),
+        surveys=marketplace.open_surveys_of(current_user),
         now=utcnow(),
     )
 
