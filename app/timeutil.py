@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -11,7 +12,23 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     """The server's current time, timezone-aware in UTC; deadlines are judged against this."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _test_clock_offset()
+
+
+def _test_clock_offset() -> timedelta:
+    """How far the browser tests have moved the clock of every process (web, worker, cron) at once.
+
+    Only under ``PODIUM_ENV=testing`` with ``PODIUM_TEST_CLOCK_FILE`` set: the file holds a number of
+    seconds to add. Any other configuration, and any unreadable file, means no offset at all.
+    """
+    path = os.environ.get("PODIUM_TEST_CLOCK_FILE")
+    if not path or os.environ.get("PODIUM_ENV") != "testing":
+        return timedelta(0)
+    try:
+        with open(path) as clock_file:
+            return timedelta(seconds=float(clock_file.read().strip() or 0))
+    except (OSError, ValueError):
+        return timedelta(0)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
