@@ -48,6 +48,9 @@ def register_extensions(app: Flask) -> None:
 # not by the packages, so the pure modules can be imported without the web layer.
 VIEW_MODULES = (
     "app.accounts.views",
+    "app.admin.audit_log",
+    "app.admin.job_views",
+    "app.admin.people",
     "app.challenges.browse",
     "app.challenges.manage",
     "app.judging.views",
@@ -65,6 +68,8 @@ def register_blueprints(app: Flask) -> None:
         importlib.import_module(module)
 
     from app.accounts import bp as accounts_bp
+    from app.admin import bp as admin_bp
+    from app.admin.queue_dashboard import mount_queue_dashboard
     from app.challenges import bp as challenges_bp
     from app.judging import bp as judging_bp
     from app.main import bp as main_bp
@@ -76,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         main_bp,
+        admin_bp,
         accounts_bp,
         notifications_bp,
         challenges_bp,
@@ -86,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         local_storage_bp,
     ):
         app.register_blueprint(blueprint)
+    mount_queue_dashboard(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -18,12 +18,14 @@ from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
-from rq.job import Job
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
+from app.transactions import atomic
 
 QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
 _PENDING_KEY = "podium_pending_jobs"
@@ -164,6 +166,43 @@ def requeue_stranded(now: datetime | None = None) -> int:
         _push(record)  # a schedule time already past makes RQ's scheduler run it at once
         pushed += 1
     return pushed
+
+
+_WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED})
+
+
+@atomic
+def retry_job(record_id: int, actor: Any) -> JobRecord:
+    """Run a failed job again, from an administrator's click: once, however often it is clicked.
+
+    Only a failed record is retried; it goes back to "queued" in the same commit as its audit event,
+    and is pushed to Redis after that commit under its own RQ id (taken out of RQ's failed registry
+    first), so a second click finds it queued and is refused rather than running it twice.
+    """
+    from app import audit
+    from app.errors import Conflict, NotFound, ServiceUnavailable
+
+    record = db.session.scalar(select(JobRecord).where(JobRecord.id == record_id).with_for_update())
+    if record is None:
+        raise NotFound("No such job.")
+    if record.status != FAILED:
+        raise Conflict(f"Only failed jobs can be retried; this one is {record.status}.")
+    try:
+        connection = redis_connection()
+        if Job.exists(record.rq_job_id, connection=connection):
+            rq_status = Job.fetch(record.rq_job_id, connection=connection).get_status()
+            if rq_status in _WAITING:
+                raise Conflict("RQ already has this job waiting for its automatic retry.")
+        FailedJobRegistry(record.queue, connection=connection).remove(record.rq_job_id)
+    except RedisError as error:
+        raise ServiceUnavailable("The job queue cannot be reached; try again in a minute.") from error
+    record.status = QUEUED
+    record.progress = 0
+    record.finished_at = None
+    audit.record("job.retried", record, actor=actor, kind=record.kind, attempts=record.attempts)
+    db.session.info.setdefault(_PENDING_KEY, []).append(record)
+    db.session.commit()
+    return record
 
 
 @event.listens_for(Session, "after_rollback")

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_login import current_user
 
 from app.accounts.models import Role
+from app.challenges.presenters import human_bytes
 from app.payouts.money import format_money
 from app.timefmt import humanize_delta
 from app.timeutil import utcnow
@@ -45,6 +46,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(money, "money")
     app.add_template_filter(relative_time, "relative_time")
+    app.add_template_filter(human_bytes, "filesize")
 
     @app.context_processor
     def navigation_context():

@@ -168,6 +168,7 @@ class BaseConfig:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"  # like the session: cross-site posts arrive signed out
         self.PROXY_COUNT = _integer(env, "PROXY_COUNT", 0)
         self.MAX_CONTENT_LENGTH = _integer(env, "MAX_FORM_BYTES", 16 * 1024 * 1024, minimum=1024)
         # An org chart CSV is read as a stream and refused past these limits (a 2 MB file is ~20,000 people).

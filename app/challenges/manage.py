@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.audit import AuditEvent
 from app.challenges import bp, services
+from app.challenges.dashboard import dashboard_figures
 from app.challenges.forms import (
     CancelForm,
     ChallengeForm,
@@ -104,6 +105,7 @@ def _render_manage(challenge, status: int = 200, **forms):
             panel=judging.panel_of(challenge.id),
             now=utcnow(),
             format_money=format_money,
+            **dashboard_figures(challenge),
             **forms,
         ),
         status,

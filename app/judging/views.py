@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.models import Role
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
-from app.errors import PermissionDenied, ValidationFailed
+from app.errors import PermissionDenied, ValidationFailed, wants_json
 from app.extensions import db
 from app.forms import submit_form
 from app.judging import bp, services
 from app.judging.aggregation import describe_flag
 from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm, RecuseForm
+from app.judging.models import SUBMITTED
 from app.main.access import role_required
+from app.submissions.services import may_preview_inline
+from app.templating import local_time
 
 
 @bp.route("/invitations", methods=["GET"])
@@ -95,6 +98,9 @@ def entry(assignment_id: int):
 def _render_entry(assignment, status: int = 200, errors: dict[str, str] | None = None, values=None):
     submission = assignment.submission
     review = assignment.review
+    queue = [
+        row for row in services.assignments_of(current_user) if row.challenge_id == assignment.challenge_id
+    ]
     return (
         render_template(
             "judging/entry.html",
@@ -107,9 +113,20 @@ def _render_entry(assignment, status: int = 200, errors: dict[str, str] | None =
             errors=errors or {},
             recuse_form=RecuseForm(),
             next_id=services.next_unscored(current_user, after=assignment.id),
+            position=next((index for index, row in enumerate(queue, 1) if row.id == assignment.id), None),
+            queue_size=len(queue),
+            scored=sum(1 for row in queue if row.review and row.review.status == SUBMITTED),
+            preview_kind=_preview_kind(submission.latest.content_type if submission.latest else ""),
         ),
         status,
     )
+
+
+def _preview_kind(content_type: str) -> str | None:
+    """How the entry page shows the file: in a frame (PDF), as an image, or not at all."""
+    if not may_preview_inline(content_type):
+        return None
+    return "image" if content_type.startswith("image/") else "document"
 
 
 @bp.post("/entries/<int:assignment_id>")
@@ -123,7 +140,7 @@ def save_review(assignment_id: int):
     }
     submit = request.form.get("action") == "submit"
     try:
-        services.save_review(
+        review = services.save_review(
             assignment.id,
             current_user,
             scores,
@@ -132,9 +149,17 @@ def save_review(assignment_id: int):
             submit=submit,
         )
     except ValidationFailed as error:
+        if wants_json():
+            raise  # the autosave script shows the problem's detail beside the form
         db.session.expire_all()
         return _render_entry(
             services.assignment_for(assignment_id, current_user), error.status, error.errors, scores
+        )
+    if wants_json():
+        return jsonify(
+            status=review.status,
+            saved_at=review.updated_at.isoformat(),
+            message=f"{'Submitted' if submit else 'Draft saved'} at {local_time(review.updated_at, '%H:%M:%S')}.",
         )
     flash("Review submitted." if submit else "Draft saved.", "success")
     following = services.next_unscored(current_user, after=assignment.id) if submit else None

@@ -26,6 +26,10 @@ MULTIPART_MIN_PART_SIZE = 5 * 1024 * 1024
 MULTIPART_MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
 MULTIPART_MAX_PARTS = 10_000
 
+# How a download link asks the browser to treat the file: save it, or show it in the page.
+ATTACHMENT, INLINE = "attachment", "inline"
+DISPOSITIONS = (ATTACHMENT, INLINE)
+
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 _PREFIX_PATTERN = re.compile(r"([A-Za-z0-9_-]+/)*[A-Za-z0-9_-]*")
 
@@ -101,8 +105,22 @@ class Storage(abc.ABC):
         """A form the browser posts straight to storage: 1..max_size bytes of ``content_type``."""
 
     @abc.abstractmethod
-    def presign_download(self, key: str, *, filename: str, expires_in: timedelta) -> str:
-        """A URL that downloads the object as an attachment named ``filename`` until it expires."""
+    def presign_download(
+        self,
+        key: str,
+        *,
+        filename: str,
+        expires_in: timedelta,
+        disposition: str = ATTACHMENT,
+        content_type: str | None = None,
+    ) -> str:
+        """A URL that serves the object under ``filename`` until it expires.
+
+        ``disposition`` is ``"attachment"`` (saved by the browser) or ``"inline"`` (shown in a page,
+        for an ``<iframe>`` or ``<img>``); callers ask for inline only for types a browser shows
+        without running anything, and pass that checked ``content_type`` so the reply carries it
+        rather than whatever type the uploader claimed.
+        """
 
     @abc.abstractmethod
     def create_multipart(self, key: str, *, content_type: str) -> str:
@@ -182,12 +200,18 @@ def validate_parts(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return parts
 
 
-def content_disposition(filename: str) -> str:
-    """An RFC 6266 attachment header: an ASCII fallback name for old clients and an RFC 5987
-    ``filename*`` that carries the exact (possibly non-ASCII) name for everyone else."""
+def validate_disposition(disposition: str) -> str:
+    if disposition not in DISPOSITIONS:
+        raise StorageError(f"Disposition {disposition!r} is neither 'attachment' nor 'inline'")
+    return disposition
+
+
+def content_disposition(filename: str, disposition: str = ATTACHMENT) -> str:
+    """An RFC 6266 header (attachment or inline): an ASCII fallback name for old clients and an
+    RFC 5987 ``filename*`` that carries the exact (possibly non-ASCII) name for everyone else."""
     cleaned = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C").strip()
     cleaned = cleaned.replace("/", "_").replace("\\", "_") or "download"
     fallback = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
     fallback = fallback.replace('"', "'").strip() or "download"
     encoded = quote(cleaned, safe="")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    return f"{validate_disposition(disposition)}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

@@ -22,6 +22,7 @@ from typing import IO, Any, BinaryIO
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.storage.base import (
+    ATTACHMENT,
     CHUNK_SIZE,
     MULTIPART_MAX_PART_SIZE,
     MULTIPART_MIN_PART_SIZE,
@@ -31,6 +32,7 @@ from app.storage.base import (
     Storage,
     StorageError,
     StoredObject,
+    validate_disposition,
     validate_key,
     validate_part_number,
     validate_parts,
@@ -89,10 +91,12 @@ class PartGrant:
 
 @dataclass(frozen=True)
 class DownloadGrant:
-    """What a verified download link allows: one object, saved under ``filename``."""
+    """What a verified download link allows: one object, saved (or shown) under ``filename``."""
 
     key: str
     filename: str
+    disposition: str = ATTACHMENT
+    content_type: str | None = None
 
 
 class LocalStorage(Storage):
@@ -205,11 +209,26 @@ class LocalStorage(Storage):
             url=f"{self.base_url_path}/upload?token={token}", fields={}, expires_at=expires_at
         )
 
-    def presign_download(self, key: str, *, filename: str, expires_in: timedelta) -> str:
+    def presign_download(
+        self,
+        key: str,
+        *,
+        filename: str,
+        expires_in: timedelta,
+        disposition: str = ATTACHMENT,
+        content_type: str | None = None,
+    ) -> str:
         validate_key(key)
+        validate_disposition(disposition)
         expires_at = self._expiry(expires_in)
         token = self._download_signer.dumps(
-            {"key": key, "filename": filename, "expires": int(expires_at.timestamp())}
+            {
+                "key": key,
+                "filename": filename,
+                "disposition": disposition,
+                "content_type": content_type,
+                "expires": int(expires_at.timestamp()),
+            }
         )
         return f"{self.base_url_path}/download/{token}"
 
@@ -375,7 +394,12 @@ class LocalStorage(Storage):
         """The grant inside a genuine, unexpired download token; ``LinkInvalid``/``LinkExpired``."""
         payload = self._verify(self._download_signer, token)
         try:
-            return DownloadGrant(key=validate_key(payload["key"]), filename=str(payload["filename"]))
+            return DownloadGrant(
+                key=validate_key(payload["key"]),
+                filename=str(payload["filename"]),
+                disposition=validate_disposition(payload.get("disposition", ATTACHMENT)),
+                content_type=payload.get("content_type") or None,
+            )
         except (KeyError, TypeError, StorageError) as error:
             raise LinkInvalid("download token payload is malformed") from error
 

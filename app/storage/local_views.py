@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import csrf
 from app.storage import get_storage
-from app.storage.base import MULTIPART_MAX_PART_SIZE
+from app.storage.base import INLINE, MULTIPART_MAX_PART_SIZE, content_disposition
 from app.storage.local import LinkExpired, LinkInvalid, LocalStorage, PartTooLarge, UploadNotPending
 
 bp = Blueprint("local_storage", __name__, url_prefix="/storage/local")
@@ -102,7 +102,7 @@ def upload_part() -> ResponseReturnValue:
 
 @bp.get("/download/<token>")
 def download(token: str) -> ResponseReturnValue:
-    """Serve the object as an attachment under the filename chosen when the link was made."""
+    """Serve the object under the filename and disposition chosen when the link was made."""
     storage = _local_storage()
     try:
         grant = storage.read_download_token(token)
@@ -114,10 +114,14 @@ def download(token: str) -> ResponseReturnValue:
     info = storage.head(grant.key)
     if info is None:
         raise NotFound("This file is no longer stored.")
-    return send_file(
+    response = send_file(
         storage.path_for(grant.key),
-        mimetype=info.content_type or "application/octet-stream",
-        as_attachment=True,
+        mimetype=grant.content_type or info.content_type or "application/octet-stream",
+        as_attachment=grant.disposition != INLINE,
         download_name=grant.filename,
         max_age=0,
     )
+    # The same header S3 sends for these links, so both backends name and show files alike.
+    response.headers["Content-Disposition"] = content_disposition(grant.filename, grant.disposition)
+    response.headers["X-Content-Type-Options"] = "nosniff"  # the type we chose, never a guess
+    return response

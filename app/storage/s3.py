@@ -16,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from app.storage.base import (
+    ATTACHMENT,
     CHUNK_SIZE,
     ObjectInfo,
     ObjectMissing,
@@ -192,17 +193,26 @@ class S3Storage(Storage):
         )
         return PresignedUpload(url=post["url"], fields=dict(post["fields"]), expires_at=expires_at)
 
-    def presign_download(self, key: str, *, filename: str, expires_in: timedelta) -> str:
+    def presign_download(
+        self,
+        key: str,
+        *,
+        filename: str,
+        expires_in: timedelta,
+        disposition: str = ATTACHMENT,
+        content_type: str | None = None,
+    ) -> str:
         validate_key(key)
         _require_positive(1, expires_in)
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename, disposition),
+        }
+        if content_type:
+            params["ResponseContentType"] = content_type
         return self.client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentDisposition": content_disposition(filename),
-            },
-            ExpiresIn=int(expires_in.total_seconds()),
+            "get_object", Params=params, ExpiresIn=int(expires_in.total_seconds())
         )
 
     def create_multipart(self, key: str, *, content_type: str) -> str:

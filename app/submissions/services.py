@@ -28,6 +28,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable,
 from app.extensions import db
 from app.marketplace import services as marketplace
 from app.storage import Storage, StorageError, get_storage, new_key
+from app.storage.base import ATTACHMENT, INLINE
 from app.submissions import rules, sniffing
 from app.submissions.models import (
     ACTIVE,
@@ -645,9 +646,20 @@ def may_download(user: User | None, submission: Submission) -> bool:
     return user.has_role(Role.JUDGE) and may_review_file(user, submission)
 
 
-def download_url(submission_id: int, actor: User, *, version_number: int | None = None) -> str:
+def may_preview_inline(content_type: str) -> bool:
+    """PDF, PNG and JPEG may be shown in the page; HTML, SVG, XML and the rest are only downloaded."""
+    return content_type in sniffing.INLINE_PREVIEW_TYPES
+
+
+def download_url(
+    submission_id: int, actor: User, *, version_number: int | None = None, inline: bool = False
+) -> str:
     """A short-lived link to the file. Everyone but the owner gets it named by alias, never by the
-    original file name, so nothing about its maker leaks before results are published."""
+    original file name, so nothing about its maker leaks before results are published.
+
+    ``inline`` asks for a link the page can show (an <iframe> or <img>); it is honoured only for the
+    sniffed types in ``INLINE_PREVIEW_TYPES``, served with that sniffed type, and anything else stays
+    an attachment."""
     submission = db.session.get(Submission, submission_id)
     if submission is None or not may_download(actor, submission):
         raise NotFound("No such submission.")
@@ -661,9 +673,14 @@ def download_url(submission_id: int, actor: User, *, version_number: int | None 
         filename = (
             f"entry-{submission.alias.lower()}-v{version.number}{EXTENSIONS.get(version.content_type, '')}"
         )
+    shown_inline = inline and may_preview_inline(version.content_type)
     with storage_call() as storage:
         return storage.presign_download(
-            version.storage_key, filename=filename, expires_in=current_app.config["STORAGE_DOWNLOAD_EXPIRY"]
+            version.storage_key,
+            filename=filename,
+            expires_in=current_app.config["STORAGE_DOWNLOAD_EXPIRY"],
+            disposition=INLINE if shown_inline else ATTACHMENT,
+            content_type=version.content_type if shown_inline else None,
         )
 
 

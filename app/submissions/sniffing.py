@@ -46,6 +46,11 @@ ACTIVE_CONTENT_TYPES = frozenset(
     }
 )
 
+# Types a browser shows without running anything, which may therefore be previewed inline (in an
+# <iframe> or <img>); every other type is only ever downloaded as an attachment.
+INLINE_PREVIEW_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+assert not INLINE_PREVIEW_TYPES & ACTIVE_CONTENT_TYPES
+
 UNRECOGNISED = "an unrecognised file type"
 
 _UTF8_BOM = b"\xef\xbb\xbf"

@@ -206,8 +206,10 @@ def withdraw(submission_id: int):
 @bp.get("/<int:submission_id>/download")
 @login_required
 def download(submission_id: int):
+    """Redirect to a short-lived storage link; ``disposition=inline`` asks for one a page can show."""
     version = request.args.get("version", type=int)
-    return redirect(services.download_url(submission_id, current_user, version_number=version))
+    inline = request.args.get("disposition") == "inline"
+    return redirect(services.download_url(submission_id, current_user, version_number=version, inline=inline))
 
 
 @bp.post("/<int:submission_id>/conflicts")

@@ -12,7 +12,9 @@ from app.submissions.models import SubmissionVersion
 from tests.conftest import TEST_PASSWORD
 
 
-def test_a_contributor_uploads_an_entry_in_chromium(live_server, browser_page, scene, db, tmp_path):
+def test_a_contributor_uploads_an_entry_in_chromium(
+    live_server, browser_page, scene, db, tmp_path, screenshot
+):
     page = browser_page
     data = b"%PDF-1.7\n" + bytes(range(256)) * 8192  # about 2 MiB
     entry = tmp_path / "route plan.pdf"
@@ -24,11 +26,13 @@ def test_a_contributor_uploads_an_entry_in_chromium(live_server, browser_page, s
     page.click("button[type=submit]")
     page.goto(f"{live_server}/challenges/")
     page.click(f"text={scene.challenge.title}")
+    screenshot(page, "challenge-page")
     page.click("text=Submit an entry")
     page.fill("#title", "Shortest routes")
     page.set_input_files("#file", str(entry))
     page.click("[data-upload-button]")
     page.wait_for_url(re.compile(r"/submissions/\d+$"), timeout=30_000)
+    screenshot(page, "submission")
 
     assert "Shortest routes" in page.inner_text("h1")
     version = db.session.scalar(select(SubmissionVersion))

@@ -102,3 +102,77 @@ def test_a_conflicted_judge_cannot_open_the_entry_by_any_url(db, scene, judged, 
     assert browser.get(f"/judging/entries/{assignment.id}").status_code == 403
     assert browser.get(f"/submissions/{assignment.submission_id}/download").status_code == 404
     assert browser.get(f"/submissions/{assignment.submission_id}").status_code == 404
+
+
+def test_the_entry_page_previews_a_pdf_inline_and_shows_guidance_beside_each_criterion(
+    app, db, scene, judged, login
+):
+    _judge, assignment, _maker = judged
+    browser = login("judy@judges.example")
+    html = browser.get(f"/judging/entries/{assignment.id}").get_data(as_text=True)
+    assert f"/submissions/{assignment.submission_id}/download?disposition=inline" in html
+    assert "<iframe" in html and f'title="Preview of {assignment.submission.label}"' in html
+    assert "Entry 1 of 1" in html
+    guided = [criterion for criterion in scene.challenge.criteria if criterion.guidance]
+    assert guided
+    for criterion in guided:
+        assert criterion.guidance in html
+        assert f'aria-describedby="scale-{criterion.id} guidance-{criterion.id}"' in html
+    assert 'data-autosave="on"' in html and "review_autosave.js" in html
+    preview = browser.get(f"/submissions/{assignment.submission_id}/download?disposition=inline")
+    served = app.test_client().get(preview.headers["Location"])
+    assert served.headers["Content-Disposition"].startswith("inline")
+    assert _leaks(preview.headers["Location"] + served.headers["Content-Disposition"]) == []
+
+
+def test_the_autosave_posts_a_draft_and_gets_json_back(db, scene, judged, login):
+    _judge, assignment, _maker = judged
+    browser = login("judy@judges.example")
+    token = extract_csrf(browser.get(f"/judging/entries/{assignment.id}").get_data(as_text=True))
+    first, second = scene.challenge.criteria
+    url = f"/judging/entries/{assignment.id}"
+    json_headers = {"Accept": "application/json"}
+
+    saved = browser.post(
+        url,
+        data={
+            "csrf_token": token,
+            f"criterion-{first.id}": "6",
+            "comment_for_sponsor": "so far",
+            "action": "draft",
+        },
+        headers=json_headers,
+    )
+    assert saved.status_code == 200
+    assert saved.json["status"] == "draft" and saved.json["message"].startswith("Draft saved at")
+    db.session.expire_all()
+    review = db.session.get(Assignment, assignment.id).review
+    assert review.status == "draft" and review.scores == {str(first.id): 6}
+    assert review.comment_for_sponsor == "so far"
+
+    refused = browser.post(
+        url,
+        data={"csrf_token": token, f"criterion-{second.id}": "99", "action": "draft"},
+        headers=json_headers,
+    )
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert "scored from 1 to 10" in refused.json["detail"]
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).review.scores == {str(first.id): 6}
+
+    browser.post(
+        url,
+        data={
+            "csrf_token": token,
+            f"criterion-{first.id}": "6",
+            f"criterion-{second.id}": "8",
+            "action": "submit",
+        },
+    )
+    late_draft = browser.post(
+        url, data={"csrf_token": token, f"criterion-{first.id}": "2", "action": "draft"}, headers=json_headers
+    )
+    assert late_draft.status_code == 409
+    page = browser.get(url).get_data(as_text=True)
+    assert 'data-autosave="on"' not in page  # a submitted review changes only by submitting again

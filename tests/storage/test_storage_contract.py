@@ -397,3 +397,28 @@ def test_list_objects_no_longer_lists_a_deleted_object(storage):
 def test_list_objects_refuses_prefixes_no_key_could_start_with(storage, prefix):
     with pytest.raises(StorageError):
         storage.list_objects(prefix)
+
+
+def test_an_inline_download_is_shown_in_the_page_with_the_type_the_caller_checked(storage, browser):
+    data = b"%PDF-1.7\n%%EOF\n"
+    key = new_key()
+    storage.put_stream(key, BytesIO(data), content_type="application/octet-stream")
+
+    url = storage.presign_download(
+        key,
+        filename="entry-k7qf-v1.pdf",
+        expires_in=LINK_LIFETIME,
+        disposition="inline",
+        content_type="application/pdf",
+    )
+    reply = browser.get(url)
+
+    assert reply.status == 200 and reply.body == data
+    assert reply.headers["Content-Disposition"].startswith("inline")
+    assert attachment_filename(reply.headers["Content-Disposition"]) == "entry-k7qf-v1.pdf"
+    assert reply.headers["Content-Type"].startswith("application/pdf")
+
+
+def test_a_download_refuses_a_disposition_other_than_attachment_or_inline(storage):
+    with pytest.raises(StorageError):
+        storage.presign_download(new_key(), filename="x.pdf", expires_in=LINK_LIFETIME, disposition="render")

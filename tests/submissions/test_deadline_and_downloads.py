@@ -125,3 +125,46 @@ def test_clean_up_closes_stale_uploads_and_deletes_unreferenced_objects(app, db,
     assert storage.head(stale_key) is None
     assert storage.head("submissions/stray-object-without-a-row") is None
     assert storage.head(kept_version.storage_key) is not None  # every row still points at its object
+
+
+def _headers(app, url: str):
+    if url.startswith("http"):
+        import requests
+
+        response = requests.get(url, timeout=30)
+        return response.status_code, response.headers
+    response = app.test_client().get(url)
+    return response.status_code, dict(response.headers)
+
+
+def test_a_pdf_preview_is_inline_under_the_alias_with_the_sniffed_type(app, db, backend, scene):
+    submission = _submitted(app, scene)
+    status, headers = _headers(app, services.download_url(submission.id, scene.sponsor, inline=True))
+    assert status == 200
+    assert headers["Content-Disposition"].startswith("inline")
+    assert f"entry-{submission.alias.lower()}-v1.pdf" in headers["Content-Disposition"]
+    assert "Appleby" not in headers["Content-Disposition"]
+    assert headers["Content-Type"].startswith("application/pdf")
+
+
+def test_types_outside_the_preview_list_stay_attachments_even_when_inline_is_asked(app, db, backend, scene):
+    csv = b"route,minutes\nA-B,12\nB-C,7\n"
+    ticket = _upload(app, scene, filename="times.csv", size=len(csv), content_type="text/csv")
+    send_post(app, ticket, csv, filename="times.csv")
+    submission = services.finalize_upload(ticket.upload_id, scene.alice).submission
+    assert submission.latest.content_type == "text/csv"
+    status, headers = _headers(app, services.download_url(submission.id, scene.sponsor, inline=True))
+    assert status == 200
+    assert headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_download_route_passes_the_inline_request_on(app, db, backend, scene, login):
+    submission = _submitted(app, scene)
+    browser = login(scene.sponsor.email)
+    response = browser.get(f"/submissions/{submission.id}/download?disposition=inline")
+    assert response.status_code == 302
+    status, headers = _headers(app, response.headers["Location"])
+    assert status == 200 and headers["Content-Disposition"].startswith("inline")
+    response = browser.get(f"/submissions/{submission.id}/download")
+    status, headers = _headers(app, response.headers["Location"])
+    assert headers["Content-Disposition"].startswith("attachment")

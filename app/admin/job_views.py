@@ -1,0 +1,52 @@
+"""The admin's jobs page: every background job's status, progress and error, with a retry button."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import jobs
+from app.accounts.models import Role
+from app.admin import bp
+from app.admin.forms import RetryJobForm
+from app.extensions import db
+from app.forms import submit_form
+from app.jobs import JobRecord
+from app.main.access import role_required
+
+PER_PAGE = 50
+STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.FINISHED, jobs.FAILED)
+
+
+@bp.get("/jobs")
+@role_required(Role.ADMIN)
+def job_list():
+    status = request.args.get("status", "")
+    query = select(JobRecord).order_by(JobRecord.id.desc())
+    if status in STATUSES:
+        query = query.where(JobRecord.status == status)
+    else:
+        status = ""
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "admin/jobs.html",
+        page=page,
+        status=status,
+        statuses=STATUSES,
+        retry_form=RetryJobForm(),
+        page_url=lambda number: url_for("admin.job_list", status=status or None, page=number),
+    )
+
+
+@bp.post("/jobs/<int:record_id>/retry")
+@role_required(Role.ADMIN)
+def retry(record_id: int):
+    form = RetryJobForm()
+    outcome = submit_form(form, lambda: jobs.retry_job(record_id, current_user))
+    if outcome.done:
+        flash(f"Job {record_id} is queued again.", "success")
+    else:
+        for message in form.form_errors or ["The form expired; reload the page and try again."]:
+            flash(message, "error")
+    return redirect(url_for("admin.job_list", status=request.args.get("status") or None))

@@ -1,0 +1,48 @@
+"""The figures on a sponsor's challenge dashboard, gathered in one place for the manage page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.challenges.models import Challenge
+from app.challenges.presenters import time_left
+from app.judging import services as judging
+from app.judging.aggregation import describe_flag
+from app.judging.progress import judge_progress
+from app.submissions.services import entry_counts
+from app.timefmt import humanize_delta
+from app.timeutil import utcnow
+
+
+def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
+    """The funnel (entries, reviews in, judged share, time left), each judge's progress and scoring,
+    and the proposed results with the judges' calibration, as template variables."""
+    progress = judge_progress(challenge)
+    assigned = sum(row.assigned for row in progress)
+    submitted = sum(row.submitted for row in progress)
+    calibrations = judging.calibrations_of(challenge)
+    judging_now = challenge.status in ("judging", "results_proposed")
+    left = judging_time_left(challenge) if judging_now else time_left(challenge)
+    return {
+        "entries": entry_counts([challenge.id]).get(challenge.id, 0),
+        "judged": {
+            "assigned": assigned,
+            "submitted": submitted,
+            "percent": round(100 * submitted / assigned) if assigned else 0,
+        },
+        "time_left_text": left,
+        "progress": progress,
+        "results": judging.results_of(challenge),
+        "calibrations": calibrations,
+        "judge_labels": {row.judge_id: row.judge.display_name for row in calibrations},
+        "describe_flag": describe_flag,
+        "outstanding": judging.reviews_outstanding(challenge) if challenge.status == "judging" else 0,
+    }
+
+
+def judging_time_left(challenge: Challenge) -> str:
+    """How long the judges still have: "due in 3 days"."""
+    now = utcnow()
+    if challenge.judging_due_at > now:
+        return f"due {humanize_delta(challenge.judging_due_at, now)}"
+    return "judging deadline passed"
