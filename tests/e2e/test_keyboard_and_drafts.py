@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.accounts.models import Role
@@ -91,8 +92,7 @@ def test_posting_a_challenge_with_the_keyboard_alone(live_server, browser_page, 
     screenshot(page, "step-5-funding")
     tab_to(page, "#fund button[type=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert "The bounty is in escrow" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("The bounty is in escrow")  # waits for the new page
     screenshot(page, "step-6-publish")
     db.session.expire_all()
     posted = db.session.scalar(select(Challenge).where(Challenge.title == "Fewer empty miles"))
@@ -123,8 +123,7 @@ def test_scoring_an_entry_with_the_keyboard_alone(
     page.keyboard.type("Clear and convincing.")
     tab_to(page, "button[value=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert "Review submitted." in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Review submitted.")
     db.session.expire_all()
     review = db.session.get(Assignment, assignment.id).review
     assert review.status == "submitted"
