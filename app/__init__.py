@@ -53,6 +53,8 @@ VIEW_MODULES = (
     "app.judging.views",
     "app.main.views",
     "app.notifications.views",
+    "app.payouts.earnings",
+    "app.payouts.finance_views",
     "app.payouts.views",
     "app.storage.local_views",
     "app.submissions.views",
