@@ -78,7 +78,7 @@ def _read_row(line: int, cells: dict[str, str]) -> Confirmation | str:
 def parse_confirmations(lines: Iterable[str]) -> ParsedConfirmations:
     """Read the file; line numbers count from 1 at the header, as a spreadsheet numbers rows."""
     parsed = ParsedConfirmations()
-    rows = csv.reader(lines)
+    rows = csv.reader(lines, strict=True)
     try:
         header = next(rows, None)
         if header is None:
@@ -101,7 +101,8 @@ def parse_confirmations(lines: Iterable[str]) -> ParsedConfirmations:
                 column: row[index].strip() if index < len(row) else "" for column, index in positions.items()
             }
             parsed.references[line] = cells["reference"]
-            outcome = _read_row(line, cells)
+            cut_off = [column for column, index in positions.items() if index >= len(row)]
+            outcome = f"The row stops before its {', '.join(cut_off)}." if cut_off else _read_row(line, cells)
             if isinstance(outcome, str):
                 parsed.problems[line] = outcome
                 continue
