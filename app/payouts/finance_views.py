@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, flash, redirect, render_template, stream_with_context, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.errors import NotFound
 from app.extensions import db
@@ -114,8 +115,15 @@ def batches():
 def batch_download(batch_id: int):
     if db.session.get(PayoutBatch, batch_id) is None:
         raise NotFound("No such payout batch.")
+    engine, internal_domains = db.engine, accounts.host_domains()
+
+    def body():
+        # Written after the view has returned, so on a connection of its own rather than the session.
+        with engine.connect() as connection:
+            yield from batch_csv(queries.batch_lines(connection, batch_id, internal_domains))
+
     return Response(
-        stream_with_context(batch_csv(queries.batch_lines(batch_id))),
+        body(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="payout-batch-{batch_id}.csv"'},
     )

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import joinedload
 
-from app.accounts import services as accounts
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.extensions import db
@@ -20,6 +19,7 @@ from app.payouts.batch_csv import BatchLine
 from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.payouts.money import POINTS, format_plain
 from app.payouts.payout_models import PayeeDetails, Payout, PayoutBatch, PayoutStatus
+from app.payouts.references import payout_reference
 from app.payouts.statements import Credit
 
 # What a winner reads for each state of their prize.
@@ -240,30 +240,39 @@ def batches(*, limit: int = 100) -> list[BatchSummary]:
     ]
 
 
-def payee_status(user: User, details: PayeeDetails | None, internal_domains: set[str]) -> str:
+def payee_status(email: str, legal_name: str | None, internal_domains: set[str]) -> str:
     """What finance reads in the batch: employees are paid through payroll and need no payee details."""
-    if details is not None:
+    if legal_name is not None:
         return "complete"
-    return "not needed (internal)" if user.email_domain in internal_domains else "missing"
+    return "not needed (internal)" if email.rsplit("@", 1)[-1].lower() in internal_domains else "missing"
 
 
-def batch_lines(batch_id: int) -> Iterator[BatchLine]:
-    """The batch's payouts as finance pays them, streamed from the database."""
-    internal_domains = accounts.host_domains()
-    rows = db.session.execute(
-        select(Payout, User, PayeeDetails)
+def batch_lines(connection: Connection, batch_id: int, internal_domains: set[str]) -> Iterator[BatchLine]:
+    """The batch's payouts as finance pays them, streamed over ``connection``.
+
+    A plain connection, not the request's session: the CSV is written after the view has returned.
+    """
+    rows = connection.execute(
+        select(
+            Payout.id,
+            Payout.amount_minor,
+            Payout.currency,
+            User.display_name,
+            User.email,
+            PayeeDetails.legal_name,
+        )
         .join(User, User.id == Payout.recipient_id)
         .outerjoin(PayeeDetails, PayeeDetails.user_id == Payout.recipient_id)
         .where(Payout.batch_id == batch_id)
         .order_by(Payout.id)
         .execution_options(yield_per=500)
     )
-    for payout, user, details in rows:
+    for payout_id, amount_minor, currency, display_name, email, legal_name in rows:
         yield BatchLine(
-            recipient=details.legal_name if details else user.display_name,
-            email=user.email,
-            amount=format_plain(payout.amount_minor, payout.currency),
-            currency=payout.currency,
-            reference=payout.reference,
-            payee_details=payee_status(user, details, internal_domains),
+            recipient=legal_name or display_name,
+            email=email,
+            amount=format_plain(amount_minor, currency),
+            currency=currency,
+            reference=payout_reference(payout_id),
+            payee_details=payee_status(email, legal_name, internal_domains),
         )
