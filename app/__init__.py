@@ -57,6 +57,8 @@ VIEW_MODULES = (
     "app.main.views",
     "app.marketplace.views",
     "app.notifications.views",
+    "app.payouts.earnings",
+    "app.payouts.finance_views",
     "app.payouts.views",
     "app.storage.local_views",
     "app.submissions.views",

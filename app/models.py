@@ -24,4 +24,5 @@ from app.judging.models import (  # noqa: F401
 from app.marketplace.models import ApprovalRequest, OutcomeSurvey  # noqa: F401
 from app.notifications.models import Notification, OutboxMessage  # noqa: F401
 from app.payouts.models import LedgerAccount, LedgerEntry, LedgerTransaction  # noqa: F401
+from app.payouts.payout_models import PayeeDetails, Payout, PayoutBatch  # noqa: F401
 from app.submissions.models import Submission, SubmissionVersion, Upload  # noqa: F401

@@ -28,6 +28,7 @@ from app.judging import services as judging
 from app.judging.forms import InviteJudgeForm
 from app.main.access import role_required
 from app.payouts.money import MoneyError, format_money, parse_amount
+from app.payouts.queries import money_summary
 from app.payouts.services import organization_balances
 from app.templating import viewer_zone
 from app.timeutil import utcnow
@@ -103,6 +104,7 @@ def _render_manage(challenge, status: int = 200, **forms):
             balances=organization_balances(challenge.sponsor_org_id),
             history=history,
             panel=judging.panel_of(challenge.id),
+            money=money_summary(challenge),
             now=utcnow(),
             format_money=format_money,
             **dashboard_figures(challenge),

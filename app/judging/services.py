@@ -769,6 +769,7 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
     from app.challenges.lifecycle import Action, IllegalTransition, next_status
     from app.challenges.services import ChallengeStateError
     from app.payouts.money import format_money
+    from app.payouts.payout_services import PAYOUT_JOB
     from app.payouts.services import award_prizes
 
     now = now or utcnow()
@@ -801,6 +802,7 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
         started_by=actor,
         commit=False,
     )
+    jobs.enqueue(PAYOUT_JOB, challenge.id, subject=challenge, started_by=actor, commit=False)
     for row in results:
         entry = entries[row.submission_id]
         amount = awarded.amounts.get(row.submission_id, 0)

@@ -19,8 +19,8 @@ def ledger_group() -> None:
 @ledger_group.command("verify")
 @with_appcontext
 def verify_command() -> None:
-    """Check that every transaction balances, entries match their accounts' currencies, and settled
-    challenges hold no escrow; exit non-zero when anything is wrong.
+    """Check that every transaction balances, entries match their accounts' currencies, settled
+    challenges hold no escrow, and payouts agree with the ledger; exit non-zero when anything is wrong.
     """
     problems = verify_ledger()
     for problem in problems:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import select
 
 from app import audit
@@ -103,6 +105,15 @@ def organization_balances(organization_id: int) -> dict[str, int]:
     }
 
 
+def entry_shares(submission) -> dict[int, int]:
+    """Who shares an entry's prize, and in what proportion: user id → share.
+
+    Entries have one maker until teams exist; a team model answers here with its members' declared
+    shares, and the award splits each prize among them exactly (``split_shares``).
+    """
+    return {submission.contributor_id: 1}
+
+
 def award_prizes(challenge, groups: list[list[int]], *, order_hint: dict[int, int], actor: User):
     """Move the bounty from escrow to each winner's payable account in one transaction.
 
@@ -110,7 +121,7 @@ def award_prizes(challenge, groups: list[list[int]], *, order_hint: dict[int, in
     the pure core's; money for places nobody won goes back to the sponsor or to the winners, as
     the challenge stated at posting. The caller commits.
     """
-    from app.payouts.splitting import split
+    from app.payouts.splitting import split, split_shares
     from app.submissions.models import Submission
 
     escrow = ledger.account(AccountKind.ESCROW, challenge.currency, challenge_id=challenge.id)
@@ -120,15 +131,21 @@ def award_prizes(challenge, groups: list[list[int]], *, order_hint: dict[int, in
         held, challenge.tiers_bp, groups, unawarded=challenge.unawarded_rule, order_hint=order_hint
     )
     legs: list[ledger.Leg] = []
-    makers = {
-        submission.id: submission.contributor_id
+    entries = {
+        submission.id: submission
         for submission in db.session.scalars(
             select(Submission).where(Submission.id.in_(list(result.amounts)))
         )
     }
+    # Each entry's prize is split among its members by their shares, then summed per person, so one
+    # person gets one leg (and later one payout) per challenge however many entries they won with.
+    per_person: dict[int, int] = defaultdict(int)
     for submission_id, amount in sorted(result.amounts.items()):
+        for member_id, share in split_shares(amount, entry_shares(entries[submission_id])).items():
+            per_person[member_id] += share
+    for user_id, amount in sorted(per_person.items()):
         if amount:
-            payable = ledger.account(AccountKind.PAYABLE, challenge.currency, user_id=makers[submission_id])
+            payable = ledger.account(AccountKind.PAYABLE, challenge.currency, user_id=user_id)
             legs.append((payable, amount))
     if result.returned:
         sponsor = ledger.account(

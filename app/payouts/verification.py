@@ -13,6 +13,7 @@ from app.extensions import db
 from app.payouts import ledger
 from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.payouts.money import MoneyError, format_money, normalise_currency
+from app.payouts.payout_models import Payout, PayoutStatus
 
 # Once a challenge is paid or cancelled, its escrow must have been paid out or refunded in full.
 SETTLED_STATUSES = (Status.CANCELLED.value, Status.PAID.value)
@@ -89,12 +90,89 @@ def _settled_challenges_holding_escrow() -> Iterator[str]:
         )
 
 
+def _paid_payouts_without_their_payment() -> Iterator[str]:
+    """A paid payout's ledger payment moves exactly its amount from the recipient's payable account to
+    the recipient's paid-out account, and nothing else."""
+    legs = db.session.execute(
+        select(
+            Payout, LedgerEntry.amount_minor, LedgerEntry.currency, LedgerAccount.kind, LedgerAccount.user_id
+        )
+        .outerjoin(LedgerEntry, LedgerEntry.transaction_id == Payout.paid_transaction_id)
+        .outerjoin(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(Payout.status == PayoutStatus.PAID.value)
+        .order_by(Payout.id, LedgerEntry.id)
+        .execution_options(yield_per=5000)
+    )
+    for payout, rows in groupby(legs, key=lambda row: row[0]):
+        found = sorted(
+            (row.kind, row.user_id, row.currency, row.amount_minor) for row in rows if row.kind is not None
+        )
+        expected = sorted(
+            [
+                (AccountKind.PAID_OUT.value, payout.recipient_id, payout.currency, payout.amount_minor),
+                (AccountKind.PAYABLE.value, payout.recipient_id, payout.currency, -payout.amount_minor),
+            ]
+        )
+        if payout.paid_transaction_id is None or not found:
+            yield f"Payout {payout.reference} is paid, but no ledger transaction pays it out."
+        elif found != expected:
+            yield (
+                f"Payout {payout.reference} is paid with {_amount(payout.amount_minor, payout.currency)}, but "
+                f"its ledger transaction #{payout.paid_transaction_id} does not move exactly that from the "
+                "recipient's payable account to their paid-out account."
+            )
+
+
+def _payments_without_a_paid_payout() -> Iterator[str]:
+    recorded = select(Payout.paid_transaction_id).where(
+        Payout.status == PayoutStatus.PAID.value, Payout.paid_transaction_id.is_not(None)
+    )
+    strays = db.session.scalars(
+        select(LedgerTransaction)
+        .where(LedgerTransaction.kind == "payout", LedgerTransaction.id.not_in(recorded))
+        .order_by(LedgerTransaction.id)
+    )
+    for transaction in strays:
+        yield (
+            f"Transaction #{transaction.id} (payout, key {transaction.idempotency_key!r}) pays money out, "
+            "but no paid payout records it."
+        )
+
+
+def _payouts_unlike_their_award() -> Iterator[str]:
+    """Each payout is for exactly what the challenge's award credited its recipient."""
+    credited = (
+        select(func.sum(LedgerEntry.amount_minor))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerEntry.transaction_id == Payout.award_transaction_id,
+            LedgerAccount.kind == AccountKind.PAYABLE.value,
+            LedgerAccount.user_id == Payout.recipient_id,
+            LedgerAccount.currency == Payout.currency,
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(select(Payout, credited).order_by(Payout.id).execution_options(yield_per=5000))
+    for payout, amount in rows:
+        if amount is None or int(amount) != payout.amount_minor:
+            award = _amount(int(amount), payout.currency) if amount is not None else "nothing"
+            yield (
+                f"Payout {payout.reference} is for {_amount(payout.amount_minor, payout.currency)}, but the "
+                f"award credited its recipient {award}."
+            )
+
+
 def verify_ledger() -> list[str]:
     """Every problem found, as a sentence: unbalanced transactions, entries whose currency differs
-    from their account's, and escrow left behind by challenges that are paid or cancelled.
+    from their account's, escrow left behind by challenges that are paid or cancelled, and payouts
+    that disagree with the ledger (paid without a payment, a payment without a paid payout, a payout
+    for another amount than its award).
     """
     return [
         *_unbalanced_transactions(),
         *_entries_in_the_wrong_currency(),
         *_settled_challenges_holding_escrow(),
+        *_paid_payouts_without_their_payment(),
+        *_payments_without_a_paid_payout(),
+        *_payouts_unlike_their_award(),
     ]

@@ -2,7 +2,7 @@
 org chart fields, availability, leaderboard opt-in and outcome surveys
 
 Revision ID: 0006
-Revises: 271a7df75397 (0004_judging; the lead re-chains this onto 0005 at merge)
+Revises: 0005 (0005_payouts.py)
 Create Date: 2026-11-23 01:43:00.231928
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '271a7df75397'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -109,3 +109,47 @@ def race(app: Flask, db) -> Callable[[Callable[[], Any]], list[Any]]:
         return outcomes
 
     return run
+
+
+@pytest.fixture
+def published(db, redis, scene, make_user):
+    """The scene's €10,000.00 challenge (50/30/20) published: Alice 1st, Bob 2nd (both external, no payee
+    details yet), Inez 3rd (internal), Dan 4th and out of the prizes. The payout job is queued, not run."""
+    from tests.payouts.support import publish_with_winners
+
+    dan = make_user("dan@outside.example", name="Dan Fourth")
+    publish_with_winners(scene.challenge, scene.sponsor, [scene.alice, scene.bob, scene.inez, dan], make_user)
+    return scene
+
+
+@pytest.fixture
+def payout_of(db):
+    """The payout of a user in a challenge, read fresh."""
+    from app.payouts.payout_models import Payout
+
+    def find(challenge, user):
+        db.session.expire_all()
+        return db.session.scalar(
+            select(Payout).where(Payout.challenge_id == challenge.id, Payout.recipient_id == user.id)
+        )
+
+    return find
+
+
+@pytest.fixture
+def payout_counts(db) -> Callable[[], dict[str, int]]:
+    """How many payout, batch, ledger and audit rows exist: a refusal leaves them all as they were."""
+    from app.audit import AuditEvent
+    from app.payouts.models import LedgerEntry, LedgerTransaction
+    from app.payouts.payout_models import PayeeDetails, Payout, PayoutBatch
+
+    def count() -> dict[str, int]:
+        db.session.expire_all()
+        counts = {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Payout, PayoutBatch, PayeeDetails, LedgerTransaction, LedgerEntry, AuditEvent)
+        }
+        counts["statuses"] = sorted(db.session.scalars(select(Payout.status)).all())
+        return counts
+
+    return count

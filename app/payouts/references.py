@@ -1,0 +1,21 @@
+"""Payout references: what finance writes on a transfer and reads back from the bank, e.g. PODIUM-P000042.
+
+Pure, so the confirmations parser can read references without the database.
+"""
+
+from __future__ import annotations
+
+import re
+
+REFERENCE_PREFIX = "PODIUM-P"
+_REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}(\d{{6,}})$")
+
+
+def payout_reference(payout_id: int) -> str:
+    return f"{REFERENCE_PREFIX}{payout_id:06d}"
+
+
+def payout_id_from_reference(reference: str) -> int | None:
+    """The payout id inside a reference; None when the text is not one of our references."""
+    match = _REFERENCE.match((reference or "").strip().upper())
+    return int(match.group(1)) if match else None
