@@ -48,6 +48,14 @@ def register_extensions(app: Flask) -> None:
 # not by the packages, so the pure modules can be imported without the web layer.
 VIEW_MODULES = (
     "app.accounts.views",
+    "app.api.auth",
+    "app.api.challenges",
+    "app.api.submissions",
+    "app.api.judging",
+    "app.api.results",
+    "app.api.awards",
+    "app.api.me",
+    "app.api.openapi",
     "app.challenges.browse",
     "app.challenges.manage",
     "app.judging.views",
@@ -64,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         importlib.import_module(module)
 
     from app.accounts import bp as accounts_bp
+    from app.api import bp as api_bp
     from app.challenges import bp as challenges_bp
     from app.judging import bp as judging_bp
     from app.main import bp as main_bp
@@ -81,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         judging_bp,
         payouts_bp,
         local_storage_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
 
