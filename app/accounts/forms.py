@@ -10,6 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
 
 from app.accounts.services import MIN_PASSWORD_LENGTH
@@ -84,7 +85,7 @@ class TokenForm(FlaskForm):
     )
     scope = SelectField(
         "Scope",
-        choices=[("read", "Read only"), ("read_write", "Read and write")],
+        choices=[SelectChoice("read", "Read only"), SelectChoice("read_write", "Read and write")],
         default="read",
     )
     lifetime_days = IntegerField(

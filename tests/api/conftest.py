@@ -19,7 +19,9 @@ class Api:
         self.client = client
         self.token = token
 
-    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs):
+    def request(
+        self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs
+    ):
         sent = dict(headers or {})
         if self.token is not None:
             sent.setdefault("Authorization", f"Bearer {self.token}")
