@@ -70,7 +70,9 @@ def test_only_the_sponsors_team_manages_a_public_challenge(db, scene, api, make_
 def test_a_draft_is_patched_and_fixed_terms_are_refused_once_open(db, scene, api):
     sponsor = api(scene.sponsor)
     draft = _post(sponsor)
-    patched = sponsor.patch(f"/api/v1/challenges/{draft['id']}", {"title": "Route optimiser II", "skills": []})
+    patched = sponsor.patch(
+        f"/api/v1/challenges/{draft['id']}", {"title": "Route optimiser II", "skills": []}
+    )
     assert patched.status_code == 200
     assert patched.get_json()["title"] == "Route optimiser II" and patched.get_json()["skills"] == []
     assert patched.get_json()["bounty"] == draft["bounty"]
