@@ -9,7 +9,7 @@ pages' own scripts send it; so a cross-site form can never act through someone's
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_login import current_user
 
 from app.accounts import tokens
@@ -25,7 +25,7 @@ csrf.exempt(bp)  # checked below, for session-authenticated writes only
 
 @bp.before_request
 def authenticate() -> None:
-    request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", MAX_BODY_BYTES)
+    request.max_content_length = MAX_BODY_BYTES
     header = request.headers.get("Authorization")
     g.api_token = None
     if header is None:

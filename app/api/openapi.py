@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from app.api import bp
 from app.api.registry import OPERATIONS, OPTIONAL, PUBLIC, Operation
 from app.api.schemas import Problem
+from app.challenges.markdown import render_markdown
 
 TITLE = "Podium API"
 VERSION = "1.0.0"
@@ -213,6 +214,7 @@ def docs():
     return render_template(
         "api/docs.html",
         spec=spec,
+        introduction=render_markdown(spec["info"]["description"], heading_offset=1),
         operations=OPERATIONS,
         schemas=spec["components"]["schemas"],
         status_text=STATUS_TEXT,
