@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 from markupsafe import escape
 
+from app.accounts.models import TokenScope
+from app.api.challenges import EligibilityName, TieRuleName, UnawardedRuleName
+from app.api.me import ScopeName
 from app.api.registry import OPERATIONS, PATH_SCHEMAS
+from app.challenges.options import Eligibility, TieRule, UnawardedRule
 
 META_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs"}  # the description itself and its page
 
@@ -79,3 +84,10 @@ def test_the_docs_page_lists_every_operation_for_people(client):
         assert str(escape(declared.summary)) in html
     assert "amount_minor" in html and "Authorization: Bearer" in html
     assert "cdn" not in html.lower() and "<script" not in html
+
+
+def test_the_apis_choices_are_the_domains_choices():
+    assert set(get_args(EligibilityName)) == set(Eligibility)
+    assert set(get_args(TieRuleName)) == set(TieRule)
+    assert set(get_args(UnawardedRuleName)) == set(UnawardedRule)
+    assert set(get_args(ScopeName)) == set(TokenScope)
