@@ -51,6 +51,14 @@ VIEW_MODULES = (
     "app.admin.audit_log",
     "app.admin.job_views",
     "app.admin.people",
+    "app.api.auth",
+    "app.api.challenges",
+    "app.api.submissions",
+    "app.api.judging",
+    "app.api.results",
+    "app.api.awards",
+    "app.api.me",
+    "app.api.openapi",
     "app.challenges.browse",
     "app.challenges.manage",
     "app.judging.views",
@@ -72,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.admin.queue_dashboard import mount_queue_dashboard
+    from app.api import bp as api_bp
     from app.challenges import bp as challenges_bp
     from app.judging import bp as judging_bp
     from app.main import bp as main_bp
@@ -92,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         payouts_bp,
         marketplace_bp,
         local_storage_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
     mount_queue_dashboard(app)

@@ -2,6 +2,8 @@
 
 Services raise ``PodiumError`` subclasses with a message a person can act on; views and API handlers
 let them propagate, and the handlers below answer in the client's language (RFC 9457 for JSON).
+Every problem carries a ``code``: a stable, machine-readable name that API clients branch on, while
+``detail`` stays free to be reworded for people.
 """
 
 from __future__ import annotations
@@ -16,47 +18,95 @@ from app.extensions import db
 
 
 class PodiumError(Exception):
-    """A refused request: the message is safe to show and names what to fix."""
+    """A refused request: the message is safe to show and names what to fix.
+
+    ``code`` defaults to the class's; a service may name a narrower one for a refusal that clients
+    should tell apart (``Conflict("...", code="already_withdrawn")``).
+    """
 
     status = 400
     title = "Bad request"
+    code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        errors: dict[str, str] | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         # Several problems at once, by field name, so a form can show each beside its field.
         self.errors = errors or {}
+        if code is not None:
+            self.code = code
 
 
 class ValidationFailed(PodiumError):
     title = "Invalid input"
     status = 422
+    code = "validation_failed"
+
+
+class Unauthenticated(PodiumError):
+    """No credentials, or credentials that no longer work (expired or revoked token)."""
+
+    title = "Unauthorized"
+    status = 401
+    code = "unauthenticated"
 
 
 class PermissionDenied(PodiumError):
     title = "Forbidden"
     status = 403
+    code = "forbidden"
 
 
 class NotFound(PodiumError):
     title = "Not found"
     status = 404
+    code = "not_found"
 
 
 class Conflict(PodiumError):
     title = "Conflict"
     status = 409
+    code = "conflict"
 
 
 class ServiceUnavailable(PodiumError):
     title = "Service unavailable"
     status = 503
+    code = "service_unavailable"
 
 
 class RateLimited(PodiumError):
     title = "Too many attempts"
     status = 429
+    code = "rate_limited"
+
+
+# Codes for errors raised by Flask and Werkzeug rather than by our services, by HTTP status.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+# Headers an HTTP error carries that must survive being re-rendered as a page or problem.
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
 
 def wants_json() -> bool:
@@ -67,20 +117,33 @@ def wants_json() -> bool:
     return best in ("application/json", "application/problem+json")
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    """An RFC 9457 problem-details response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+def problem(
+    status: int, title: str, detail: str, *, code: str | None = None, headers: Any = None, **extra: Any
+) -> Response:
+    """An RFC 9457 problem-details response with a stable machine-readable ``code``."""
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code or HTTP_CODES.get(status, "error"),
+        **extra,
+    }
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
+    for name, value in headers or ():
+        response.headers[name] = value
     return response
 
 
-def _respond(status: int, title: str, detail: str, **extra: Any) -> Response | tuple[str, int]:
+def _respond(
+    status: int, title: str, detail: str, *, code: str | None = None, headers: Any = None, **extra: Any
+) -> Response | tuple[str, int]:
     if wants_json():
-        return problem(status, title, detail, **extra)
+        return problem(status, title, detail, code=code, headers=headers, **extra)
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, status=status, title=title, detail=detail), status
+    return render_template(template, status=status, title=title, detail=detail), status, headers or []
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -92,7 +155,8 @@ def register_error_handlers(app: Flask) -> None:
         extra: dict[str, Any] = {"field": error.field} if error.field else {}
         if error.errors:
             extra["errors"] = error.errors
-        return _respond(error.status, error.title, error.message, **extra)
+        headers = [("WWW-Authenticate", 'Bearer realm="podium"')] if error.status == 401 else None
+        return _respond(error.status, error.title, error.message, code=error.code, headers=headers, **extra)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
@@ -101,17 +165,21 @@ def register_error_handlers(app: Flask) -> None:
             400,
             "Form expired or invalid",
             "The form's security token was missing or invalid. Reload the page and try again.",
+            code="csrf_failed",
         )
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()
         status = error.code or 500
-        return _respond(status, error.name, error.description or error.name)
+        kept = [(name, value) for name, value in error.get_headers() if name in KEPT_HEADERS]
+        return _respond(status, error.name, error.description or error.name, headers=kept)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         db.session.rollback()
         app.logger.exception("unhandled error", exc_info=error)
         generic = InternalServerError()
-        return _respond(500, generic.name, "Something went wrong on our side; nothing was changed.")
+        return _respond(
+            500, generic.name, "Something went wrong on our side; nothing was changed.", code="internal_error"
+        )

@@ -1,6 +1,7 @@
 """Imports every model module, so the metadata that Alembic and the tests compare is complete."""
 
 from app.accounts.models import (  # noqa: F401
+    ApiToken,
     LoginFailure,
     Organization,
     OrganizationDomain,

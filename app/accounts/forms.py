@@ -1,10 +1,20 @@
 """Account forms; Flask-WTF adds and checks the CSRF token on each."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from app.accounts.services import MIN_PASSWORD_LENGTH
+from app.accounts.tokens import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
 
 PASSWORD_RULE = f"Use a password of at least {MIN_PASSWORD_LENGTH} characters (at most 1024)."
 
@@ -74,3 +84,23 @@ class SetPasswordForm(FlaskForm):
         "Repeat the password",
         validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=80)], description="What uses it, e.g. HR sync script."
+    )
+    scope = SelectField(
+        "Scope",
+        choices=[SelectChoice("read", "Read only"), SelectChoice("read_write", "Read and write")],
+        default="read",
+    )
+    lifetime_days = IntegerField(
+        "Expires after (days)",
+        default=DEFAULT_LIFETIME_DAYS,
+        validators=[InputRequired(), NumberRange(1, MAX_LIFETIME_DAYS)],
+    )
+
+
+class RevokeTokenForm(FlaskForm):
+    """Only the CSRF token."""

@@ -17,5 +17,10 @@ def configure_login(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if wants_json():
-            return problem(401, "Unauthorized", "Sign in or send an API token to use this resource.")
+            return problem(
+                401,
+                "Unauthorized",
+                "Sign in or send an API token to use this resource.",
+                headers=[("WWW-Authenticate", 'Bearer realm="podium"')],
+            )
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

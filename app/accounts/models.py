@@ -177,3 +177,43 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class TokenScope(enum.StrEnum):
+    """What a personal API token may do: only read, or also change things."""
+
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only a SHA-256 digest of the secret is kept: the secret is shown once.
+
+    ``prefix`` is the public start of the token, stored in clear so a request's token is found by an
+    indexed lookup and people can tell their tokens apart; the digest then proves the rest.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(24), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(12), default=TokenScope.READ.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE.value
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix} user={self.user_id}>"

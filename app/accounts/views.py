@@ -5,11 +5,20 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import bp, services
-from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, SetPasswordForm
+from app.accounts import bp, services, tokens
+from app.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    RevokeTokenForm,
+    SetPasswordForm,
+    TokenForm,
+)
 from app.accounts.navigation import home_endpoint, is_safe_next
 from app.accounts.skill_levels import format_skill_entries
 from app.forms import submit_form
+from app.timeutil import utcnow
 
 
 def _start_session(user) -> None:
@@ -114,3 +123,46 @@ def accept_invitation(token: str):
         flash("Your password is set. Welcome to Podium.", "success")
         return redirect(url_for(home_endpoint(outcome.result)))
     return render_template("accounts/set_password.html", form=form), outcome.status
+
+
+def _render_tokens(form: TokenForm, status: int = 200, issued: tokens.IssuedToken | None = None):
+    return (
+        render_template(
+            "accounts/tokens.html",
+            form=form,
+            revoke_form=RevokeTokenForm(),
+            tokens=tokens.tokens_of(current_user),
+            issued=issued,
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """Personal API tokens: the new one's secret is shown in this answer only, never stored or shown again."""
+    form = TokenForm()
+    outcome = submit_form(
+        form,
+        lambda: tokens.issue_token(
+            current_user, form.name.data, scope=form.scope.data, lifetime_days=form.lifetime_days.data
+        ),
+    )
+    if outcome.done:
+        page, status = _render_tokens(TokenForm(formdata=None), 200, outcome.result)
+        return page, status, {"Cache-Control": "no-store"}  # the secret must not linger in a cache
+    return _render_tokens(form, outcome.status)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    form = RevokeTokenForm()
+    if form.validate_on_submit():
+        tokens.revoke_token(token_id, current_user)
+        flash("The token was revoked; it stopped working at once.", "success")
+    else:
+        flash("The form expired; try again.", "error")
+    return redirect(url_for("accounts.api_tokens"))

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role
 from app.challenges import bp, presenters, queries
+from app.challenges import services as challenge_services
 from app.challenges.filetypes import describe as describe_file_types
-from app.challenges.lifecycle import Status
 from app.challenges.markdown import render_markdown
 from app.challenges.models import Challenge
 from app.errors import NotFound
@@ -59,15 +59,6 @@ def browse():
     )
 
 
-def _may_view(challenge: Challenge) -> bool:
-    """Drafts are private to their sponsor's organisation and to admins; everything else is public."""
-    if challenge.status != Status.DRAFT:
-        return True
-    if not current_user.is_authenticated:
-        return False
-    return current_user.organization_id == challenge.sponsor_org_id or current_user.has_role(Role.ADMIN)
-
-
 @bp.route("/<slug>")
 def detail(slug: str):
     challenge = db.session.scalar(
@@ -75,7 +66,7 @@ def detail(slug: str):
         .where(Challenge.slug == slug)
         .options(selectinload(Challenge.criteria), selectinload(Challenge.skills))
     )
-    if challenge is None or not _may_view(challenge):
+    if challenge is None or not challenge_services.may_view(current_user, challenge):
         raise NotFound("There is no challenge at this address.")
     now = utcnow()
     viewer = current_user if current_user.is_authenticated else None

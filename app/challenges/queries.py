@@ -34,6 +34,13 @@ ELIGIBILITY_FILTERS = tuple(choice.value for choice in Eligibility)
 REWARD_FILTERS = ("cash", "points")
 SORTS = {"deadline": "Closing soonest", "bounty": "Largest bounty", "newest": "Newest"}
 DEFAULT_SORT = "deadline"
+# Each sort as (column, descending) pairs ending with the id, so the order is total: the API's
+# cursors resume from the last row's values of these columns.
+SORT_KEYS = {
+    "deadline": ((Challenge.closes_at, False), (Challenge.id, False)),
+    "bounty": ((Challenge.bounty_minor, True), (Challenge.closes_at, False), (Challenge.id, False)),
+    "newest": ((Challenge.created_at, True), (Challenge.id, True)),
+}
 MAX_SEARCH_LENGTH = 200
 
 
@@ -178,13 +185,9 @@ def challenge_list(filters: ListFilters) -> Select[tuple[Challenge]]:
         query = query.where(
             or_(Challenge.title.ilike(pattern, escape="\\"), Challenge.summary.ilike(pattern, escape="\\"))
         )
-    if filters.sort == "bounty":
-        order = (Challenge.bounty_minor.desc(), Challenge.closes_at, Challenge.id)
-    elif filters.sort == "newest":
-        order = (Challenge.created_at.desc(), Challenge.id.desc())
-    else:
-        order = (Challenge.closes_at, Challenge.id)
-    return query.order_by(*order)
+    return query.order_by(
+        *(column.desc() if descending else column for column, descending in SORT_KEYS[filters.sort])
+    )
 
 
 def listed_skills() -> Select[tuple[Skill]]:

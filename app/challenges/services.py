@@ -38,6 +38,8 @@ RESERVED_SLUGS = frozenset({"new"})  # paths of their own under /challenges/
 class ChallengeStateError(Conflict):
     """The action is not allowed in the challenge's current state."""
 
+    code = "invalid_state"
+
 
 # --- loading and permission -----------------------------------------------------------------------
 
@@ -88,6 +90,15 @@ def can_manage(user: User | None, challenge: Challenge) -> bool:
     if user.has_role(Role.ADMIN):
         return True
     return user.has_role(Role.SPONSOR) and user.organization_id == challenge.sponsor_org_id
+
+
+def may_view(user: User | None, challenge: Challenge) -> bool:
+    """Drafts are private to their sponsor's organisation and to admins; everything else is public."""
+    if challenge.status != Status.DRAFT:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.organization_id == challenge.sponsor_org_id or user.has_role(Role.ADMIN)
 
 
 def _require_manager(actor: User, challenge: Challenge) -> None:

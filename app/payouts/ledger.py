@@ -24,6 +24,8 @@ class UnbalancedTransaction(ValueError):
 class DuplicateTransaction(Conflict):
     """A transaction with this idempotency key already exists: the movement was already made."""
 
+    code = "duplicate_transaction"
+
 
 def imbalance(legs: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Per currency, what the (currency, amount) legs fail to cancel; empty when balanced."""

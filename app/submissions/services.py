@@ -61,6 +61,8 @@ EXTENSIONS = {
 class UploadRejected(ValidationFailed):
     """The file that arrived breaks a rule; it was deleted and the upload closed."""
 
+    code = "upload_rejected"
+
 
 @dataclass(frozen=True)
 class UploadTicket:

@@ -1,0 +1,434 @@
+"""Challenges over the API: the public list and page, and the sponsor's posting and lifecycle actions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Literal
+
+from flask import url_for
+from pydantic import Field
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.services import skill_slug
+from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from app.api.registry import OPTIONAL, operation
+from app.api.schemas import Input, Money, MoneyIn, Output, PageQuery, Query, Time, money, text
+from app.challenges import presenters, queries, services
+from app.challenges.filetypes import FILE_TYPES
+from app.challenges.lifecycle import Status
+from app.challenges.models import Challenge
+from app.challenges.rules import MAX_FILE_BYTES, ChallengeTerms, Criterion
+from app.errors import NotFound, PermissionDenied
+from app.extensions import db
+
+TAG = "challenges"
+# Spelled out for the schema; tests/api/test_openapi.py checks they match the domain's options.
+EligibilityName = Literal["open", "internal", "external"]
+TieRuleName = Literal["share", "earlier_submission", "first_criterion"]
+UnawardedRuleName = Literal["return", "share"]
+FileType = Literal[tuple(FILE_TYPES)]  # type: ignore[valid-type]
+StatusName = Literal[tuple(status.value for status in Status)]  # type: ignore[valid-type]
+
+
+# --- shapes -----------------------------------------------------------------------------------------
+
+
+class CriterionIn(Input):
+    name: text(120, 1)
+    guidance: text(2000) = ""
+    weight: int = Field(default=1, ge=1, le=100)
+    scale_min: int = Field(default=1, ge=0, le=99)
+    scale_max: int = Field(default=10, ge=1, le=100)
+
+
+class ChallengeIn(Input):
+    """A challenge's terms as a sponsor posts them; amounts in minor units, times with a timezone."""
+
+    title: text(160, 3)
+    summary: text(300, 1)
+    brief_md: text(50_000) = ""
+    rules_md: text(50_000) = ""
+    skills: list[text(80, 1)] = Field(default_factory=list, max_length=30)
+    eligibility: EligibilityName = "open"
+    bounty: MoneyIn
+    tiers_bp: list[int] = Field(
+        min_length=3,
+        max_length=5,
+        description="prize shares in basis points, best place first, adding to 10000",
+    )
+    tie_rule: TieRuleName = "share"
+    unawarded_rule: UnawardedRuleName = "return"
+    opens_at: Time
+    closes_at: Time
+    judging_due_at: Time
+    max_file_bytes: int = Field(ge=1024, le=MAX_FILE_BYTES)
+    allowed_types: list[FileType] = Field(min_length=1, max_length=len(FILE_TYPES))
+    submissions_per_contributor: int = Field(default=1, ge=1, le=20)
+    versions_per_submission: int = Field(default=10, ge=1, le=100)
+    judges_per_entry: int = Field(default=3, ge=1, le=10)
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=8)
+    requires_manager_approval: bool = False
+    expected_hours_per_week: int | None = Field(default=None, ge=1, le=40)
+    judges_conflict_with_own_org: bool = False
+
+
+class ChallengePatch(Input):
+    """Only the terms sent change; the rest stay as they are. Terms fixed by funding or opening
+    cannot change: a 422 names them."""
+
+    title: text(160, 3) | None = None
+    summary: text(300, 1) | None = None
+    brief_md: text(50_000) | None = None
+    rules_md: text(50_000) | None = None
+    skills: list[text(80, 1)] | None = Field(default=None, max_length=30)
+    eligibility: EligibilityName | None = None
+    bounty: MoneyIn | None = None
+    tiers_bp: list[int] | None = Field(default=None, min_length=3, max_length=5)
+    tie_rule: TieRuleName | None = None
+    unawarded_rule: UnawardedRuleName | None = None
+    opens_at: Time | None = None
+    closes_at: Time | None = None
+    judging_due_at: Time | None = None
+    max_file_bytes: int | None = Field(default=None, ge=1024, le=MAX_FILE_BYTES)
+    allowed_types: list[FileType] | None = Field(default=None, min_length=1, max_length=len(FILE_TYPES))
+    submissions_per_contributor: int | None = Field(default=None, ge=1, le=20)
+    versions_per_submission: int | None = Field(default=None, ge=1, le=100)
+    judges_per_entry: int | None = Field(default=None, ge=1, le=10)
+    criteria: list[CriterionIn] | None = Field(default=None, min_length=1, max_length=8)
+    requires_manager_approval: bool | None = None
+    expected_hours_per_week: int | None = Field(default=None, ge=1, le=40)
+    judges_conflict_with_own_org: bool | None = None
+
+
+class CancelIn(Input):
+    reason: text(1000, 1) = Field(description="participants read it")
+
+
+class CriterionOut(Output):
+    id: int
+    name: str
+    guidance: str
+    weight: int
+    scale_min: int
+    scale_max: int
+
+
+class PrizeOut(Output):
+    place: int
+    share_bp: int
+    amount: Money
+
+
+class SponsorOut(Output):
+    id: int
+    name: str
+
+
+class ChallengeOut(Output):
+    id: int
+    slug: str
+    title: str
+    summary: str
+    brief_md: str
+    rules_md: str
+    status: StatusName
+    sponsor: SponsorOut
+    skills: list[str]
+    eligibility: str
+    bounty: Money
+    tiers_bp: list[int]
+    prizes: list[PrizeOut]
+    tie_rule: str
+    unawarded_rule: str
+    opens_at: datetime
+    closes_at: datetime
+    judging_due_at: datetime
+    max_file_bytes: int
+    allowed_types: list[str]
+    submissions_per_contributor: int
+    versions_per_submission: int
+    judges_per_entry: int
+    criteria: list[CriterionOut]
+    requires_manager_approval: bool
+    expected_hours_per_week: int | None
+    judges_conflict_with_own_org: bool
+    created_at: datetime
+    status_changed_at: datetime
+
+
+class ChallengeList(Output):
+    items: list[ChallengeOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+
+
+class ChallengeListQuery(Query):
+    status: list[Literal[tuple(queries.STATUS_FILTERS)]] | None = Field(  # type: ignore[valid-type]
+        default=None, description="any of these; default upcoming and open. Drafts are never listed."
+    )
+    skill: list[text(80, 1)] | None = Field(default=None, description="challenges asking for any of these")
+    eligibility: EligibilityName | None = None
+    reward: Literal["cash", "points"] | None = None
+    q: text(200) | None = Field(default=None, description="words in the title or summary")
+    sort: Literal[tuple(queries.SORTS)] = queries.DEFAULT_SORT  # type: ignore[valid-type]
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: text(500) | None = None
+
+
+# --- conversions ------------------------------------------------------------------------------------
+
+
+def challenge_out(challenge: Challenge) -> ChallengeOut:
+    return ChallengeOut(
+        id=challenge.id,
+        slug=challenge.slug,
+        title=challenge.title,
+        summary=challenge.summary,
+        brief_md=challenge.brief_md,
+        rules_md=challenge.rules_md,
+        status=challenge.status,
+        sponsor=SponsorOut(id=challenge.sponsor_org.id, name=challenge.sponsor_org.name),
+        skills=[skill.name for skill in challenge.skills],
+        eligibility=challenge.eligibility,
+        bounty=money(challenge.bounty_minor, challenge.currency),
+        tiers_bp=list(challenge.tiers_bp),
+        prizes=[
+            PrizeOut(place=place, share_bp=share_bp, amount=money(amount, challenge.currency))
+            for place, share_bp, amount in presenters.prize_table(challenge)
+        ],
+        tie_rule=challenge.tie_rule,
+        unawarded_rule=challenge.unawarded_rule,
+        opens_at=challenge.opens_at,
+        closes_at=challenge.closes_at,
+        judging_due_at=challenge.judging_due_at,
+        max_file_bytes=challenge.max_file_bytes,
+        allowed_types=list(challenge.allowed_types),
+        submissions_per_contributor=challenge.submissions_per_contributor,
+        versions_per_submission=challenge.versions_per_submission,
+        judges_per_entry=challenge.judges_per_entry,
+        criteria=[CriterionOut.model_validate(criterion) for criterion in challenge.criteria],
+        requires_manager_approval=challenge.requires_manager_approval,
+        expected_hours_per_week=challenge.expected_hours_per_week,
+        judges_conflict_with_own_org=challenge.judges_conflict_with_own_org,
+        created_at=challenge.created_at,
+        status_changed_at=challenge.status_changed_at,
+    )
+
+
+def _criteria(rows: list[CriterionIn]) -> tuple[Criterion, ...]:
+    return tuple(Criterion(row.name, row.guidance, row.weight, row.scale_min, row.scale_max) for row in rows)
+
+
+def terms_from(body: ChallengeIn) -> ChallengeTerms:
+    return ChallengeTerms(
+        title=body.title,
+        summary=body.summary,
+        brief_md=body.brief_md,
+        rules_md=body.rules_md,
+        skills=tuple(body.skills),
+        eligibility=body.eligibility,
+        currency=body.bounty.currency,
+        bounty_minor=body.bounty.amount_minor,
+        tiers_bp=tuple(body.tiers_bp),
+        tie_rule=body.tie_rule,
+        unawarded_rule=body.unawarded_rule,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        judging_due_at=body.judging_due_at,
+        max_file_bytes=body.max_file_bytes,
+        allowed_types=tuple(body.allowed_types),
+        submissions_per_contributor=body.submissions_per_contributor,
+        versions_per_submission=body.versions_per_submission,
+        judges_per_entry=body.judges_per_entry,
+        criteria=_criteria(body.criteria),
+        requires_manager_approval=body.requires_manager_approval,
+        expected_hours_per_week=body.expected_hours_per_week,
+        judges_conflict_with_own_org=body.judges_conflict_with_own_org,
+    )
+
+
+def patched_terms(terms: ChallengeTerms, patch: ChallengePatch) -> ChallengeTerms:
+    """The current terms with the patch's non-null fields applied."""
+    changes = {name: value for name, value in patch if value is not None}
+    if patch.bounty is not None:
+        del changes["bounty"]
+        changes["currency"], changes["bounty_minor"] = patch.bounty.currency, patch.bounty.amount_minor
+    if patch.criteria is not None:
+        changes["criteria"] = _criteria(patch.criteria)
+    return replace(
+        terms, **{name: tuple(value) if isinstance(value, list) else value for name, value in changes.items()}
+    )
+
+
+def visible_challenge(challenge_id: int, user: User | None) -> Challenge:
+    """The challenge if the caller may see it; a draft of another organisation does not exist for them."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not services.may_view(user, challenge):
+        raise NotFound("No such challenge.")
+    return challenge
+
+
+def managed_challenge(challenge_id: int, user: User) -> Challenge:
+    """A challenge the caller manages: 404 for drafts they cannot see, 403 for public ones."""
+    challenge = visible_challenge(challenge_id, user)
+    if not services.can_manage(user, challenge):
+        raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can manage this challenge.")
+    return challenge
+
+
+def _location(challenge: Challenge) -> dict[str, str]:
+    return {"Location": url_for("api.get_challenge", challenge_id=challenge.id)}
+
+
+# --- operations -------------------------------------------------------------------------------------
+
+WRITES = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+@operation(
+    "GET",
+    "/challenges",
+    summary="List published challenges, with filters",
+    tag=TAG,
+    query=ChallengeListQuery,
+    response=ChallengeList,
+    errors=(400, 401, 422),
+    auth=OPTIONAL,
+)
+def list_challenges(query: ChallengeListQuery, user: User | None) -> ChallengeList:
+    """Everything but drafts, as the public list page shows it; sorted by deadline, bounty or age."""
+    filters = queries.ListFilters(
+        statuses=tuple(dict.fromkeys(query.status or queries.DEFAULT_STATUS_FILTERS)),
+        skills=tuple(dict.fromkeys(skill_slug(name) for name in query.skill or ())),
+        eligibility=query.eligibility,
+        reward=query.reward,
+        search=" ".join((query.q or "").split()),
+        sort=query.sort,
+    )
+    page = paginate(
+        queries.challenge_list(filters),
+        queries.SORT_KEYS[filters.sort],
+        lambda challenge: [getattr(challenge, column.key) for column, _ in queries.SORT_KEYS[filters.sort]],
+        list_name="challenges",
+        cursor=query.cursor,
+        limit=query.limit,
+        filters=filters.query_args(),
+    )
+    return ChallengeList(items=[challenge_out(row) for row in page.rows], next_cursor=page.next_cursor)
+
+
+@operation(
+    "GET",
+    "/challenges/<id:challenge_id>",
+    summary="Get a challenge",
+    tag=TAG,
+    response=ChallengeOut,
+    errors=(401, 404),
+    auth=OPTIONAL,
+)
+def get_challenge(challenge_id: int, user: User | None) -> ChallengeOut:
+    """Any challenge but a draft; drafts only for their sponsor's organisation and admins."""
+    return challenge_out(visible_challenge(challenge_id, user))
+
+
+@operation(
+    "GET",
+    "/me/challenges",
+    summary="List my organisation's challenges, drafts included",
+    tag=TAG,
+    query=PageQuery,
+    response=ChallengeList,
+    errors=(400, 401, 422),
+)
+def my_challenges(query: PageQuery, user: User) -> ChallengeList:
+    """For sponsors: every challenge of their organisation, newest first. Empty for everyone else."""
+    page = paginate(
+        select(Challenge)
+        .where(Challenge.sponsor_org_id == user.organization_id)
+        .order_by(Challenge.id.desc()),
+        ((Challenge.id, True),),
+        lambda challenge: [challenge.id],
+        list_name="my-challenges",
+        cursor=query.cursor,
+        limit=query.limit,
+        filters={"user": user.id},
+    )
+    return ChallengeList(items=[challenge_out(row) for row in page.rows], next_cursor=page.next_cursor)
+
+
+@operation(
+    "POST",
+    "/challenges",
+    summary="Post a draft challenge",
+    tag=TAG,
+    body=ChallengeIn,
+    response=ChallengeOut,
+    status=201,
+    errors=(400, 401, 403, 413, 415, 422),
+)
+def create_challenge(body: ChallengeIn, user: User):
+    """Sponsors only. The draft is private to the organisation until it is funded and opens."""
+    challenge = services.create_challenge(user, terms_from(body))
+    return challenge_out(challenge), _location(challenge)
+
+
+@operation(
+    "PATCH",
+    "/challenges/<id:challenge_id>",
+    summary="Change a challenge's terms",
+    tag=TAG,
+    body=ChallengePatch,
+    response=ChallengeOut,
+    errors=WRITES,
+)
+def update_challenge(challenge_id: int, body: ChallengePatch, user: User) -> ChallengeOut:
+    """Drafts change freely; after funding the bounty is fixed, after opening everything contributors
+    rely on is fixed (a 422 names the terms that can no longer change)."""
+    challenge = managed_challenge(challenge_id, user)
+    terms = patched_terms(services.terms_of(challenge), body)
+    return challenge_out(services.update_challenge(challenge.id, user, terms))
+
+
+@operation(
+    "POST",
+    "/challenges/<id:challenge_id>/fund",
+    summary="Fund the bounty into escrow",
+    tag=TAG,
+    response=ChallengeOut,
+    errors=WRITES,
+)
+def fund_challenge(challenge_id: int, user: User) -> ChallengeOut:
+    """Moves the bounty from the organisation's balance into escrow; the challenge then opens at its
+    opening time. 409 with code invalid_state when it is not a draft."""
+    challenge = managed_challenge(challenge_id, user)
+    return challenge_out(services.fund_challenge(challenge.id, user))
+
+
+@operation(
+    "POST",
+    "/challenges/<id:challenge_id>/open",
+    summary="Publish a funded challenge now",
+    tag=TAG,
+    response=ChallengeOut,
+    errors=WRITES,
+)
+def open_challenge(challenge_id: int, user: User) -> ChallengeOut:
+    """Opens a funded challenge at once instead of at its opening time."""
+    challenge = managed_challenge(challenge_id, user)
+    return challenge_out(services.open_now(challenge.id, user))
+
+
+@operation(
+    "POST",
+    "/challenges/<id:challenge_id>/cancel",
+    summary="Cancel a challenge and refund its escrow",
+    tag=TAG,
+    body=CancelIn,
+    response=ChallengeOut,
+    errors=WRITES,
+)
+def cancel_challenge(challenge_id: int, body: CancelIn, user: User) -> ChallengeOut:
+    """Possible until prizes are awarded; every cent in escrow goes back to the sponsor."""
+    challenge = managed_challenge(challenge_id, user)
+    return challenge_out(services.cancel_challenge(challenge.id, user, body.reason))

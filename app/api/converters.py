@@ -1,0 +1,25 @@
+"""URL converters for API paths: ids the database can hold and entry aliases, nothing else.
+
+A path that cannot name a row (a negative id, one past PostgreSQL's integer range, an alias with
+odd characters) is answered 404 by the router and never reaches a query.
+"""
+
+from __future__ import annotations
+
+from werkzeug.routing import BaseConverter, IntegerConverter
+
+MAX_ID = 2**31 - 1  # the largest value of an integer primary key in PostgreSQL
+ALIAS_PATTERN = r"[A-Za-z0-9]{1,16}"
+
+
+class IdConverter(IntegerConverter):
+    """A row id: a whole number from 1 to MAX_ID."""
+
+    def __init__(self, map, *args, **kwargs):  # werkzeug passes the map first
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+class AliasConverter(BaseConverter):
+    """An entry alias such as K7QF."""
+
+    regex = ALIAS_PATTERN
