@@ -46,7 +46,7 @@ def judge_progress(challenge: Challenge) -> list[JudgeProgress]:
     if not rows or not challenge.criteria:
         return []
     low, high = rubric_scale(challenge)
-    leniency = {row.judge_id: row.leniency for row in calibrations_of(challenge)}
+    leniency = leniency_against_panel(calibrations_of(challenge))
     by_judge: dict[int, list[tuple[Assignment, Review | None]]] = {}
     for assignment, review in rows:
         by_judge.setdefault(assignment.judge_id, []).append((assignment, review))
@@ -69,3 +69,15 @@ def judge_progress(challenge: Challenge) -> list[JudgeProgress]:
             )
         )
     return sorted(result, key=lambda row: row.judge.display_name.lower())
+
+
+def leniency_against_panel(calibrations) -> dict[int, float]:
+    """Each judge's leniency as points above (+) or below (-) the panel's mean.
+
+    The model's leniency is the score a judge gives an average entry, so on its own it mostly says
+    where the scale sits; people compare judges with each other.
+    """
+    if not calibrations:
+        return {}
+    centre = sum(row.leniency for row in calibrations) / len(calibrations)
+    return {row.judge_id: row.leniency - centre for row in calibrations}

@@ -92,10 +92,11 @@ class ServedApp:
 
 
 @pytest.fixture
-def served_app(app, db, redis, test_env, tmp_path) -> Iterator[ServedApp]:
+def served_app(app, db, redis, test_env, tmp_path, artifacts_dir, request) -> Iterator[ServedApp]:
     """``flask run`` and ``flask worker`` as real processes on the tests' database, Redis and storage.
 
     The test itself still reads the database through the ``db`` fixture, and sees what the server did.
+    Both processes' logs are kept beside the screenshots.
     """
     clock_file = tmp_path / "clock"
     clock_file.write_text("0")
@@ -109,15 +110,15 @@ def served_app(app, db, redis, test_env, tmp_path) -> Iterator[ServedApp]:
         [sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(port), "--no-reload"],
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "server.log").open("w"),
+        stdout=(tmp_path / "server.log").open("w"),
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker"],
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "worker.log").open("w"),
+        stdout=(tmp_path / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/", server, tmp_path / "server.log")
@@ -131,6 +132,9 @@ def served_app(app, db, redis, test_env, tmp_path) -> Iterator[ServedApp]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        test_name = re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.name)
+        for log in ("server.log", "worker.log"):
+            shutil.copyfile(tmp_path / log, artifacts_dir / f"{test_name}--{log}")
 
 
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
