@@ -127,7 +127,7 @@ def test_the_whole_story_in_chromium(served_app, browser_page, cast, db, tmp_pat
         if index == 0:
             screenshot(page, "07-challenge-page")
         page.click("text=Submit an entry")
-        page.fill("#title", f"{name.split()[0]}'s routes")
+        page.fill("#title", f"Route plan {'ABCDEF'[index]}")
         page.set_input_files("#file", str(entry))
         page.click("[data-upload-button]")
         expect(page.locator("[data-progress]")).to_be_visible()
