@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from app.payouts.countries import countries
@@ -28,18 +29,21 @@ class PayeeDetailsForm(FlaskForm):
     country = SelectField("Country you live in", validators=[DataRequired(message="Choose your country.")])
     payout_method = SelectField(
         "How you want to be paid",
-        choices=[(method.value, label) for method, label in METHOD_LABELS.items()],
+        choices=[SelectChoice(method.value, label) for method, label in METHOD_LABELS.items()],
         description="Finance asks for the account itself through the bank's secure request; Podium never "
         "stores account or card numbers.",
     )
     tax_form = SelectField(
-        "Tax form", choices=[(form.value, label) for form, label in TAX_FORM_LABELS.items()]
+        "Tax form", choices=[SelectChoice(form.value, label) for form, label in TAX_FORM_LABELS.items()]
     )
     certified = BooleanField("I certify that these details are correct and complete.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose…"), *countries().items()]
+        self.country.choices = [
+            SelectChoice("", "Choose…"),
+            *(SelectChoice(code, name) for code, name in countries().items()),
+        ]
 
 
 class MarkPaidForm(FlaskForm):

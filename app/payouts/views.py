@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.models import Organization, Role, User
 from app.extensions import db
@@ -107,7 +108,7 @@ def _organization_name(sponsors: list[Organization], organization_id: int) -> st
 def admin_deposits():
     sponsors = _sponsor_organizations()
     form = DepositForm()
-    form.organization_id.choices = [(org.id, org.name) for org in sponsors]
+    form.organization_id.choices = [SelectChoice(org.id, org.name) for org in sponsors]
     outcome = submit_form(
         form,
         lambda: services.record_deposit(
@@ -133,7 +134,7 @@ def admin_deposits():
 def admin_points():
     sponsors = _sponsor_organizations()
     form = PointsForm()
-    form.organization_id.choices = [(org.id, org.name) for org in sponsors]
+    form.organization_id.choices = [SelectChoice(org.id, org.name) for org in sponsors]
     outcome = submit_form(
         form,
         lambda: services.grant_points(
