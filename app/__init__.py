@@ -57,6 +57,7 @@ VIEW_MODULES = (
     "app.api.judging",
     "app.api.results",
     "app.api.awards",
+    "app.api.payouts",
     "app.api.me",
     "app.api.openapi",
     "app.challenges.browse",

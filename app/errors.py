@@ -44,6 +44,10 @@ class PodiumError(Exception):
         if code is not None:
             self.code = code
 
+    def extensions(self) -> dict[str, Any]:
+        """Further RFC 9457 members for API clients, beyond ``field`` and ``errors``."""
+        return {}
+
 
 class ValidationFailed(PodiumError):
     title = "Invalid input"
@@ -155,6 +159,7 @@ def register_error_handlers(app: Flask) -> None:
         extra: dict[str, Any] = {"field": error.field} if error.field else {}
         if error.errors:
             extra["errors"] = error.errors
+        extra.update(error.extensions())
         headers = [("WWW-Authenticate", 'Bearer realm="podium"')] if error.status == 401 else None
         return _respond(error.status, error.title, error.message, code=error.code, headers=headers, **extra)
 

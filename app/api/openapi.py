@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from app.api import bp
-from app.api.registry import OPERATIONS, OPTIONAL, PUBLIC, Operation
+from app.api.registry import FILE_PART, MULTIPART, OPERATIONS, OPTIONAL, PUBLIC, Operation
 from app.api.schemas import Problem
 from app.challenges.markdown import render_markdown
 
@@ -28,7 +28,7 @@ STATUS_TEXT = {
     405: "Method not allowed",
     409: "Not possible in the resource's current state",
     413: "Body larger than 1 MiB",
-    415: "Body is not application/json",
+    415: "Body is not application/json (or, for a file, not of its media type)",
     422: "Body or query does not match the schema, or breaks a rule",
     503: "File storage is not answering; nothing changed",
 }
@@ -100,6 +100,9 @@ def _operation(
     success: dict[str, Any] = {"description": STATUS_TEXT.get(declared.status, "OK")}
     if declared.response is not None:
         success["content"] = {"application/json": {"schema": refs[(declared.response, "serialization")]}}
+    elif declared.file_answer is not None:
+        success["description"] = declared.file_answer.description
+        success["content"] = {declared.file_answer.media_type: {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(declared.status): success}
     for status in sorted(set(declared.errors) | {405}):
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
@@ -125,7 +128,30 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": refs[(declared.body, "validation")]}},
         }
+    if declared.file_body is not None:
+        document["requestBody"] = _file_body(declared)
     return document
+
+
+def _file_body(declared: Operation) -> dict[str, Any]:
+    """The file raw under its own media type, or as the one part of a multipart form."""
+    media_type = declared.file_body.media_type
+    return {
+        "required": True,
+        "description": declared.file_body.description,
+        "content": {
+            media_type: {"schema": {"type": "string"}},
+            MULTIPART: {
+                "schema": {
+                    "type": "object",
+                    "properties": {FILE_PART: {"type": "string", "format": "binary"}},
+                    "required": [FILE_PART],
+                    "additionalProperties": False,
+                },
+                "encoding": {FILE_PART: {"contentType": media_type}},
+            },
+        },
+    }
 
 
 def build_document() -> dict[str, Any]:

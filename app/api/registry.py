@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import IO, Any, Union, get_args, get_origin
 
 from flask import Response, jsonify, request
 from flask_login import current_user
@@ -29,6 +29,25 @@ PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "alias": {"type": "string", "pattern": f"^{ALIAS_PATTERN}$"},
 }
 PUBLIC, OPTIONAL, REQUIRED = "public", "optional", "required"
+MULTIPART = "multipart/form-data"
+FILE_PART = "file"
+
+
+@dataclass(frozen=True)
+class FileBody:
+    """A file as the request body: sent raw with its own media type, or as the ``file`` part of a
+    multipart form (what ``curl -F file=@…`` sends). The handler reads it as a binary stream."""
+
+    media_type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """An answer that is a file rather than JSON; the handler returns the (streamed) Response."""
+
+    media_type: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class Operation:
     status: int
     errors: tuple[int, ...]
     auth: str
+    file_body: FileBody | None = None
+    file_answer: FileAnswer | None = None
 
     @property
     def path(self) -> str:
@@ -112,6 +133,24 @@ def read_body(model: type[BaseModel]) -> BaseModel:
         ) from None
 
 
+def read_file(expected: FileBody) -> IO[bytes]:
+    """The uploaded file as a binary stream, never read whole here: 415 for another media type,
+    422 for a multipart form without its ``file`` part, 413 (from the size limit) for one too large."""
+    if request.mimetype == MULTIPART:
+        upload = request.files.get(FILE_PART)
+        if upload is None:
+            raise ValidationFailed(
+                f"Send the file as the form's {FILE_PART!r} part.", field=FILE_PART, code="invalid_body"
+            )
+        return upload.stream
+    if request.mimetype == expected.media_type:
+        return request.stream
+    raise UnsupportedMediaType(
+        f"Send the file with Content-Type: {expected.media_type}, or as the {FILE_PART!r} part of "
+        f"a {MULTIPART} form."
+    )
+
+
 def _is_list(annotation: Any) -> bool:
     origin = get_origin(annotation)
     if origin in (Union, UnionType):
@@ -150,6 +189,8 @@ def signed_in_user():
 
 
 def _reply(result: Any, status: int) -> Response:
+    if isinstance(result, Response):  # a file answer, already shaped by its handler
+        return result
     headers: dict[str, str] = {}
     if isinstance(result, tuple):
         result, headers = result
@@ -173,12 +214,15 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     auth: str = REQUIRED,
+    file_body: FileBody | None = None,
+    file_answer: FileAnswer | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare and route one API operation.
 
     The handler receives the path parameters, plus ``body`` and ``query`` as validated models when
-    the operation has them, and the signed-in ``user`` unless the operation is public. It returns
-    an Output model (or ``(model, headers)``), or None for 204.
+    the operation has them, ``file`` (a binary stream) when it takes a file body, and the signed-in
+    ``user`` unless the operation is public. It returns an Output model (or ``(model, headers)``),
+    None for 204, or the Response itself when it answers with a file.
     """
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -192,9 +236,11 @@ def operation(
             body=body,
             query=query,
             response=response,
-            status=status if response is not None else 204,
+            status=status if response is not None or file_answer is not None else 204,
             errors=errors,
             auth=auth,
+            file_body=file_body,
+            file_answer=file_answer,
         )
 
         @wraps(handler)
@@ -210,6 +256,8 @@ def operation(
                 arguments["query"] = read_query(query)
             if body is not None:
                 arguments["body"] = read_body(body)
+            if file_body is not None:
+                arguments["file"] = read_file(file_body)
             return _reply(handler(**arguments), declared.status)
 
         bp.add_url_rule(rule, endpoint=handler.__name__, view_func=view, methods=[method])

@@ -84,6 +84,14 @@ def money(amount_minor: int, currency: str) -> Money:
     return Money(amount_minor=amount_minor, currency=currency)
 
 
+class FileRow(Output):
+    """One row of an uploaded file and what is wrong with it (``problem`` is null for a good row)."""
+
+    line: int = Field(description="the file's line number, counting the header as line 1")
+    reference: str
+    problem: str | None
+
+
 class Problem(Output):
     """RFC 9457 problem details; ``code`` is stable, ``detail`` is for people and may be reworded."""
 
@@ -94,6 +102,9 @@ class Problem(Output):
     code: str = Field(description="machine-readable reason, e.g. not_found, invalid_body, token_expired")
     field: str | None = Field(default=None, description="the input the problem is about, when one is")
     errors: dict[str, str] | None = Field(default=None, description="several problems by field")
+    rows: list[FileRow] | None = Field(
+        default=None, description="for an uploaded file refused whole: every row and its problem, if any"
+    )
 
 
 class PageQuery(Query):

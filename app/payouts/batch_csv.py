@@ -28,6 +28,10 @@ class BatchLine:
     payee_details: str
 
 
+def batch_filename(batch_id: int) -> str:
+    return f"payout-batch-{batch_id}.csv"
+
+
 def defuse(cell: str) -> str:
     """The cell as text a spreadsheet shows as typed: a leading formula character gets a quote mark."""
     return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell

@@ -45,6 +45,17 @@ class ParsedConfirmations:
         return self.file_problem is None and not self.problems
 
 
+def bank_reference_problem(bank_reference: str) -> str | None:
+    """What is wrong with a bank reference as written (already stripped), or None when it can be kept."""
+    if not bank_reference:
+        return "The bank reference is missing."
+    if len(bank_reference) > MAX_BANK_REFERENCE:
+        return f"The bank reference is longer than {MAX_BANK_REFERENCE} characters."
+    if any(ord(character) < 32 or ord(character) == 127 for character in bank_reference):
+        return "The bank reference contains a control character."
+    return None
+
+
 def _header_positions(header: list[str]) -> dict[str, int] | str:
     names = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
@@ -61,10 +72,9 @@ def _read_row(line: int, cells: dict[str, str]) -> Confirmation | str:
     if payout_id is None:
         return f"{cells['reference']!r} is not a Podium payout reference (they look like PODIUM-P000042)."
     bank_reference = cells["bank_reference"]
-    if not bank_reference:
-        return "The bank reference is missing."
-    if len(bank_reference) > MAX_BANK_REFERENCE:
-        return f"The bank reference is longer than {MAX_BANK_REFERENCE} characters."
+    problem = bank_reference_problem(bank_reference)
+    if problem is not None:
+        return problem
     try:
         currency = normalise_currency(cells["currency"])
         amount_minor = parse_amount(cells["amount"], currency)

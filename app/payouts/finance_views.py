@@ -7,17 +7,15 @@ import io
 from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.accounts import services as accounts
 from app.accounts.models import Role
-from app.errors import NotFound
 from app.extensions import db
 from app.forms import attach_error, submit_form
 from app.main.access import role_required
 from app.payouts import bp, payout_services, queries
-from app.payouts.batch_csv import batch_csv
+from app.payouts.batch_csv import batch_filename
 from app.payouts.money import format_money, format_plain
 from app.payouts.payout_forms import ActionForm, ConfirmationsForm, MarkFailedForm, MarkPaidForm
-from app.payouts.payout_models import PayoutBatch, PayoutStatus
+from app.payouts.payout_models import PayoutStatus
 from app.payouts.verification import verify_ledger
 
 
@@ -113,19 +111,10 @@ def batches():
 @bp.get("/admin/batches/<int:batch_id>.csv")
 @role_required(Role.ADMIN)
 def batch_download(batch_id: int):
-    if db.session.get(PayoutBatch, batch_id) is None:
-        raise NotFound("No such payout batch.")
-    engine, internal_domains = db.engine, accounts.host_domains()
-
-    def body():
-        # Written after the view has returned, so on a connection of its own rather than the session.
-        with engine.connect() as connection:
-            yield from batch_csv(queries.batch_lines(connection, batch_id, internal_domains))
-
     return Response(
-        body(),
+        queries.batch_file(batch_id),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="payout-batch-{batch_id}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{batch_filename(batch_id)}"'},
     )
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -29,7 +30,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, PodiumError, Valida
 from app.extensions import db
 from app.notifications import services as notifications
 from app.payouts import ledger
-from app.payouts.confirmations import MAX_BANK_REFERENCE, parse_confirmations
+from app.payouts.confirmations import MAX_BANK_REFERENCE, bank_reference_problem, parse_confirmations
 from app.payouts.countries import is_country
 from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.payouts.money import POINTS, format_money
@@ -37,6 +38,7 @@ from app.payouts.payout_models import (
     PAYOUT_TRANSITIONS,
     PayeeDetails,
     Payout,
+    PayoutBatch,
     PayoutMethod,
     PayoutStatus,
     TaxForm,
@@ -72,6 +74,13 @@ def get_payout(payout_id: int) -> Payout:
     if payout is None:
         raise NotFound("No such payout.")
     return payout
+
+
+def get_batch(batch_id: int) -> PayoutBatch:
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None:
+        raise NotFound("No such payout batch.")
+    return batch
 
 
 def payouts_of(challenge_id: int) -> list[Payout]:
@@ -305,6 +314,9 @@ def _clean_bank_reference(bank_reference: str) -> str:
         raise ValidationFailed(
             f"Keep the bank reference under {MAX_BANK_REFERENCE} characters.", field="bank_reference"
         )
+    problem = bank_reference_problem(cleaned)
+    if problem is not None:
+        raise ValidationFailed(problem, field="bank_reference")
     return cleaned
 
 
@@ -389,9 +401,15 @@ class ReportRow:
 class ConfirmationsRejected(ValidationFailed):
     """A confirmations file with at least one problem: nothing in it was applied."""
 
+    code = "confirmations_rejected"
+
     def __init__(self, message: str, report: Sequence[ReportRow]):
         super().__init__(message, field="file")
         self.report = list(report)
+
+    def extensions(self) -> dict[str, Any]:
+        """Every row with its problem, so an API client can show them as the page does."""
+        return {"rows": [asdict(row) for row in self.report]}
 
 
 @atomic

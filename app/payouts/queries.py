@@ -5,17 +5,19 @@ Every figure is read from the ledger or the payout rows; nothing here changes st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, Select, case, func, select
 from sqlalchemy.orm import joinedload
 
+from app.accounts import services as accounts
 from app.accounts.models import User
 from app.challenges.models import Challenge
+from app.errors import NotFound
 from app.extensions import db
-from app.payouts.batch_csv import BatchLine
+from app.payouts.batch_csv import BatchLine, batch_csv
 from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.payouts.money import POINTS, format_plain
 from app.payouts.payout_models import PayeeDetails, Payout, PayoutBatch, PayoutStatus
@@ -216,6 +218,11 @@ def batches(*, limit: int = 100) -> list[BatchSummary]:
             .limit(limit)
         )
     )
+    return batch_summaries(recent)
+
+
+def batch_summaries(recent: list[PayoutBatch]) -> list[BatchSummary]:
+    """Each batch with how many payouts it holds, how many are paid, and its total per currency."""
     rows = db.session.execute(
         select(
             Payout.batch_id,
@@ -238,6 +245,31 @@ def batches(*, limit: int = 100) -> list[BatchSummary]:
         BatchSummary(batch, counts.get(batch.id, 0), paid.get(batch.id, 0), totals.get(batch.id, {}))
         for batch in recent
     ]
+
+
+def payout_list(
+    statuses: tuple[PayoutStatus, ...] = (), *, challenge_id: int | None = None, batch_id: int | None = None
+) -> Select:
+    """Payouts, oldest first, in any of ``statuses`` (all when empty), of one challenge or batch if given."""
+    statement = select(Payout).options(joinedload(Payout.recipient), joinedload(Payout.challenge))
+    if statuses:
+        statement = statement.where(Payout.status.in_([status.value for status in statuses]))
+    if challenge_id is not None:
+        statement = statement.where(Payout.challenge_id == challenge_id)
+    if batch_id is not None:
+        statement = statement.where(Payout.batch_id == batch_id)
+    return statement.order_by(Payout.id)
+
+
+def legal_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """The legal name each of these people gave in their payee details, for those who gave any."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(PayeeDetails.user_id, PayeeDetails.legal_name).where(PayeeDetails.user_id.in_(ids))
+    )
+    return {user_id: legal_name for user_id, legal_name in rows}
 
 
 def payee_status(email: str, legal_name: str | None, internal_domains: set[str]) -> str:
@@ -276,3 +308,20 @@ def batch_lines(connection: Connection, batch_id: int, internal_domains: set[str
             reference=payout_reference(payout_id),
             payee_details=payee_status(email, legal_name, internal_domains),
         )
+
+
+def batch_file(batch_id: int) -> Iterator[str]:
+    """The batch's CSV, a line at a time; 404 now if there is no such batch.
+
+    The lines are written after the view has returned, so over a connection of their own rather than
+    the request's session; the host's domains are read now, while the request's context is there.
+    """
+    if db.session.get(PayoutBatch, batch_id) is None:
+        raise NotFound("No such payout batch.")
+    engine, internal_domains = db.engine, accounts.host_domains()
+
+    def lines() -> Iterator[str]:
+        with engine.connect() as connection:
+            yield from batch_csv(batch_lines(connection, batch_id, internal_domains))
+
+    return lines()

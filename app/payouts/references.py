@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 REFERENCE_PREFIX = "PODIUM-P"
+MAX_PAYOUT_ID = 2**31 - 1  # a payout's id is a PostgreSQL integer; larger numbers name no payout
 _REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}(\d{{6,}})$")
 
 
@@ -18,4 +19,7 @@ def payout_reference(payout_id: int) -> str:
 def payout_id_from_reference(reference: str) -> int | None:
     """The payout id inside a reference; None when the text is not one of our references."""
     match = _REFERENCE.match((reference or "").strip().upper())
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None
+    payout_id = int(match.group(1))
+    return payout_id if 1 <= payout_id <= MAX_PAYOUT_ID else None

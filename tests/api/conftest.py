@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from app.accounts import tokens
 from app.accounts.models import TokenScope
+from tests.payouts.conftest import payout_counts, payout_of, published  # noqa: F401  (shared fixtures)
 
 
 class Api:

@@ -62,7 +62,7 @@ def _cases() -> list:
     cases = []
     for declared in OPERATIONS:
         modes = [GenerationMode.POSITIVE]
-        if declared.path_parameters or declared.query or declared.body:
+        if declared.path_parameters or declared.query or declared.body or declared.file_body:
             modes.append(GenerationMode.NEGATIVE)
         cases += [
             pytest.param(declared.method, declared.path, mode, id=f"{declared.method} {declared.path} {mode}")

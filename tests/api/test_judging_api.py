@@ -218,6 +218,7 @@ def test_results_are_by_alias_until_published_then_winners_see_their_awards(db, 
     assert api(scene.alice).get("/api/v1/me/awards").get_json() == {
         "items": [],
         "payable": [],
+        "payee_details_prompt": None,
         "next_cursor": None,
     }
 

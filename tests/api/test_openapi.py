@@ -10,8 +10,10 @@ from markupsafe import escape
 from app.accounts.models import TokenScope
 from app.api.challenges import EligibilityName, TieRuleName, UnawardedRuleName
 from app.api.me import ScopeName
+from app.api.payouts import PAYEE_STATES
 from app.api.registry import OPERATIONS, PATH_SCHEMAS
 from app.challenges.options import Eligibility, TieRule, UnawardedRule
+from app.payouts.queries import payee_status
 
 META_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs"}  # the description itself and its page
 
@@ -56,9 +58,14 @@ def test_every_operation_states_its_answers_parameters_and_security(client):
             for name in re.findall(r"{(\w+)}", path):
                 parameter = next(p for p in described["parameters"] if p["name"] == name)
                 assert parameter["in"] == "path" and parameter["schema"] in PATH_SCHEMAS.values()
-            if "requestBody" in described:
-                ref = described["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            content = described.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                ref = content["application/json"]["schema"]["$ref"]
                 assert schemas[ref.rsplit("/", 1)[-1]]["additionalProperties"] is False  # strict bodies
+            elif content:  # a file: raw under its media type, or the one part of a multipart form
+                assert set(content) == {"text/csv", "multipart/form-data"}, (method, path)
+                form = content["multipart/form-data"]["schema"]
+                assert form["required"] == ["file"] and form["additionalProperties"] is False
             assert described["security"] in ([{"bearerAuth": []}], [{}, {"bearerAuth": []}]), (method, path)
     problem = schemas["Problem"]
     assert {"type", "title", "status", "detail", "code"} <= set(problem["properties"])
@@ -87,8 +94,27 @@ def test_the_docs_page_lists_every_operation_for_people(client):
     assert re.findall(r'<script src="([^"]+)"', html) == ["/static/js/local_time.js"]  # ours, served offline
 
 
+def test_the_batch_file_and_the_confirmations_upload_are_described_as_csv(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    download = paths["/api/v1/payout-batches/{batch_id}/csv"]["get"]["responses"]["200"]
+    assert download["content"] == {"text/csv": {"schema": {"type": "string"}}}
+    upload = paths["/api/v1/payout-confirmations"]["post"]
+    assert upload["requestBody"]["content"]["text/csv"] == {"schema": {"type": "string"}}
+    assert set(upload["responses"]) >= {"200", "403", "413", "415", "422"}
+
+
 def test_the_apis_choices_are_the_domains_choices():
     assert set(get_args(EligibilityName)) == set(Eligibility)
     assert set(get_args(TieRuleName)) == set(TieRule)
     assert set(get_args(UnawardedRuleName)) == set(UnawardedRule)
     assert set(get_args(ScopeName)) == set(TokenScope)
+
+
+def test_every_payee_state_the_batch_file_names_has_an_api_name():
+    internal = {"host.example"}
+    found = {
+        payee_status("inez@host.example", None, internal),
+        payee_status("alice@outside.example", None, internal),
+        payee_status("alice@outside.example", "Alice A", internal),
+    }
+    assert found == set(PAYEE_STATES)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.payouts.batch_csv import BATCH_COLUMNS, BatchLine, batch_csv, defuse
 from app.payouts.confirmations import MAX_ROWS, parse_confirmations
-from app.payouts.references import payout_id_from_reference, payout_reference
+from app.payouts.references import MAX_PAYOUT_ID, payout_id_from_reference, payout_reference
 
 HEADER = "reference,bank_reference,amount,currency\r\n"
 
@@ -42,14 +42,24 @@ def test_defused_cells_never_start_a_formula_and_keep_what_was_typed(cell):
     assert written.removeprefix("'") == cell or written == cell
 
 
-@given(st.integers(min_value=1, max_value=10**12))
+@given(st.integers(min_value=1, max_value=MAX_PAYOUT_ID))
 def test_references_read_back_as_the_payout_they_name(payout_id):
     assert payout_id_from_reference(payout_reference(payout_id)) == payout_id
     assert payout_id_from_reference(" " + payout_reference(payout_id).lower() + " ") == payout_id
 
 
 @pytest.mark.parametrize(
-    "text", ["", "PODIUM-P", "PODIUM-P12", "PODIUM-Q000001", "P000001", "PODIUM-P00000x"]
+    "text",
+    [
+        "",
+        "PODIUM-P",
+        "PODIUM-P12",
+        "PODIUM-Q000001",
+        "P000001",
+        "PODIUM-P00000x",
+        "PODIUM-P000000",
+        f"PODIUM-P{MAX_PAYOUT_ID + 1}",  # past any id the database can hold
+    ],
 )
 def test_text_that_is_not_a_reference_names_no_payout(text):
     assert payout_id_from_reference(text) is None
@@ -86,6 +96,7 @@ def test_readable_rows_become_confirmations_in_minor_units():
             "'INV-7' is not a Podium payout reference (they look like PODIUM-P000042).",
         ),
         (f"PODIUM-P000001,{'B' * 121},5.00,EUR", "The bank reference is longer than 120 characters."),
+        ("PODIUM-P000001,BANK\x00-1,5.00,EUR", "The bank reference contains a control character."),
     ],
 )
 def test_each_unreadable_row_gets_its_own_problem(row, problem):
