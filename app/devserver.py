@@ -114,6 +114,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run Podium locally on embedded defaults.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args()
+    # Ctrl-C must stop everything even when a shell started us with SIGINT ignored (any `cmd &` in a
+    # script does), and SIGTERM the same way; both may arrive while migrations run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     instance = Path(os.environ.get("PODIUM_INSTANCE_PATH", "instance")).resolve()
     instance.mkdir(parents=True, exist_ok=True)
@@ -151,14 +155,13 @@ def main() -> None:
         for email, _name, roles in DEMO_PEOPLE:
             print(f"  {email:<32} {', '.join(role.value for role in roles)}")
         print(flush=True)
-        signal.signal(signal.SIGTERM, _interrupt)
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
         failed = [process.args for process in processes if process.poll() is not None]
         print(f"A process stopped unexpectedly: {failed}; shutting down.", file=sys.stderr)
         raise SystemExit(1)
     except KeyboardInterrupt:
-        print("\nStopping Podium…")
+        print("\nStopping Podium…", flush=True)
     finally:
         stop(processes)
 

@@ -71,5 +71,7 @@ def judge_home():
 @role_required(Role.CONTRIBUTOR)
 def contributor_home():
     return render_template(
-        "main/contributor_home.html", is_internal=account_services.is_internal(current_user)
+        "main/contributor_home.html",
+        is_internal=account_services.is_internal(current_user),
+        submissions=submission_services.submissions_of(current_user)[:5],
     )
