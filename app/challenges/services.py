@@ -476,7 +476,6 @@ def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
 
 
 @atomic
-@atomic
 def open_now(challenge_id: int, actor: User, *, now: datetime | None = None) -> Challenge:
     """Publish a funded challenge at once instead of waiting for its opening time."""
     now = now or utcnow()
