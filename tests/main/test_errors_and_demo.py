@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.accounts.navigation import home_endpoint
 from app.audit import AuditEvent, AuditEventIsAppendOnly
 from app.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
@@ -90,3 +90,18 @@ def test_audit_events_are_append_only(db, make_user):
     db.session.delete(db.session.scalar(select(AuditEvent)))
     with pytest.raises(AuditEventIsAppendOnly):
         db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/submissions/2147483648",
+        "/judging/entries/99999999999999",
+        "/payouts/admin/payouts/0",
+        "/inbox/-1/read",
+    ],
+)
+def test_ids_no_row_can_have_are_not_found_rather_than_a_server_error(app, db, login, make_user, path):
+    make_user("root@host.example", Role.ADMIN, Role.JUDGE, Role.CONTRIBUTOR)
+    browser = login("root@host.example")
+    assert browser.get(path).status_code == 404
