@@ -75,11 +75,11 @@ VIEW_MODULES = (
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.api.converters import IdConverter
+    from app.api.converters import BoundedIntConverter
 
     # Every <int:...> in our routes is a row id: one past PostgreSQL's integer range is a 404 from the
     # router, not a query that fails with a 500. Set before any rule is bound to the map.
-    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["int"] = BoundedIntConverter
     for module in VIEW_MODULES:
         importlib.import_module(module)
 

@@ -19,6 +19,15 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_ID)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """The app-wide ``int``: any whole number PostgreSQL's integer can hold (0 included, which
+    mounted tools such as rq-dashboard use for their own paths)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 class AliasConverter(BaseConverter):
     """An entry alias such as K7QF."""
 
