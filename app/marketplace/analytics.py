@@ -75,10 +75,11 @@ def participation_charts(challenge_ids: list[int]) -> list[Chart]:
     )
     departments = Counter(person.department or NO_DEPARTMENT for person in internal)
     ordered = sorted(departments.items(), key=lambda item: (-item[1], item[0]))
+    took_part = f"{len(departments)} department{'' if len(departments) == 1 else 's'} took part."
     by_department = Chart(
         "departments",
         "Internal participants by department",
-        f"{len(departments)} departments took part." if departments else "No internal participants yet.",
+        took_part if departments else "No internal participants yet.",
         bar_chart(
             "Internal participants by department",
             [Bar(name, count) for name, count in ordered],
@@ -137,7 +138,7 @@ def first_submission_chart(challenges: list[Challenge]) -> Chart:
     return Chart(
         "first-submission",
         "Time from posting to the first submission",
-        f"Typically {_hours(typical * 3600)} (median over {len(bars)} challenges)."
+        f"Typically {_hours(typical * 3600)} (median over {len(bars)} challenge{'' if len(bars) == 1 else 's'})."
         if typical is not None
         else "No challenge has a submission yet.",
         bar_chart("Hours from opening to the first submission", bars, chart_id="first-submission"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-ROW_HEIGHT, BAR_HEIGHT, LABEL_WIDTH, VALUE_WIDTH, TOP = 28, 18, 190, 110, 8
+ROW_HEIGHT, BAR_HEIGHT, LABEL_WIDTH, VALUE_WIDTH, TOP = 28, 18, 190, 230, 8
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def _number(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 600, chart_id: str = "chart") -> str:
+def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 720, chart_id: str = "chart") -> str:
     """A horizontal bar chart as an <svg> element; bars are scaled to the largest value."""
     safe_id = "".join(ch for ch in chart_id if ch.isalnum() or ch in "-_") or "chart"
     plot_width = width - LABEL_WIDTH - VALUE_WIDTH
