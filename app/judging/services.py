@@ -466,7 +466,13 @@ def save_review(
     if challenge.state is not Status.JUDGING or now > challenge.judging_due_at:
         raise Conflict("Judging has closed for this challenge; reviews can no longer change.")
     checked = _checked_scores(challenge, scores, complete=submit)
-    review = assignment.review or Review(assignment=assignment)
+    # Saves of one review (autosaved drafts, the submit button) take turns on the assignment's row,
+    # and the review is read again once it is their turn: a draft still in flight when the judge
+    # submits finds the review submitted, instead of writing its older text over it.
+    db.session.execute(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update())
+    review = db.session.scalar(
+        select(Review).where(Review.assignment_id == assignment.id).execution_options(populate_existing=True)
+    ) or Review(assignment=assignment)
     if review.status == SUBMITTED and not submit:
         raise Conflict("This review was submitted; change it by submitting again.")
     review.scores = checked

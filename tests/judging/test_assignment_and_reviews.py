@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.accounts import services as accounts
 from app.accounts.models import Role
@@ -153,6 +155,64 @@ def test_a_judge_saves_a_draft_then_submits_and_may_revise(db, scene, judging):
     assert services.weighted_total(scene.challenge, review.scores) == pytest.approx((2 * 7 + 1 * 8) / 3)
     revised = services.save_review(assignment.id, judges[0], _scores(scene, impact=9), submit=True)
     assert revised.scores[str(first.id)] == 9
+
+
+def test_a_draft_in_flight_never_overwrites_the_review_the_judge_submitted(app, db, scene, judging):
+    """The autosave script may still be sending a draft when the judge presses Submit. Here the
+    submit holds the assignment's row (as the real one does) while a draft arrives on another
+    connection; once the submit commits, the draft must be refused, not written over it."""
+    judges, _entry, rows = judging
+    assignment = rows[judges[0].id]
+    first = scene.challenge.criteria[0]
+    services.save_review(assignment.id, judges[0], {str(first.id): 6}, comment_for_contributor="Early")
+    db.session.commit()
+    outcome: dict[str, object] = {}
+
+    def send_draft() -> None:
+        with app.app_context():
+            judge = db.session.get(type(judges[0]), judges[0].id)
+            try:
+                services.save_review(
+                    assignment.id, judge, {str(first.id): 6}, comment_for_contributor="Clear and con"
+                )
+                outcome["draft"] = "saved"
+            except Conflict as refusal:
+                outcome["draft"] = str(refusal)
+            finally:
+                db.session.remove()
+
+    with db.engine.connect() as submit:
+        submit.execute(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update())
+        draft = threading.Thread(target=send_draft)
+        draft.start()
+        _wait_until_blocked(submit)
+        submit.execute(
+            text(
+                "UPDATE reviews SET status = 'submitted', comment_for_contributor = 'Clear and convincing.' "
+                "WHERE assignment_id = :id"
+            ),
+            {"id": assignment.id},
+        )
+        submit.commit()
+    draft.join(timeout=30)
+    db.session.expire_all()
+    review = db.session.get(Assignment, assignment.id).review
+    assert (review.status, review.comment_for_contributor) == ("submitted", "Clear and convincing.")
+    assert "was submitted" in outcome["draft"]
+
+
+def _wait_until_blocked(connection, timeout: float = 10.0) -> None:
+    """Wait until another backend waits on a row lock, so the draft really is in flight."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    while time.monotonic() < deadline:
+        with connection.engine.connect() as probe:
+            if probe.scalar(query):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the draft never waited for the submit's lock")
 
 
 @pytest.mark.parametrize("bad", [0, 11, "seven", -3])
