@@ -58,6 +58,7 @@ VIEW_MODULES = (
     "app.api.results",
     "app.api.awards",
     "app.api.payouts",
+    "app.api.marketplace",
     "app.api.me",
     "app.api.openapi",
     "app.challenges.browse",

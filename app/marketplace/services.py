@@ -33,6 +33,8 @@ from app.transactions import atomic
 HOLDING_STATES = (Status.FUNDED.value, Status.OPEN.value, Status.CLOSED.value, Status.JUDGING.value)
 REQUESTABLE_STATES = (Status.FUNDED, Status.OPEN)
 MAX_NOTE = 1000
+# The stable code API clients read when hours would pass the organisation-wide cap.
+OVER_CAP = "approval_cap_exceeded"
 
 
 # --- manager approval ------------------------------------------------------------------------------
@@ -162,7 +164,7 @@ def request_approval(
         raise Conflict("Your manager already approved this challenge.")
     problem = capacity.capacity_problem(held_hours(person.id), hours_per_week, approval_cap_hours())
     if problem:
-        raise ValidationFailed(problem, field="hours_per_week")
+        raise ValidationFailed(problem, field="hours_per_week", code=OVER_CAP)
     request = ApprovalRequest(
         challenge_id=challenge.id,
         contributor_id=person.id,
@@ -222,7 +224,7 @@ def decide_approval(request_id: int, actor: User, *, approve: bool, note: str = 
             held_hours(person.id), request.hours_per_week, approval_cap_hours()
         )
         if problem:
-            raise ValidationFailed(problem, field="note")
+            raise ValidationFailed(problem, field="note", code=OVER_CAP)
     request.status = APPROVED if approve else DECLINED
     request.decision_note = note
     request.decided_at = utcnow()
