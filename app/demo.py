@@ -12,16 +12,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.accounts import services
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.challenges import services as challenges
 from app.challenges.models import Challenge
 from app.challenges.rules import ChallengeTerms, Criterion
+from app.core.access import Role
+from app.core.timeutil import utcnow
 from app.demo_contests import DemoEntry, enter, post_and_open, run_contest
 from app.extensions import db
+from app.ledger import services as payouts
 from app.marketplace import services as marketplace
-from app.payouts import payout_services
-from app.payouts import services as payouts
-from app.timeutil import utcnow
+from app.payouts import services as payout_services
 
 DEMO_PASSWORD = "podium-demo-1"  # noqa: S105 - printed to the person running the demo, on purpose
 HOST_DOMAIN = "podium-host.example"

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.accounts.models import User
+from app.awards import publication
 from app.challenges import services as challenges
 from app.challenges.models import Challenge
 from app.challenges.rules import ChallengeTerms
-from app.judging import services as judging
+from app.judging import assigning, panels, reviews
+from app.judging import results as judging_results
 from app.marketplace import services as marketplace
-from app.payouts import payout_services
+from app.payouts import services as payout_services
 from app.submissions import services as submissions
 
 HOUR = timedelta(hours=1)
@@ -79,8 +81,8 @@ def post_and_open(sponsor: User, terms: ChallengeTerms, judges: Sequence[User]) 
     challenge = challenges.create_challenge(sponsor, terms, now=posted_at)
     challenges.fund_challenge(challenge.id, sponsor, now=posted_at)
     for judge in judges:
-        member = judging.invite_judge(challenge.id, sponsor, judge.email)
-        judging.respond_to_invitation(member.id, judge, accept=True)
+        member = panels.invite_judge(challenge.id, sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True)
     challenges.open_if_due(challenge.id, now=terms.opens_at)
     return challenge
 
@@ -104,17 +106,17 @@ def run_contest(
     for index, entry in enumerate(entries):
         enter(challenge, entry, now=terms.opens_at + (index + 1) * HOUR)
     challenges.close_if_due(challenge.id, now=terms.closes_at)
-    judging.assign_judges(challenge.id, now=terms.closes_at)
+    assigning.assign_judges(challenge.id, now=terms.closes_at)
     challenges.start_judging(challenge.id, now=terms.closes_at)
     scores = {_submission_key(entry): entry.score for entry in entries}
     reviewed_at = terms.closes_at + HOUR
     for judge in judges:
         if judge in late_judges:
             continue
-        for assignment in judging.assignments_of(judge):
+        for assignment in reviews.assignments_of(judge):
             submission = assignment.submission
             value = scores[(submission.contributor_id, submission.title)]
-            judging.save_review(
+            reviews.save_review(
                 assignment.id,
                 judge,
                 {str(criterion.id): value for criterion in challenge.criteria},
@@ -123,8 +125,8 @@ def run_contest(
                 now=reviewed_at,
             )
     if publish:
-        judging.aggregate(challenge.id, now=reviewed_at + HOUR)
-        judging.publish_results(challenge.id, sponsor, now=reviewed_at + 2 * HOUR)
+        judging_results.aggregate(challenge.id, now=reviewed_at + HOUR)
+        publication.publish_results(challenge.id, sponsor, now=reviewed_at + 2 * HOUR)
         payout_services.create_payouts(challenge.id)
         payout_services.send_ready_payouts(challenge.id)
         marketplace.send_outcome_surveys(challenge.id)

@@ -16,7 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+from flask_migrate import upgrade
 from redis import Redis
+
+from app.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
+from app.factory import create_app
+from app.storage import get_storage
 
 
 def redis_binary() -> str:
@@ -75,12 +80,6 @@ def start_redis(instance: Path) -> tuple[subprocess.Popen[bytes], str]:
 def prepare(env: dict[str, str]) -> list[tuple[str, str]] | None:
     """Migrate, make storage ready, and seed demo data on first run, in this process."""
     os.environ.update(env)
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.demo import seed_demo
-    from app.storage import get_storage
-
     app = create_app()
     with app.app_context():
         upgrade()
@@ -148,8 +147,6 @@ def main() -> None:
                 env=child_env,
             )
         )
-        from app.demo import DEMO_PASSWORD, DEMO_PEOPLE
-
         print(f"\nPodium is running at http://127.0.0.1:{args.port}/  (Ctrl-C stops it)")
         print("Demo logins" + (" (just created)" if created else "") + f", password {DEMO_PASSWORD}:")
         for email, _name, roles in DEMO_PEOPLE:

@@ -17,15 +17,18 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry, Worker
+from rq import Queue, Retry, Worker, get_current_job
+from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core import audit
+from app.core.errors import Conflict, NotFound, ServiceUnavailable
+from app.core.timeutil import UTCDateTime, utcnow
+from app.core.transactions import atomic
 from app.extensions import db
-from app.timeutil import UTCDateTime, utcnow
-from app.transactions import atomic
 
 QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
 _PENDING_KEY = "podium_pending_jobs"
@@ -179,9 +182,6 @@ def retry_job(record_id: int, actor: Any) -> JobRecord:
     and is pushed to Redis after that commit under its own RQ id (taken out of RQ's failed registry
     first), so a second click finds it queued and is refused rather than running it twice.
     """
-    from app import audit
-    from app.errors import Conflict, NotFound, ServiceUnavailable
-
     record = db.session.scalar(select(JobRecord).where(JobRecord.id == record_id).with_for_update())
     if record is None:
         raise NotFound("No such job.")
@@ -216,14 +216,13 @@ _worker_app: Flask | None = None
 
 
 def _app_for_job() -> Flask:
-    """The app a job runs in: the worker's own, or one built from the environment once."""
-    global _worker_app
+    """The app a job runs in: the caller's, or the one ``flask worker`` built before it started work
+    (its work horses are forked from it). Jobs never build an app themselves, so this module never
+    imports the factory that imports every domain."""
     if has_app_context():
         return current_app._get_current_object()
     if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
+        raise RuntimeError("jobs run inside `flask worker` (or an app context); start workers with it")
     return _worker_app
 
 
@@ -275,8 +274,6 @@ def run_job(record_id: int | None, kind: str, *ids: int | str) -> Any:
 
 def set_progress(percent: int) -> None:
     """Let a running job report how far it is (0-100) on its JobRecord."""
-    from rq import get_current_job
-
     job = get_current_job()
     if job is None:
         return
@@ -297,8 +294,6 @@ def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
 
 def run_cron() -> None:
     """Run RQ's cron scheduler, which enqueues the periodic jobs; workers execute them."""
-    from rq.cron import CronScheduler
-
     scheduler = CronScheduler(connection=redis_connection())
     for kind, queue, interval in periodic_jobs(current_app):
         scheduler.register(run_job, queue, args=(None, kind), interval=interval)

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.accounts.viewer import local_time
 from app.challenges.presenters import human_bytes
-from app.payouts.money import format_money
-from app.timefmt import humanize_delta
-from app.timeutil import utcnow
-
-
-def viewer_zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
-    """A stored UTC time shown in the signed-in viewer's timezone."""
-    if value is None:
-        return ""
-    return value.astimezone(viewer_zone()).strftime(fmt)
+from app.core.access import Role
+from app.core.money import format_money
+from app.core.timefmt import humanize_delta
+from app.core.timeutil import utcnow
 
 
 def money(amount_minor: int, currency: str) -> str:

@@ -5,7 +5,7 @@ A configuration problem stops the process with one line naming the variable, not
 
 import sys
 
-from app import create_app
+from app.factory import create_app
 from config import ConfigError
 
 try:

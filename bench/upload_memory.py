@@ -220,10 +220,10 @@ def _seed_open_challenge(size: int) -> str:
     """A host, a funded sponsor, a contributor and an open challenge taking PDFs up to size + 1 MiB,
     all made through the real services. Returns the challenge's slug."""
     from app.accounts import services as accounts
-    from app.accounts.models import Role
     from app.challenges import services as challenges
-    from app.payouts import services as payouts
-    from app.timeutil import utcnow
+    from app.core.access import Role
+    from app.core.timeutil import utcnow
+    from app.ledger import services as payouts
     from tests.challenges.support import terms_at
 
     now = utcnow()

@@ -65,7 +65,7 @@ def run_migrations_offline():
 
 def render_item(type_, obj, autogen_context):
     """Write our column types as plain SQLAlchemy types, so revisions never import the app."""
-    from app.timeutil import UTCDateTime
+    from app.core.timeutil import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -177,7 +177,7 @@ def run_worker(test_env: dict[str, str], redis: Redis) -> Callable[..., subproce
 def make_user(db: object) -> Callable[..., object]:
     """Create a user through the real service; roles default to contributor."""
     from app.accounts import services as account_services
-    from app.accounts.models import Role
+    from app.core.access import Role
 
     def make(email: str, *roles: Role, name: str = "Test Person", password: str = TEST_PASSWORD) -> object:
         return account_services.register_user(email, name, password, roles=roles or (Role.CONTRIBUTOR,))

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.accounts.models import Organization, Skill
-from app.accounts.services import skill_slug
+from app.accounts.models import Organization
 from app.challenges.models import Challenge, RubricCriterion
-from app.timeutil import utcnow
+from app.core.timeutil import utcnow
+from app.skills.models import Skill
+from app.skills.services import skill_slug
 
 _numbers = itertools.count(1)
 

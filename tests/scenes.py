@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.timeutil import utcnow
+from app.core.access import Role
+from app.core.timeutil import utcnow
 from tests.challenges.support import terms_at
 
 
@@ -35,7 +35,7 @@ def scene(db, redis, make_user) -> Scene:
     alice = make_user("alice@outside.example", Role.CONTRIBUTOR, name="Alice Appleby")
     bob = make_user("bob@outside.example", Role.CONTRIBUTOR, name="Bob Brown")
     inez = make_user("inez@host.example", Role.CONTRIBUTOR, name="Inez Internal")
-    from app.payouts import services as payouts
+    from app.ledger import services as payouts
 
     payouts.record_deposit(org.id, "EUR", 5_000_000, "WIRE-SUB", actor=admin)
     now = utcnow()

@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from app.accounts import services
-from app.accounts.models import Role
-from app.errors import PodiumError
+from app.core.access import Role
+from app.core.errors import PodiumError
 
 
 @click.group("users")

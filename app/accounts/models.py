@@ -9,20 +9,12 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.skill_levels import SkillLevel
+from app.core.access import Role
+from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
-from app.timeutil import UTCDateTime, utcnow
+from app.skills.models import Skill, UserSkill
 
 DEFAULT_APPROVAL_CAP_HOURS = 8
-
-
-class Role(enum.StrEnum):
-    """What a user may do; a user may hold several."""
-
-    ADMIN = "admin"
-    SPONSOR = "sponsor"
-    JUDGE = "judge"
-    CONTRIBUTOR = "contributor"
 
 
 class Organization(db.Model):
@@ -65,34 +57,6 @@ class OrganizationDomain(db.Model):
     domain: Mapped[str] = mapped_column(String(253), unique=True)
 
     organization: Mapped[Organization] = relationship(back_populates="domains")
-
-
-class Skill(db.Model):
-    """One entry of the skills vocabulary, matched case-insensitively by its slug."""
-
-    __tablename__ = "skills"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-
-
-class UserSkill(db.Model):
-    """A skill a user lists, with how well they know it (1 learning, 2 practised, 3 expert)."""
-
-    __tablename__ = "user_skills"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
-    level: Mapped[int] = mapped_column(
-        default=int(SkillLevel.PRACTISED), server_default=str(int(SkillLevel.PRACTISED))
-    )
-
-    skill: Mapped[Skill] = relationship(lazy="joined")
-
-    @property
-    def level_label(self) -> str:
-        return SkillLevel(self.level).label
 
 
 class User(UserMixin, db.Model):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
+from app.core.access import Role
 
 # The first role a user holds in this order decides their home page.
 ROLE_HOMES: tuple[tuple[Role, str], ...] = (

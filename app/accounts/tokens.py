@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app import audit
 from app.accounts.models import ApiToken, TokenScope, User
-from app.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from app.core import audit
+from app.core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
 from app.extensions import db
-from app.timeutil import utcnow
-from app.transactions import atomic
 
 TOKEN_MARK = "pdm"  # noqa: S105  (the public start of every token, not a secret)
 PREFIX_HEX_CHARS = 12

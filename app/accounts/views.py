@@ -16,9 +16,9 @@ from app.accounts.forms import (
     TokenForm,
 )
 from app.accounts.navigation import home_endpoint, is_safe_next
-from app.accounts.skill_levels import format_skill_entries
-from app.forms import submit_form
-from app.timeutil import utcnow
+from app.core.forms import submit_form
+from app.core.timeutil import utcnow
+from app.skills.levels import format_skill_entries
 
 
 def _start_session(user) -> None:

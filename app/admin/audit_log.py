@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from sqlalchemy import or_, select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
+from app.accounts.viewer import viewer_zone
 from app.admin import bp
 from app.admin.audit_filters import AuditFilters, parse_audit_filters
-from app.audit import AuditEvent
+from app.core.access import Role, role_required
+from app.core.audit import AuditEvent
 from app.extensions import db
-from app.main.access import role_required
-from app.templating import viewer_zone
 
 PER_PAGE = 50
 SYSTEM_ACTOR = "system"  # what to type in the actor filter for events no person caused

@@ -7,13 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import jobs
-from app.accounts.models import Role
 from app.admin import bp
 from app.admin.forms import RetryJobForm
+from app.core.access import Role, role_required
+from app.core.forms import submit_form
 from app.extensions import db
-from app.forms import submit_form
 from app.jobs import JobRecord
-from app.main.access import role_required
 
 PER_PAGE = 50
 STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.FINISHED, jobs.FAILED)

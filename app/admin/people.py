@@ -6,11 +6,11 @@ from flask import render_template, request, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Organization, Role, User, UserRole
+from app.accounts.models import Organization, User, UserRole
 from app.admin import bp
 from app.challenges.models import Challenge
+from app.core.access import Role, role_required
 from app.extensions import db
-from app.main.access import role_required
 
 PER_PAGE = 50
 

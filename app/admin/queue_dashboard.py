@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.core.access import Role
+from app.extensions import csrf
 
 URL_PREFIX = "/admin/rq"
 
@@ -18,7 +19,6 @@ def mount_queue_dashboard(app: Flask) -> None:
     import rq_dashboard
     from rq_dashboard.web import setup_rq_connection
 
-    from app.extensions import csrf
 
     app.config.setdefault("RQ_DASHBOARD_REDIS_URL", app.config["REDIS_URL"])
     setup_rq_connection(app)

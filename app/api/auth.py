@@ -15,7 +15,7 @@ from flask_login import current_user
 from app.accounts import tokens
 from app.api import bp
 from app.api.registry import SAFE_METHODS
-from app.errors import PermissionDenied, Unauthenticated
+from app.core.errors import PermissionDenied, Unauthenticated
 from app.extensions import csrf, login_manager
 
 MAX_BODY_BYTES = 1024 * 1024  # JSON only: files go straight to storage through presigned requests

@@ -22,11 +22,12 @@ from app.api.registry import operation
 from app.api.schemas import Money, Output, PageQuery, money
 from app.api.submissions import ChallengeRefOut
 from app.challenges.models import Challenge
+from app.core.money import POINTS
 from app.extensions import db
-from app.payouts import ledger, queries
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from app.payouts.money import POINTS
-from app.payouts.payout_models import Payout, PayoutStatus
+from app.ledger import posting as ledger
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.payouts import queries
+from app.payouts.models import Payout, PayoutStatus
 
 TAG = "payouts"
 PAYEE_PROMPT = (

@@ -11,7 +11,6 @@ from pydantic import Field
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.accounts.services import skill_slug
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from app.api.registry import OPTIONAL, operation
 from app.api.schemas import Input, Money, MoneyIn, Output, PageQuery, Query, Time, money, text
@@ -20,8 +19,9 @@ from app.challenges.filetypes import FILE_TYPES
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.challenges.rules import MAX_FILE_BYTES, ChallengeTerms, Criterion
-from app.errors import NotFound, PermissionDenied
+from app.core.errors import NotFound, PermissionDenied
 from app.extensions import db
+from app.skills.services import skill_slug
 
 TAG = "challenges"
 # Spelled out for the schema; tests/api/test_openapi.py checks they match the domain's options.

@@ -19,9 +19,9 @@ from app.api.challenges import CriterionOut, managed_challenge
 from app.api.registry import operation
 from app.api.schemas import Input, Output, text
 from app.api.submissions import ChallengeRefOut, DownloadOut, download_out
-from app.errors import NotFound, PermissionDenied
+from app.core.errors import NotFound, PermissionDenied
 from app.extensions import db
-from app.judging import services
+from app.judging import panels, reviews
 from app.judging.models import ACTIVE, SUBMITTED, Assignment, PanelMember, Review
 from app.submissions import services as submissions
 from app.submissions.models import Submission
@@ -212,7 +212,7 @@ def judge_assignment(challenge_id: int, alias: str, judge: User) -> Assignment:
     if assignment is None:
         raise NotFound(NO_ENTRY)
     try:
-        return services.assignment_for(assignment.id, judge)
+        return reviews.assignment_for(assignment.id, judge)
     except PermissionDenied:
         raise NotFound(NO_ENTRY) from None
 
@@ -231,7 +231,7 @@ ENTRY = "/judging/challenges/<id:challenge_id>/entries/<alias:alias>"
 def get_panel(challenge_id: int, user: User) -> PanelOut:
     """For the sponsor's team and admins: who was invited and how they answered."""
     challenge = managed_challenge(challenge_id, user)
-    return PanelOut(items=[_member_out(member) for member in services.panel_of(challenge.id)])
+    return PanelOut(items=[_member_out(member) for member in panels.panel_of(challenge.id)])
 
 
 @operation(
@@ -247,7 +247,7 @@ def get_panel(challenge_id: int, user: User) -> PanelOut:
 def invite_judge(challenge_id: int, body: InviteIn, user: User) -> PanelMemberOut:
     """A person without an account gets one and an e-mail with a link to set a password."""
     challenge = managed_challenge(challenge_id, user)
-    return _member_out(services.invite_judge(challenge.id, user, body.email, name=body.name))
+    return _member_out(panels.invite_judge(challenge.id, user, body.email, name=body.name))
 
 
 @operation(
@@ -259,7 +259,7 @@ def invite_judge(challenge_id: int, body: InviteIn, user: User) -> PanelMemberOu
     errors=(401,),
 )
 def list_invitations(user: User) -> InvitationList:
-    return InvitationList(items=[_invitation_out(member) for member in services.invitations_for(user)])
+    return InvitationList(items=[_invitation_out(member) for member in panels.invitations_for(user)])
 
 
 @operation(
@@ -272,7 +272,7 @@ def list_invitations(user: User) -> InvitationList:
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )
 def answer_invitation(invitation_id: int, body: AnswerIn, user: User) -> InvitationOut:
-    member = services.respond_to_invitation(invitation_id, user, accept=body.accept, max_load=body.max_load)
+    member = panels.respond_to_invitation(invitation_id, user, accept=body.accept, max_load=body.max_load)
     return _invitation_out(member)
 
 
@@ -286,7 +286,7 @@ def answer_invitation(invitation_id: int, body: AnswerIn, user: User) -> Invitat
 )
 def review_queue(user: User) -> QueueOut:
     """Entries assigned to me on challenges being judged, nearest judging deadline first, by alias."""
-    rows = [row for row in services.assignments_of(user) if not services.is_conflicted(user, row.submission)]
+    rows = [row for row in reviews.assignments_of(user) if not panels.is_conflicted(user, row.submission)]
     items = [
         QueueItemOut(
             challenge=_challenge_ref(row.submission.challenge),
@@ -341,7 +341,7 @@ def save_review(challenge_id: int, alias: str, body: ReviewIn, user: User) -> Re
     """submit=false saves a draft (partial scores allowed); submit=true needs every criterion scored.
     A submitted review can be revised by submitting again until the judging deadline (409 after)."""
     assignment = judge_assignment(challenge_id, alias, user)
-    review = services.save_review(
+    review = reviews.save_review(
         assignment.id,
         user,
         dict(body.scores),
@@ -364,5 +364,5 @@ def save_review(challenge_id: int, alias: str, body: ReviewIn, user: User) -> Re
 def recuse(challenge_id: int, alias: str, body: RecuseIn, user: User) -> RecusalOut:
     """For a conflict noticed while reviewing; another judge is found at once."""
     assignment = judge_assignment(challenge_id, alias, user)
-    services.recuse(assignment.id, user, body.reason)
+    reviews.recuse(assignment.id, user, body.reason)
     return RecusalOut(alias=assignment.submission.alias, status="recused")

@@ -11,13 +11,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.api.registry import operation
 from app.api.schemas import Input, Output, text
-from app.errors import PermissionDenied, ValidationFailed
+from app.core.access import Role
+from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.timeutil import utcnow
 from app.marketplace import capacity, services
 from app.marketplace.models import APPROVED, DECLINED, PENDING, ApprovalRequest
-from app.timeutil import utcnow
 
 TAG = "marketplace"
 ApprovalStatus = Literal[PENDING, APPROVED, DECLINED]  # type: ignore[valid-type]

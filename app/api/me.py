@@ -16,7 +16,7 @@ from app.api.auth import token_in_use
 from app.api.pagination import paginate
 from app.api.registry import operation
 from app.api.schemas import Input, Output, PageQuery, text
-from app.errors import PermissionDenied
+from app.core.errors import PermissionDenied
 
 TAG = "me"
 ScopeName = Literal["read", "read_write"]

@@ -18,7 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, and_, false, or_
 
-from app.errors import PodiumError
+from app.core.errors import PodiumError
 from app.extensions import db
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100

@@ -18,16 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.accounts import services as accounts
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from app.api.registry import FileAnswer, FileBody, operation
 from app.api.schemas import FileRow, Id, Input, Money, MoneyIn, Output, PageQuery, Query, money, text
 from app.api.submissions import ChallengeRefOut
-from app.errors import PermissionDenied, PodiumError
-from app.payouts import payout_services, queries
+from app.core.access import Role
+from app.core.errors import PermissionDenied, PodiumError
+from app.payouts import queries
+from app.payouts import services as payout_services
 from app.payouts.batch_csv import batch_filename
 from app.payouts.confirmations import MAX_BANK_REFERENCE, REQUIRED_COLUMNS
-from app.payouts.payout_models import Payout, PayoutBatch, PayoutStatus
+from app.payouts.models import Payout, PayoutBatch, PayoutStatus
 
 TAG = "payouts"
 CSV = "text/csv"

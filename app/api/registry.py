@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.api import bp
 from app.api.converters import ALIAS_PATTERN, MAX_ID
-from app.errors import PodiumError, Unauthenticated, ValidationFailed
+from app.core.errors import PodiumError, Unauthenticated, ValidationFailed
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RULE_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")

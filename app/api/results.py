@@ -15,11 +15,13 @@ from app.accounts.models import User
 from app.api.challenges import managed_challenge, visible_challenge
 from app.api.registry import operation
 from app.api.schemas import Output
+from app.awards import publication
 from app.challenges import services as challenges
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.errors import PermissionDenied
-from app.judging import services
+from app.core.errors import PermissionDenied
+from app.judging import panels
+from app.judging import results as judging_results
 
 TAG = "results"
 
@@ -63,18 +65,18 @@ class ResultsOut(Output):
 
 
 def _state(challenge: Challenge, has_results: bool) -> str:
-    if services.published(challenge):
+    if judging_results.published(challenge):
         return "published"
     return "proposed" if has_results and challenge.state is Status.RESULTS_PROPOSED else "pending"
 
 
 def results_out(challenge: Challenge) -> ResultsOut:
-    published = services.published(challenge)
-    rows = services.results_of(challenge)
+    published = judging_results.published(challenge)
+    rows = judging_results.results_of(challenge)
     return ResultsOut(
         challenge_id=challenge.id,
         state=_state(challenge, bool(rows)),
-        outstanding_reviews=services.reviews_outstanding(challenge),
+        outstanding_reviews=judging_results.reviews_outstanding(challenge),
         entries=[
             RankedEntryOut(
                 submission_id=row.submission_id,
@@ -103,7 +105,7 @@ def results_out(challenge: Challenge) -> ResultsOut:
                 relative_weight=row.relative_weight,
                 review_count=row.review_count,
             )
-            for index, row in enumerate(services.calibrations_of(challenge))
+            for index, row in enumerate(judging_results.calibrations_of(challenge))
         ],
     )
 
@@ -111,8 +113,8 @@ def results_out(challenge: Challenge) -> ResultsOut:
 def _may_see(user: User, challenge: Challenge) -> bool:
     if challenges.can_manage(user, challenge):
         return True
-    return services.published(challenge) and any(
-        judge.id == user.id for judge in services.panel_judges(challenge)
+    return judging_results.published(challenge) and any(
+        judge.id == user.id for judge in panels.panel_judges(challenge)
     )
 
 
@@ -144,4 +146,4 @@ def get_results(challenge_id: int, user: User) -> ResultsOut:
 def publish_results(challenge_id: int, user: User) -> ResultsOut:
     """Prizes move from escrow to the winners, makers are revealed, contributors are told."""
     challenge = managed_challenge(challenge_id, user)
-    return results_out(services.publish_results(challenge.id, user))
+    return results_out(publication.publish_results(challenge.id, user))

@@ -7,16 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Role
-from app.challenges import bp, presenters, queries
+from app.challenges import bp, hooks, presenters, queries
 from app.challenges import services as challenge_services
 from app.challenges.filetypes import describe as describe_file_types
 from app.challenges.markdown import render_markdown
 from app.challenges.models import Challenge
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.core.timeutil import utcnow
 from app.extensions import db
-from app.submissions import services as submissions
-from app.timeutil import utcnow
 
 PER_PAGE = 12
 
@@ -72,7 +70,6 @@ def detail(slug: str):
     viewer = current_user if current_user.is_authenticated else None
     return render_template(
         "challenges/detail.html",
-        **_approval_context(challenge, viewer),
         challenge=challenge,
         now=now,
         # The page's sections are <h2>, so the sponsor's own headings start at <h3>.
@@ -87,31 +84,5 @@ def detail(slug: str):
         file_types=describe_file_types(challenge.allowed_types),
         total_weight=sum(criterion.weight for criterion in challenge.criteria),
         grace_minutes=int(current_app.config["SUBMISSION_GRACE"].total_seconds() // 60),
-        entry_problem=submissions.entry_status(challenge, viewer, now=now)
-        if challenge.status == "open"
-        else None,
+        **hooks.challenge_page.merged(challenge, viewer=viewer, now=now),
     )
-
-
-def _approval_context(challenge: Challenge, viewer) -> dict[str, object]:
-    """For an internal contributor on a challenge that needs approval: their request and the form."""
-    from app.accounts.services import is_internal
-    from app.marketplace import services as marketplace
-    from app.marketplace.forms import ApprovalRequestForm
-
-    if (
-        viewer is None
-        or not challenge.requires_manager_approval
-        or not viewer.has_role(Role.CONTRIBUTOR)
-        or not is_internal(viewer)
-    ):
-        return {"approval_shown": False}
-    form = ApprovalRequestForm(formdata=None)
-    form.hours_per_week.data = challenge.expected_hours_per_week
-    form.approver_email.data = viewer.manager.email if viewer.manager else ""
-    return {
-        "approval_shown": True,
-        "approval": marketplace.approval_for(challenge, viewer),
-        "approval_form": form,
-        "may_request": challenge.status in ("funded", "open"),
-    }

@@ -29,8 +29,8 @@ from app.challenges.options import (
     UNAWARDED_RULE_LABELS,
 )
 from app.challenges.rules import MAX_CRITERIA, ChallengeTerms, Criterion
-from app.errors import ValidationFailed
-from app.payouts.money import MoneyError, format_plain, normalise_currency, parse_amount
+from app.core.errors import ValidationFailed
+from app.core.money import MoneyError, format_plain, normalise_currency, parse_amount
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -8,10 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.audit import AuditEvent
-from app.challenges import bp, services
-from app.challenges.dashboard import dashboard_figures
+from app.accounts.viewer import viewer_zone
+from app.challenges import bp, hooks, services
 from app.challenges.forms import (
     CancelForm,
     ChallengeForm,
@@ -21,17 +19,14 @@ from app.challenges.forms import (
     fill_form,
     terms_from_form,
 )
-from app.errors import PermissionDenied, ValidationFailed
+from app.core.access import Role, role_required
+from app.core.audit import AuditEvent
+from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.forms import submit_form
+from app.core.money import MoneyError, format_money, parse_amount
+from app.core.timeutil import utcnow
 from app.extensions import db
-from app.forms import submit_form
-from app.judging import services as judging
-from app.judging.forms import InviteJudgeForm
-from app.main.access import role_required
-from app.payouts.money import MoneyError, format_money, parse_amount
-from app.payouts.queries import money_summary
-from app.payouts.services import organization_balances
-from app.templating import viewer_zone
-from app.timeutil import utcnow
+from app.ledger.services import organization_balances
 
 
 def _managed(slug: str):
@@ -90,7 +85,6 @@ def _render_manage(challenge, status: int = 200, **forms):
     forms.setdefault("extend_form", ExtendForm(prefix="extend"))
     forms.setdefault("raise_form", RaiseBountyForm(prefix="raise"))
     forms.setdefault("cancel_form", CancelForm(prefix="cancel"))
-    forms.setdefault("invite_form", InviteJudgeForm(prefix="invite"))
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "challenges", AuditEvent.subject_id == str(challenge.id))
@@ -103,12 +97,10 @@ def _render_manage(challenge, status: int = 200, **forms):
             escrow_minor=services.escrow_balance(challenge),
             balances=organization_balances(challenge.sponsor_org_id),
             history=history,
-            panel=judging.panel_of(challenge.id),
-            money=money_summary(challenge),
             now=utcnow(),
             format_money=format_money,
-            **dashboard_figures(challenge),
             **forms,
+            **hooks.manage_page.merged(challenge),
         ),
         status,
     )

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Organization, Skill, User
+from app.accounts.models import Organization, User
 from app.challenges.lifecycle import LABELS, Status
 from app.challenges.options import Eligibility, TieRule, UnawardedRule
+from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
-from app.timeutil import UTCDateTime, utcnow
-
-challenge_skills = Table(
-    "challenge_skills",
-    db.Model.metadata,
-    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
-    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
-)
-# Skills that help but are not needed: "For you" counts them for less than the required ones above.
-challenge_preferred_skills = Table(
-    "challenge_preferred_skills",
-    db.Model.metadata,
-    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
-    Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
-)
+from app.skills.models import Skill, challenge_preferred_skills, challenge_skills
 
 
 class Challenge(db.Model):

@@ -11,10 +11,10 @@ from app.accounts.services import is_internal
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.challenges.options import TIE_RULE_LABELS, UNAWARDED_RULE_LABELS, Eligibility, TieRule
+from app.core.splitting import tier_amounts
+from app.core.timefmt import humanize_delta
+from app.core.timeutil import utcnow
 from app.extensions import db
-from app.payouts.splitting import tier_amounts
-from app.timefmt import humanize_delta
-from app.timeutil import utcnow
 
 BADGES = {
     Eligibility.OPEN: "Open to everyone",

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, or_, select
 
-from app.accounts.models import Skill
-from app.accounts.services import skill_slug
 from app.challenges.lifecycle import Status
-from app.challenges.models import Challenge, challenge_skills
+from app.challenges.models import Challenge
 from app.challenges.options import Eligibility
-from app.payouts.money import POINTS
+from app.core.money import POINTS
+from app.skills.models import Skill, challenge_skills
+from app.skills.services import skill_slug
 
 # What a visitor picks → the lifecycle states it shows. Drafts are never listed.
 STATUS_FILTERS: dict[str, tuple[Status, ...]] = {

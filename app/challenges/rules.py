@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from app.challenges.filetypes import FILE_TYPES
 from app.challenges.options import Eligibility, TieRule, UnawardedRule
-from app.payouts.money import MoneyError, normalise_currency
+from app.core.money import MoneyError, normalise_currency
 
 MIN_WINNERS, MAX_WINNERS = 3, 5
 MIN_CRITERIA, MAX_CRITERIA = 1, 8

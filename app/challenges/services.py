@@ -15,21 +15,23 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from app import audit, jobs
-from app.accounts import services as accounts
-from app.accounts.models import Role, User
-from app.challenges import rules
+from app import jobs
+from app.accounts.models import User
+from app.challenges import hooks, rules
 from app.challenges.lifecycle import Action, IllegalTransition, Status, next_status
 from app.challenges.models import Challenge, RubricCriterion
 from app.challenges.rules import ChallengeTerms, Criterion, Windows
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core import audit
+from app.core.access import Role
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.money import format_money
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
 from app.extensions import db
+from app.ledger import posting as ledger
+from app.ledger.models import AccountKind
 from app.notifications import services as notifications
-from app.payouts import ledger
-from app.payouts.models import AccountKind
-from app.payouts.money import format_money
-from app.timeutil import utcnow
-from app.transactions import atomic
+from app.skills import services as skills
 
 SCHEDULE_QUEUE = "scheduled"
 RESERVED_SLUGS = frozenset({"new"})  # paths of their own under /challenges/
@@ -172,8 +174,8 @@ def _apply(challenge: Challenge, terms: ChallengeTerms) -> None:
     challenge.summary = terms.summary.strip()
     challenge.brief_md = terms.brief_md
     challenge.rules_md = terms.rules_md
-    challenge.skills = accounts.skills_named(terms.skills)
-    challenge.preferred_skills = accounts.skills_named(terms.preferred_skills)
+    challenge.skills = skills.skills_named(terms.skills)
+    challenge.preferred_skills = skills.skills_named(terms.preferred_skills)
     challenge.eligibility = terms.eligibility
     challenge.currency = terms.currency
     challenge.bounty_minor = terms.bounty_minor
@@ -592,16 +594,10 @@ def tell_sponsors(challenge: Challenge, subject: str, body: str, *, link: str | 
 
 def participants(challenge: Challenge) -> list[User]:
     """Who hears about changes to a challenge: its sponsor's team and everyone with an active entry
-    (judges join when panels exist)."""
-    from app.submissions.models import ACTIVE, Submission  # submissions build on challenges, not back
-
+    (judges join when panels exist). Submissions answer who the entrants are, through a hook."""
     team = select(User.id).where(User.organization_id == challenge.sponsor_org_id)
-    entrants = select(Submission.contributor_id).where(
-        Submission.challenge_id == challenge.id, Submission.status == ACTIVE
-    )
-    return list(
-        db.session.scalars(select(User).where(User.id.in_(team.union(entrants))).order_by(User.id)).all()
-    )
+    everyone = team.union(*hooks.entrants.answers(challenge))
+    return list(db.session.scalars(select(User).where(User.id.in_(everyone)).order_by(User.id)).all())
 
 
 def _announce(challenge: Challenge, subject: str, body: str) -> None:

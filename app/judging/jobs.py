@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from app.challenges import services as challenges
 from app.challenges.lifecycle import Status
-from app.judging import services
+from app.core.timeutil import utcnow
+from app.judging import assigning
+from app.judging import results as judging_results
 
 
 def assign_after_close(challenge_id: int) -> str:
@@ -12,7 +14,7 @@ def assign_after_close(challenge_id: int) -> str:
     challenge = challenges.get_challenge(challenge_id)
     if challenge.state is not Status.CLOSED:
         return f"nothing to do: the challenge is {challenge.status}"
-    outcome = services.assign_judges(challenge_id)
+    outcome = assigning.assign_judges(challenge_id)
     challenges.start_judging(challenge_id)
     return outcome.message or "every entry has its judges"
 
@@ -22,18 +24,17 @@ def reassign(challenge_id: int) -> str:
     challenge = challenges.get_challenge(challenge_id)
     if challenge.state not in (Status.CLOSED, Status.JUDGING):
         return f"nothing to do: the challenge is {challenge.status}"
-    outcome = services.assign_judges(challenge_id)
+    outcome = assigning.assign_judges(challenge_id)
     return outcome.message or "every entry has its judges"
 
 
 def aggregate_when_ready(challenge_id: int) -> str:
     """When every review is in, or the judging deadline has passed: calibrate and propose results."""
-    from app.timeutil import utcnow
 
     challenge = challenges.get_challenge(challenge_id)
     if challenge.state is not Status.JUDGING:
         return f"nothing to do: the challenge is {challenge.status}"
-    if services.reviews_outstanding(challenge) and utcnow() < challenge.judging_due_at:
+    if judging_results.reviews_outstanding(challenge) and utcnow() < challenge.judging_due_at:
         return "waiting for reviews"
-    results = services.aggregate(challenge_id)
+    results = judging_results.aggregate(challenge_id)
     return f"proposed a ranking of {len(results)} entries"

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
+from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 from app.submissions.models import Submission
-from app.timeutil import UTCDateTime, utcnow
 
 INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
 ACTIVE, RECUSED, REMOVED = "active", "recused", "removed"

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
-from app.charts import Bin, histogram
+from app.core.charts import Bin, histogram
 from app.extensions import db
 from app.judging.models import ACTIVE, SUBMITTED, Assignment, Review
-from app.judging.services import calibrations_of, rubric_scale, weighted_total
+from app.judging.results import calibrations_of, rubric_scale, weighted_total
 
 SCORE_BINS = 5
 

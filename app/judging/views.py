@@ -5,19 +5,19 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.accounts.viewer import local_time
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
-from app.errors import PermissionDenied, ValidationFailed, wants_json
+from app.core.access import Role, role_required
+from app.core.errors import PermissionDenied, ValidationFailed, wants_json
+from app.core.forms import submit_form
 from app.extensions import db
-from app.forms import submit_form
-from app.judging import bp, services
+from app.judging import assigning, bp, panels, reviews
+from app.judging import results as judging_results
 from app.judging.aggregation import describe_flag
 from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm, RecuseForm
 from app.judging.models import SUBMITTED
-from app.main.access import role_required
 from app.submissions.services import may_preview_inline
-from app.templating import local_time
 
 
 @bp.route("/invitations", methods=["GET"])
@@ -25,10 +25,10 @@ from app.templating import local_time
 def invitations():
     return render_template(
         "judging/invitations.html",
-        invitations=services.invitations_for(current_user),
+        invitations=panels.invitations_for(current_user),
         answer_form=AnswerInvitationForm(),
         conflict_form=DeclareConflictForm(),
-        conflicts=services.declared_conflicts_of(current_user),
+        conflicts=panels.declared_conflicts_of(current_user),
     )
 
 
@@ -38,7 +38,7 @@ def answer_invitation(member_id: int, answer: str):
     form = AnswerInvitationForm()
     outcome = submit_form(
         form,
-        lambda: services.respond_to_invitation(
+        lambda: panels.respond_to_invitation(
             member_id, current_user, accept=answer == "accept", max_load=form.max_load.data
         ),
     )
@@ -56,7 +56,7 @@ def declare_conflict():
     form = DeclareConflictForm()
     outcome = submit_form(
         form,
-        lambda: services.declare_conflict(
+        lambda: panels.declare_conflict(
             current_user, email=form.email.data, organization=form.organization.data
         ),
     )
@@ -78,7 +78,7 @@ def invite(slug: str):
     form = InviteJudgeForm(prefix="invite")
     outcome = submit_form(
         form,
-        lambda: services.invite_judge(challenge.id, current_user, form.email.data, name=form.name.data or ""),
+        lambda: panels.invite_judge(challenge.id, current_user, form.email.data, name=form.name.data or ""),
     )
     if outcome.done:
         flash(f"Invitation sent to {form.email.data}.", "success")
@@ -91,7 +91,7 @@ def invite(slug: str):
 @bp.get("/entries/<int:assignment_id>")
 @role_required(Role.JUDGE)
 def entry(assignment_id: int):
-    assignment = services.assignment_for(assignment_id, current_user)
+    assignment = reviews.assignment_for(assignment_id, current_user)
     return _render_entry(assignment)
 
 
@@ -99,7 +99,7 @@ def _render_entry(assignment, status: int = 200, errors: dict[str, str] | None =
     submission = assignment.submission
     review = assignment.review
     queue = [
-        row for row in services.assignments_of(current_user) if row.challenge_id == assignment.challenge_id
+        row for row in reviews.assignments_of(current_user) if row.challenge_id == assignment.challenge_id
     ]
     return (
         render_template(
@@ -112,7 +112,7 @@ def _render_entry(assignment, status: int = 200, errors: dict[str, str] | None =
             values=values if values is not None else (review.scores if review else {}),
             errors=errors or {},
             recuse_form=RecuseForm(),
-            next_id=services.next_unscored(current_user, after=assignment.id),
+            next_id=reviews.next_unscored(current_user, after=assignment.id),
             position=next((index for index, row in enumerate(queue, 1) if row.id == assignment.id), None),
             queue_size=len(queue),
             scored=sum(1 for row in queue if row.review and row.review.status == SUBMITTED),
@@ -132,7 +132,7 @@ def _preview_kind(content_type: str) -> str | None:
 @bp.post("/entries/<int:assignment_id>")
 @role_required(Role.JUDGE)
 def save_review(assignment_id: int):
-    assignment = services.assignment_for(assignment_id, current_user)
+    assignment = reviews.assignment_for(assignment_id, current_user)
     scores = {
         key.removeprefix("criterion-"): value
         for key, value in request.form.items()
@@ -140,7 +140,7 @@ def save_review(assignment_id: int):
     }
     submit = request.form.get("action") == "submit"
     try:
-        review = services.save_review(
+        review = reviews.save_review(
             assignment.id,
             current_user,
             scores,
@@ -153,7 +153,7 @@ def save_review(assignment_id: int):
             raise  # the autosave script shows the problem's detail beside the form
         db.session.expire_all()
         return _render_entry(
-            services.assignment_for(assignment_id, current_user), error.status, error.errors, scores
+            reviews.assignment_for(assignment_id, current_user), error.status, error.errors, scores
         )
     if wants_json():
         return jsonify(
@@ -162,7 +162,7 @@ def save_review(assignment_id: int):
             message=f"{'Submitted' if submit else 'Draft saved'} at {local_time(review.updated_at, '%H:%M:%S')}.",
         )
     flash("Review submitted." if submit else "Draft saved.", "success")
-    following = services.next_unscored(current_user, after=assignment.id) if submit else None
+    following = reviews.next_unscored(current_user, after=assignment.id) if submit else None
     if following is not None:
         return redirect(url_for("judging.entry", assignment_id=following))
     return redirect(url_for("judging.entry", assignment_id=assignment.id))
@@ -175,7 +175,7 @@ def recuse(assignment_id: int):
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("main.judge_home"))
-    services.recuse(assignment_id, current_user, form.reason.data or "")
+    reviews.recuse(assignment_id, current_user, form.reason.data or "")
     flash("You stepped away from that entry; another judge will take it.", "info")
     return redirect(url_for("main.judge_home"))
 
@@ -184,44 +184,32 @@ def recuse(assignment_id: int):
 @role_required(Role.SPONSOR, Role.ADMIN, Role.JUDGE)
 def results(slug: str):
     challenge = challenges.get_by_slug(slug)
-    on_panel = services.published(challenge) and any(
-        judge.id == current_user.id for judge in services.panel_judges(challenge)
+    on_panel = judging_results.published(challenge) and any(
+        judge.id == current_user.id for judge in panels.panel_judges(challenge)
     )
     if not (challenges.can_manage(current_user, challenge) or on_panel):
         raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can see these results.")
-    calibrations = services.calibrations_of(challenge)
+    calibrations = judging_results.calibrations_of(challenge)
     return render_template(
         "judging/results.html",
         challenge=challenge,
-        results=services.results_of(challenge),
+        results=judging_results.results_of(challenge),
         calibrations=calibrations,
         judge_labels={
             row.judge_id: f"Judge {chr(ord('A') + index)}" for index, row in enumerate(calibrations)
         },
         describe_flag=describe_flag,
-        outstanding=services.reviews_outstanding(challenge),
+        outstanding=judging_results.reviews_outstanding(challenge),
         extra_form=RecuseForm(),
-        published=services.published(challenge),
+        published=judging_results.published(challenge),
         may_manage=challenges.can_manage(current_user, challenge),
     )
-
-
-@bp.post("/results/<slug>/publish")
-@role_required(Role.SPONSOR, Role.ADMIN)
-def publish(slug: str):
-    challenge = challenges.get_by_slug(slug)
-    form = RecuseForm()
-    if not form.validate_on_submit():
-        raise ValidationFailed("The form expired; reload the page and try again.")
-    services.publish_results(challenge.id, current_user)
-    flash("Results published: the prizes moved to the winners, and everyone was told.", "success")
-    return redirect(url_for("judging.results", slug=challenge.slug))
 
 
 @bp.post("/results/<slug>/extra-review/<int:submission_id>")
 @role_required(Role.SPONSOR, Role.ADMIN)
 def extra_review(slug: str, submission_id: int):
     challenge = challenges.get_by_slug(slug)
-    services.request_extra_review(challenge.id, submission_id, current_user)
+    assigning.request_extra_review(challenge.id, submission_id, current_user)
     flash("A fresh judge was asked for one more review; results are recomputed when it is in.", "success")
     return redirect(url_for("judging.results", slug=challenge.slug))

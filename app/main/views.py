@@ -7,16 +7,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts import services as account_services
-from app.accounts.models import Organization, Role, User
+from app.accounts.models import Organization, User
 from app.accounts.navigation import home_endpoint
 from app.challenges import services as challenge_services
+from app.core.access import Role, role_required
+from app.core.money import format_money
 from app.extensions import db
 from app.jobs import JobRecord
-from app.judging import services as judging_services
+from app.judging import reviews
+from app.ledger.services import organization_balances
 from app.main import bp
-from app.main.access import role_required
-from app.payouts.money import format_money
-from app.payouts.services import organization_balances
 from app.submissions import services as submission_services
 
 
@@ -62,8 +62,8 @@ def sponsor_home():
 def judge_home():
     return render_template(
         "main/judge_home.html",
-        queues=judging_services.queue_progress(current_user),
-        next_id=judging_services.next_unscored(current_user),
+        queues=reviews.queue_progress(current_user),
+        next_id=reviews.next_unscored(current_user),
     )
 
 

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.accounts import services as accounts
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
+from app.core.access import Role
+from app.core.money import format_money
 from app.extensions import db
 from app.judging.models import REMOVED, SUBMITTED, Assignment, Review
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.marketplace import outcomes
 from app.marketplace.charts import Bar, bar_chart
 from app.marketplace.models import OutcomeSurvey
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from app.payouts.money import format_money
 from app.submissions.models import ACTIVE, Submission
 
 NO_DEPARTMENT = "No department"

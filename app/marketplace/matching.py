@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.timefmt import humanize_delta
+from app.core.timefmt import humanize_delta
 
 SKILL_WEIGHT, AVAILABILITY_WEIGHT, TIME_WEIGHT = 60, 20, 20
 PREFERRED_BONUS = 0.1  # each preferred skill you know well adds up to a tenth of the skill fit

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
+from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
-from app.timeutil import UTCDateTime, utcnow
 
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 STATUS_LABELS = {PENDING: "waiting for your manager", APPROVED: "approved", DECLINED: "declined"}

@@ -12,21 +12,23 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
-from app import audit
 from app.accounts import services as accounts
-from app.accounts.models import Organization, Role, User
+from app.accounts.models import Organization, User
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core import audit
+from app.core.access import Role
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.money import POINTS
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
 from app.extensions import db
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.marketplace import capacity, matching, orgchart
 from app.marketplace.models import APPROVED, DECLINED, PENDING, ApprovalRequest, OutcomeSurvey
 from app.marketplace.quarters import Quarter
 from app.notifications import services as notifications
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from app.payouts.money import POINTS
-from app.timeutil import utcnow
-from app.transactions import atomic
+from app.submissions.models import ACTIVE, Submission
 
 # Approved hours count against the cap from approval until the challenge's judging is over: an
 # upcoming (funded) challenge already holds the time it was approved for.
@@ -275,7 +277,6 @@ def set_approval_cap(organization_id: int, hours_per_week: int, *, actor: User) 
 
 def recommendations_for(user: User, *, now=None) -> list[tuple[Challenge, matching.Recommendation]]:
     """Open challenges ranked for ``user`` by the matching core, with its reasons."""
-    from app.submissions.models import ACTIVE, Submission  # submissions build on challenges, not back
 
     now = now or utcnow()
     challenges = db.session.scalars(
@@ -455,7 +456,6 @@ def import_org_chart(stream: BinaryIO, actor: User, *, apply_valid_rows: bool = 
 
 def participants_of(challenge: Challenge) -> list[User]:
     """Everyone with an entry still in the challenge when results were published."""
-    from app.submissions.models import ACTIVE, Submission
 
     makers = select(Submission.contributor_id).where(
         Submission.challenge_id == challenge.id, Submission.status == ACTIVE

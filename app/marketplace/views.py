@@ -8,13 +8,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts import services as accounts
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.errors import PermissionDenied, ValidationFailed
+from app.core.access import Role, role_required
+from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.forms import attach_error, submit_form
+from app.core.timeutil import utcnow
 from app.extensions import csrf
-from app.forms import attach_error, submit_form
-from app.main.access import role_required
 from app.marketplace import analytics, bp, services
 from app.marketplace.forms import (
     ApprovalCapForm,
@@ -26,7 +25,7 @@ from app.marketplace.forms import (
     SurveyForm,
 )
 from app.marketplace.quarters import parse_quarter, quarter_of
-from app.timeutil import utcnow
+from app.skills import services as skill_vocabulary
 
 UPLOAD_OVERHEAD = 64 * 1024
 
@@ -103,7 +102,7 @@ def decide(request_id: int):
 
 
 def _skills_page(status: int = 200, **forms):
-    usage = accounts.skill_usage()
+    usage = skill_vocabulary.skill_usage()
     choices = [
         SelectChoice(skill.id, f"{skill.name} ({people} people, {count} challenges)")
         for skill, people, count in usage
@@ -131,7 +130,7 @@ def skills():
 @role_required(Role.ADMIN)
 def rename_skill(skill_id: int):
     form = RenameSkillForm(prefix=f"s{skill_id}")
-    outcome = submit_form(form, lambda: accounts.rename_skill(skill_id, form.name.data, actor=current_user))
+    outcome = submit_form(form, lambda: skill_vocabulary.rename_skill(skill_id, form.name.data, actor=current_user))
     if outcome.done:
         flash(f"Renamed to {outcome.result.name}.", "success")
         return redirect(url_for("marketplace.skills")), 303
@@ -143,7 +142,7 @@ def rename_skill(skill_id: int):
 def merge_skills():
     form = MergeSkillsForm(prefix="merge")
     outcome = submit_form(
-        form, lambda: accounts.merge_skills(form.duplicate.data, form.into.data, actor=current_user)
+        form, lambda: skill_vocabulary.merge_skills(form.duplicate.data, form.into.data, actor=current_user)
     )
     if outcome.done:
         flash(f"Merged into {outcome.result.name}.", "success")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.notifications import mailer
 from app.notifications.models import FAILED, SENT, OutboxMessage
-from app.timeutil import utcnow
 
 
 def deliver_email(message_id: int) -> str:

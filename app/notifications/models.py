@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
-from app.timeutil import UTCDateTime, utcnow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 

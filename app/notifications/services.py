@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app import audit, jobs
+from app import jobs
 from app.accounts.models import User
-from app.errors import NotFound
+from app.core import audit
+from app.core.errors import NotFound
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
 from app.extensions import db
 from app.notifications.models import Notification, OutboxMessage
-from app.timeutil import utcnow
-from app.transactions import atomic
 
 
 def notify(

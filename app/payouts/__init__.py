@@ -1,4 +1,4 @@
-"""Payouts: prize splitting, the double-entry ledger, awards, payouts and points."""
+"""Payouts: each prize leg paid out, payee details, providers, finance batches and confirmations."""
 
 from flask import Blueprint
 

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.payouts.models import LedgerTransaction
+from app.ledger.models import LedgerTransaction
 from app.payouts.verification import verify_ledger
 
 

@@ -11,7 +11,7 @@ import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.payouts.money import MoneyError, normalise_currency, parse_amount
+from app.core.money import MoneyError, normalise_currency, parse_amount
 from app.payouts.references import payout_id_from_reference
 
 REQUIRED_COLUMNS = ("reference", "bank_reference", "amount", "currency")

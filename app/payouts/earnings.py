@@ -6,16 +6,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
-from app.forms import submit_form
-from app.main.access import role_required
-from app.payouts import bp, payout_services, queries
+from app.accounts.viewer import viewer_zone
+from app.core.access import Role, role_required
+from app.core.forms import submit_form
+from app.core.money import POINTS
+from app.payouts import bp, queries
+from app.payouts import services as payout_services
 from app.payouts.countries import countries
-from app.payouts.money import POINTS
-from app.payouts.payout_forms import METHOD_LABELS, TAX_FORM_LABELS, PayeeDetailsForm
-from app.payouts.payout_models import PayoutStatus
+from app.payouts.forms import METHOD_LABELS, TAX_FORM_LABELS, PayeeDetailsForm
+from app.payouts.models import PayoutStatus
 from app.payouts.statements import by_quarter
-from app.templating import viewer_zone
 
 
 def _asks_for_details(earnings: list[queries.Earning]) -> bool:

@@ -7,15 +7,15 @@ import io
 from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.accounts.models import Role
+from app.core.access import Role, role_required
+from app.core.forms import attach_error, submit_form
+from app.core.money import format_money, format_plain
 from app.extensions import db
-from app.forms import attach_error, submit_form
-from app.main.access import role_required
-from app.payouts import bp, payout_services, queries
+from app.payouts import bp, queries
+from app.payouts import services as payout_services
 from app.payouts.batch_csv import batch_filename
-from app.payouts.money import format_money, format_plain
-from app.payouts.payout_forms import ActionForm, ConfirmationsForm, MarkFailedForm, MarkPaidForm
-from app.payouts.payout_models import PayoutStatus
+from app.payouts.forms import ActionForm, ConfirmationsForm, MarkFailedForm, MarkPaidForm
+from app.payouts.models import PayoutStatus
 from app.payouts.verification import verify_ledger
 
 

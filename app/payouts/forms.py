@@ -1,36 +1,61 @@
-"""Finance forms: a sponsor's deposit and an organisation's points budget, amounts typed as text."""
+"""Forms for payouts: a winner's payee details, and finance confirming or reporting payments."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
-from app.payouts.money import POINTS, MoneyError, normalise_currency, parse_amount
+from app.core.money import MoneyError, normalise_currency, parse_amount
+from app.payouts.countries import countries
+from app.payouts.models import PayoutMethod, TaxForm
 
-REFERENCE_HINT = "The wire, invoice or grant reference. Each reference is recorded once."
+METHOD_LABELS = {PayoutMethod.BANK_TRANSFER: "Bank transfer", PayoutMethod.PAYPAL: "PayPal"}
+TAX_FORM_LABELS = {
+    TaxForm.W9: "W-9: US citizens and residents",
+    TaxForm.W8BEN: "W-8BEN: individuals outside the US",
+    TaxForm.W8BEN_E: "W-8BEN-E: companies outside the US",
+}
 
 
-class _CreditForm(FlaskForm):
-    # Choices are the sponsor organisations, set by the view that loads them.
-    organization_id = SelectField("Organisation", coerce=int)
-    reference = StringField("Reference", description=REFERENCE_HINT)
+class PayeeDetailsForm(FlaskForm):
+    legal_name = StringField(
+        "Legal name",
+        validators=[DataRequired(message="Enter your legal name as your bank knows it.")],
+        description="As on your bank account and tax form.",
+    )
+    country = SelectField("Country you live in", validators=[DataRequired(message="Choose your country.")])
+    payout_method = SelectField(
+        "How you want to be paid",
+        choices=[SelectChoice(method.value, label) for method, label in METHOD_LABELS.items()],
+        description="Finance asks for the account itself through the bank's secure request; Podium never "
+        "stores account or card numbers.",
+    )
+    tax_form = SelectField(
+        "Tax form", choices=[SelectChoice(form.value, label) for form, label in TAX_FORM_LABELS.items()]
+    )
+    certified = BooleanField("I certify that these details are correct and complete.")
 
-    # The amount in minor units, set when the amount field validates.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [
+            SelectChoice("", "Choose…"),
+            *(SelectChoice(code, name) for code, name in countries().items()),
+        ]
+
+
+class MarkPaidForm(FlaskForm):
+    """Finance types what the bank statement shows; it must match the payout to the cent."""
+
+    bank_reference = StringField(
+        "Bank reference", validators=[DataRequired(message="Give the bank's reference for the transfer.")]
+    )
+    amount = StringField("Amount paid", validators=[DataRequired(message="Enter the amount the bank paid.")])
+    currency = StringField("Currency", validators=[DataRequired(message="Enter the currency, such as EUR.")])
+
     amount_minor: int | None = None
-
-
-class DepositForm(_CreditForm):
-    currency = StringField(
-        "Currency",
-        validators=[DataRequired(message="Enter the currency code, such as EUR.")],
-        description="ISO 4217 code: EUR, USD, JPY, ...",
-    )
-    amount = StringField(
-        "Amount received",
-        validators=[DataRequired(message="Enter the amount received, such as 5,000.00.")],
-        description="As on the bank statement, e.g. 5,000.00.",
-    )
 
     def validate_currency(self, field: StringField) -> None:
         try:
@@ -42,22 +67,26 @@ class DepositForm(_CreditForm):
         try:
             currency = normalise_currency(self.currency.data)
         except MoneyError:
-            return  # the currency field says what is wrong; the amount cannot be read without it
+            return  # the currency field says what is wrong
         try:
             self.amount_minor = parse_amount(field.data, currency)
         except MoneyError as error:
             raise ValidationError(str(error)) from None
 
 
-class PointsForm(_CreditForm):
-    amount = StringField(
-        "Points",
-        validators=[DataRequired(message="Enter the number of points, such as 1,500.")],
-        description="Whole points, e.g. 1,500.",
+class MarkFailedForm(FlaskForm):
+    reason = TextAreaField(
+        "What went wrong", validators=[DataRequired(message="Say why the payment failed.")]
     )
 
-    def validate_amount(self, field: StringField) -> None:
-        try:
-            self.amount_minor = parse_amount(field.data, POINTS)
-        except MoneyError:
-            raise ValidationError("Enter a whole number of points, such as 1,500.") from None
+
+class ConfirmationsForm(FlaskForm):
+    file = FileField(
+        "Confirmations file (CSV)",
+        validators=[FileRequired("Choose the CSV file of confirmations.")],
+        description="Columns: reference, bank_reference, amount, currency. One row per paid payout.",
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

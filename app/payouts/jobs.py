@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.payouts import payout_services
+from app.payouts import services as payout_services
 
 
 def pay_out_challenge(challenge_id: int) -> str:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from app.challenges.models import Challenge
 from app.extensions import db
-from app.payouts.payout_models import Payout, PayoutBatch
+from app.payouts.models import Payout, PayoutBatch
 
 
 class PayoutProvider(Protocol):

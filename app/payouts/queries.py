@@ -15,12 +15,12 @@ from sqlalchemy.orm import joinedload
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.challenges.models import Challenge
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.core.money import POINTS, format_plain
 from app.extensions import db
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.payouts.batch_csv import BatchLine, batch_csv
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from app.payouts.money import POINTS, format_plain
-from app.payouts.payout_models import PayeeDetails, Payout, PayoutBatch, PayoutStatus
+from app.payouts.models import PayeeDetails, Payout, PayoutBatch, PayoutStatus
 from app.payouts.references import payout_reference
 from app.payouts.statements import Credit
 

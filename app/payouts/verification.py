@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
+from app.core.money import MoneyError, format_money, normalise_currency
 from app.extensions import db
-from app.payouts import ledger
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from app.payouts.money import MoneyError, format_money, normalise_currency
-from app.payouts.payout_models import Payout, PayoutStatus
+from app.ledger import posting as ledger
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.payouts.models import Payout, PayoutStatus
 
 # Once a challenge is paid or cancelled, its escrow must have been paid out or refunded in full.
 SETTLED_STATUSES = (Status.CANCELLED.value, Status.PAID.value)

@@ -41,6 +41,7 @@ EXTENSION_KEY = "podium_storage"
 
 
 def _local(config: Mapping[str, Any]) -> Storage:
+    # Imported here, like the S3 backend, so an app loads only the backend it is configured for.
     from app.storage.local import LocalStorage
 
     return LocalStorage(config["STORAGE_LOCAL_ROOT"], config["SECRET_KEY"])

@@ -21,6 +21,7 @@ from typing import IO, Any, BinaryIO
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.core.timeutil import utcnow
 from app.storage.base import (
     ATTACHMENT,
     CHUNK_SIZE,
@@ -38,7 +39,6 @@ from app.storage.base import (
     validate_parts,
     validate_prefix,
 )
-from app.timeutil import utcnow
 
 UPLOAD_SALT = "podium-storage-upload"
 WRITEBACK_EVERY = 64 * 1024 * 1024

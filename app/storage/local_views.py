@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import csrf
 from app.storage import get_storage
 from app.storage.base import INLINE, MULTIPART_MAX_PART_SIZE, content_disposition

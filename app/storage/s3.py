@@ -15,6 +15,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from app.core.timeutil import utcnow
 from app.storage.base import (
     ATTACHMENT,
     CHUNK_SIZE,
@@ -30,7 +31,6 @@ from app.storage.base import (
     validate_parts,
     validate_prefix,
 )
-from app.timeutil import utcnow
 
 AddressingStyle = Literal["auto", "path", "virtual"]
 

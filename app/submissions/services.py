@@ -17,19 +17,21 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
 from app.accounts import services as accounts
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.challenges.filetypes import describe
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.challenges.services import can_manage
-from app.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from app.core import audit
+from app.core.access import Role
+from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
 from app.extensions import db
-from app.marketplace import services as marketplace
 from app.storage import Storage, StorageError, get_storage, new_key
 from app.storage.base import ATTACHMENT, INLINE
-from app.submissions import rules, sniffing
+from app.submissions import hooks, rules, sniffing
 from app.submissions.models import (
     ACTIVE,
     EXPIRED,
@@ -41,8 +43,6 @@ from app.submissions.models import (
     SubmissionVersion,
     Upload,
 )
-from app.timeutil import utcnow
-from app.transactions import atomic
 
 KEY_PREFIX = "submissions"
 SNIFF_BYTES = 8192
@@ -122,8 +122,9 @@ def _active_submissions(challenge_id: int, contributor_id: int) -> int:
 
 def has_manager_approval(user: User, challenge: Challenge) -> bool:
     """Whether the contributor's manager approved the time this challenge asks for; without it an
-    internal contributor can neither start nor finalize an upload."""
-    return marketplace.has_approval(user, challenge)
+    internal contributor can neither start nor finalize an upload. The marketplace, which keeps the
+    approvals, answers through the ``manager_approval`` hook."""
+    return all(hooks.manager_approval.answers(challenge, user=user))
 
 
 def _entry_problem(
@@ -643,9 +644,7 @@ def may_download(user: User | None, submission: Submission) -> bool:
         return False
     if submission.contributor_id == user.id or can_manage(user, submission.challenge):
         return True
-    from app.judging.services import may_review_file  # judging builds on submissions, not back
-
-    return user.has_role(Role.JUDGE) and may_review_file(user, submission)
+    return user.has_role(Role.JUDGE) and any(hooks.file_reviewer.answers(submission, judge=user))
 
 
 def may_preview_inline(content_type: str) -> bool:

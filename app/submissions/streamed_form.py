@@ -18,7 +18,7 @@ from streaming_form_data.targets import BaseTarget
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ClientDisconnected
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 READ_CHUNK = 1024 * 1024
 FIELD_LIMIT = 128 * 1024  # the longest field, the Markdown description, is 20,000 characters

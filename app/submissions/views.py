@@ -6,18 +6,16 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
-from app.errors import ValidationFailed
+from app.core.access import Role, role_required
+from app.core.errors import ValidationFailed
+from app.core.forms import attach_error
+from app.core.timeutil import utcnow
 from app.extensions import csrf
-from app.forms import attach_error
-from app.main.access import role_required
-from app.marketplace import services as marketplace
-from app.submissions import bp, services
+from app.submissions import bp, hooks, services
 from app.submissions.forms import SubmitForm, WithdrawForm
 from app.submissions.streamed_form import NotMultipart, StreamedForm
-from app.timeutil import utcnow
 
 FORM_OVERHEAD = 1024 * 1024
 
@@ -168,27 +166,22 @@ def mine():
         "submissions/mine.html",
         submissions=services.submissions_of(current_user),
         uploads=services.pending_uploads_of(current_user),
-        approvals=marketplace.approvals_of(current_user),
-        surveys=marketplace.open_surveys_of(current_user),
         now=utcnow(),
+        **hooks.my_entries_page.merged(current_user),
     )
 
 
 @bp.get("/<int:submission_id>")
 @login_required
 def detail(submission_id: int):
-    from app.judging import services as judging  # judging builds on submissions, not back
-
     submission = services.own_submission(submission_id, current_user)
     return render_template(
         "submissions/detail.html",
         submission=submission,
-        panel=judging.panel_judges(submission.challenge),
-        scores=judging.my_scores(submission),
-        named=judging.named_conflicts_of(submission),
         description=render_markdown(submission.description_md, heading_offset=2),
         withdraw_form=WithdrawForm(),
         now=utcnow(),
+        **hooks.entry_page.merged(submission),
     )
 
 
@@ -210,20 +203,3 @@ def download(submission_id: int):
     version = request.args.get("version", type=int)
     inline = request.args.get("disposition") == "inline"
     return redirect(services.download_url(submission_id, current_user, version_number=version, inline=inline))
-
-
-@bp.post("/<int:submission_id>/conflicts")
-@role_required(Role.CONTRIBUTOR)
-def name_conflicts(submission_id: int):
-    from app.judging import services as judging  # judging builds on submissions, not back
-
-    form = WithdrawForm()  # only the CSRF token is a field; the judge checkboxes are read below
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        judge_ids = [int(value) for value in request.form.getlist("judge")]
-    except ValueError:
-        raise ValidationFailed("Choose judges from the list.", field="judges") from None
-    judging.name_conflicted_judges(submission_id, current_user, judge_ids)
-    flash("Saved. Those judges will never be given your entry.", "success")
-    return redirect(url_for("submissions.detail", submission_id=submission_id))

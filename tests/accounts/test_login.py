@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts import services
-from app.accounts.models import LoginFailure, Role
+from app.accounts.models import LoginFailure
 from app.accounts.services import INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS
+from app.core.access import Role
 from tests.conftest import TEST_PASSWORD, extract_csrf
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from app.accounts import services
-from app.accounts.models import Skill
+from app.skills.models import Skill
 from tests.conftest import extract_csrf
 
 

@@ -3,8 +3,9 @@
 from sqlalchemy import func, select
 
 from app.accounts import services
-from app.accounts.models import Role, User
-from app.audit import AuditEvent
+from app.accounts.models import User
+from app.core.access import Role
+from app.core.audit import AuditEvent
 from tests.conftest import extract_csrf
 
 

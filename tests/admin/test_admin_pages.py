@@ -9,10 +9,10 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from app.audit import AuditEvent
+from app.core.audit import AuditEvent
+from app.core.timeutil import utcnow
 from app.jobs import FAILED, FINISHED, QUEUED, JobRecord
 from app.notifications import services as notifications
-from app.timeutil import utcnow
 from tests.conftest import extract_csrf
 from tests.services import free_port
 
@@ -79,7 +79,7 @@ def test_the_audit_log_filters_by_actor_action_subject_and_days(db, scene, login
 
 
 def test_the_audit_log_is_paginated_newest_first(db, scene, login):
-    from app import audit
+    from app.core import audit
 
     for index in range(60):
         audit.record("test.marker", subject_type="marker", subject_id=index, index=index)

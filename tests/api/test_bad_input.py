@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.challenges.models import Challenge
-from app.timeutil import utcnow
+from app.core.timeutil import utcnow
 from tests.api.conftest import challenge_body
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.payouts.services import organization_balances
-from app.timeutil import utcnow
+from app.core.access import Role
+from app.core.timeutil import utcnow
+from app.ledger.services import organization_balances
 from tests.api.conftest import challenge_body
 
 

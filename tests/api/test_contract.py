@@ -24,8 +24,8 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import VIEW_MODULES
-from app.accounts.models import Role
 from app.api.registry import OPERATIONS
+from app.core.access import Role
 
 for module in VIEW_MODULES:  # importing the API's modules declares its operations
     if module.startswith("app.api."):

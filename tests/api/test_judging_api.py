@@ -9,12 +9,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.judging import services as judging
+from app.core.access import Role
+from app.core.timeutil import utcnow
+from app.judging import assigning, panels, reviews
+from app.judging import results as judging_results
 from app.judging.models import Assignment
 from app.submissions.models import Submission, SubmissionVersion
-from app.timeutil import utcnow
 
 MARKERS = ("Maker Secret", "maker0@outside.example", "secret-0.pdf", "Alice Appleby")
 
@@ -26,8 +27,8 @@ def judged(db, scene, make_user):
     judges = []
     for index in range(4):
         judge = make_user(f"j{index}@judges.example", Role.JUDGE, name=f"Judge Person {index}")
-        member = judging.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-        judging.respond_to_invitation(member.id, judge, accept=True)
+        member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True)
         judges.append(judge)
     makers = [make_user(f"maker{index}@outside.example", name=f"Maker Secret{index}") for index in range(6)]
     entries = [
@@ -56,13 +57,13 @@ def judged(db, scene, make_user):
     )
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    judging.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     challenges.start_judging(scene.challenge.id)
     return judges, entries
 
 
 def _assigned(judge) -> list[Assignment]:
-    return judging.assignments_of(judge)
+    return reviews.assignments_of(judge)
 
 
 def _blind(text: str) -> None:
@@ -187,7 +188,7 @@ def test_the_sponsor_manages_the_panel_and_others_cannot_see_it(db, scene, api, 
 def test_results_are_by_alias_until_published_then_winners_see_their_awards(db, scene, judged, api):
     judges, entries = judged
     _score_all(api, scene, judges)
-    judging.aggregate(scene.challenge.id)
+    judging_results.aggregate(scene.challenge.id)
     sponsor = api(scene.sponsor)
     path = f"/api/v1/challenges/{scene.challenge.id}/results"
 

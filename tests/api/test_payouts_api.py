@@ -9,11 +9,12 @@ import io
 
 import pytest
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
+from app.core.access import Role
 from app.extensions import db
-from app.payouts import jobs, payout_services
-from app.payouts.payout_services import PayeeInput
+from app.payouts import jobs
+from app.payouts import services as payout_services
+from app.payouts.services import PayeeInput
 from app.payouts.verification import verify_ledger
 from tests.payouts.support import confirmation_csv
 from tests.payouts.test_payouts import _sent

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.accounts import tokens
 from app.accounts.models import ApiToken
-from app.audit import AuditEvent
-from app.timeutil import utcnow
+from app.core.audit import AuditEvent
+from app.core.timeutil import utcnow
 from tests.conftest import extract_csrf
 
 

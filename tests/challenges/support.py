@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
 from app.challenges.rules import ChallengeTerms, Criterion
-from app.payouts import services as payouts
+from app.core.access import Role
+from app.ledger import services as payouts
 
 DAY = timedelta(days=1)
 

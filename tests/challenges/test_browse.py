@@ -7,9 +7,9 @@ from html import unescape
 import pytest
 
 from app.accounts import services as account_services
-from app.accounts.models import Role
 from app.challenges.lifecycle import Status
-from app.timeutil import utcnow
+from app.core.access import Role
+from app.core.timeutil import utcnow
 from tests.factories import make_challenge, make_sponsor_org
 
 TITLE_LINK = re.compile(r'<h2><a href="/challenges/[^"]+">([^<]+)</a></h2>')

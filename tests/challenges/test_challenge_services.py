@@ -8,16 +8,16 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import AuditEvent
 from app.challenges import services
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.audit import AuditEvent
+from app.core.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.timeutil import utcnow
+from app.ledger import posting as ledger
+from app.ledger.models import LedgerEntry, LedgerTransaction
+from app.ledger.services import organization_balances
 from app.notifications.models import Notification
-from app.payouts import ledger
-from app.payouts.models import LedgerEntry, LedgerTransaction
-from app.payouts.services import organization_balances
-from app.timeutil import utcnow
 from tests.challenges.support import DAY, terms_at
 
 pytestmark = pytest.mark.usefixtures("redis")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.judging import services as judging
+from app.judging import reviews
 from tests.judging import test_results
 
 judged_challenge = test_results.judged_challenge  # six entries, four judges, judging under way
@@ -19,10 +19,10 @@ def test_while_judging_the_dashboard_shows_the_funnel_and_each_judges_progress(
 ):
     judges, _entries = judged_challenge
     first_judge = judges[0]
-    mine = judging.assignments_of(first_judge)
+    mine = reviews.assignments_of(first_judge)
     first, second = scene.challenge.criteria
-    judging.save_review(mine[0].id, first_judge, {str(first.id): 9, str(second.id): 9}, submit=True)
-    judging.save_review(mine[1].id, first_judge, {str(first.id): 4}, submit=False)
+    reviews.save_review(mine[0].id, first_judge, {str(first.id): 9, str(second.id): 9}, submit=True)
+    reviews.save_review(mine[1].id, first_judge, {str(first.id): 4}, submit=False)
 
     html = login(scene.sponsor.email).get(f"/challenges/{scene.challenge.slug}/manage").get_data(as_text=True)
     assert "6</span> entries submitted" in html
@@ -79,7 +79,7 @@ def test_posting_is_a_guided_flow_with_steps_in_order(db, scene, login):
 
 def test_a_draft_dashboard_puts_funding_as_the_current_step(db, scene, login):
     from app.challenges import services as challenges
-    from app.timeutil import utcnow
+    from app.core.timeutil import utcnow
     from tests.challenges.support import terms_at
 
     draft = challenges.create_challenge(scene.sponsor, terms_at(utcnow(), title="Draft one"))

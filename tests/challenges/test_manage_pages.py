@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
 from app.challenges.models import Challenge
-from app.payouts.models import LedgerTransaction
+from app.core.access import Role
+from app.ledger.models import LedgerTransaction
 from tests.conftest import extract_csrf
 
 pytestmark = pytest.mark.usefixtures("redis")
@@ -162,7 +162,7 @@ def test_raise_and_cancel_from_the_page(db, sponsor, login):
     db.session.expire_all()
     stored = db.session.get(Challenge, challenge.id)
     assert (stored.status, stored.bounty_minor) == ("cancelled", 1_500_000)
-    from app.payouts.services import organization_balances
+    from app.ledger.services import organization_balances
 
     assert organization_balances(sponsor.org.id) == {"EUR": 2_000_000}
 

@@ -14,12 +14,12 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.challenges import services
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
+from app.core.audit import AuditEvent
+from app.core.timeutil import utcnow
 from app.jobs import JobRecord, periodic_jobs, run_job
-from app.timeutil import utcnow
 from tests.challenges.support import DAY, terms_at
 from tests.conftest import PROJECT_ROOT
 

@@ -7,13 +7,13 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import AuditEvent
 from app.challenges import services
 from app.challenges.lifecycle import Action, Status, is_allowed
 from app.challenges.models import Challenge
-from app.errors import Conflict
-from app.payouts.models import LedgerEntry, LedgerTransaction
-from app.timeutil import utcnow
+from app.core.audit import AuditEvent
+from app.core.errors import Conflict
+from app.core.timeutil import utcnow
+from app.ledger.models import LedgerEntry, LedgerTransaction
 from tests.challenges.support import DAY, terms_at
 
 pytestmark = pytest.mark.usefixtures("redis")

@@ -72,7 +72,7 @@ class ServedApp:
     env: dict[str, str]
 
     def move_clock(self, by: timedelta) -> None:
-        """Move every process's clock forward (see app.timeutil); the browser's clock is untouched."""
+        """Move every process's clock forward (see app.core.timeutil); the browser's clock is untouched."""
         current = float(self.clock_file.read_text() or 0)
         self.clock_file.write_text(str(current + by.total_seconds()))
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from app.challenges import services as challenges
-from app.timeutil import utcnow
+from app.core.timeutil import utcnow
 from tests.challenges.support import terms_at
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.test_keyboard_and_drafts import judging_under_way  # noqa: F401 - a fixture

@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
 from app.challenges.models import Challenge
-from app.judging import services as judging
+from app.core.access import Role
+from app.judging import assigning, panels
 from app.judging.models import Assignment
 from app.submissions import services as submissions
 from tests.e2e.conftest import sign_in_with_keyboard, tab_to
@@ -34,12 +34,12 @@ def judging_under_way(db, scene, make_user):
         description_md="A plan that **saves miles**.",
     )
     judge = make_user("judy@judges.example", Role.JUDGE, name="Judy Judge")
-    member = judging.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-    judging.respond_to_invitation(member.id, judge, accept=True)
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+    panels.respond_to_invitation(member.id, judge, accept=True)
     scene.challenge.judges_per_entry = 1
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    judging.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     challenges.start_judging(scene.challenge.id)
     return judge, db.session.scalar(select(Assignment))
 

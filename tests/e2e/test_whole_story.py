@@ -19,11 +19,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
 from app.challenges.models import Challenge
+from app.core.access import Role
 from app.judging.models import Assignment
-from app.payouts import services as payouts
-from app.payouts.payout_models import Payout
+from app.ledger import services as payouts
+from app.payouts.models import Payout
 from app.submissions.models import Submission
 from tests.conftest import TEST_PASSWORD
 

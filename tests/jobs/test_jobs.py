@@ -9,10 +9,10 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 from app import jobs
+from app.core.timeutil import utcnow
 from app.jobs import FAILED, FINISHED, QUEUED, JobRecord
 from app.notifications import services as notifications
 from app.notifications.models import OutboxMessage
-from app.timeutil import utcnow
 from tests.services import free_port
 
 

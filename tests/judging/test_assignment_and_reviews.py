@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select, text
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.errors import Conflict, PermissionDenied, ValidationFailed
-from app.judging import services
+from app.core.access import Role
+from app.core.errors import Conflict, PermissionDenied, ValidationFailed
+from app.judging import assigning, panels, reviews
+from app.judging import results as judging_results
 from app.judging.models import Assignment
 from app.notifications.models import Notification
 from app.submissions.models import Submission
@@ -39,8 +40,8 @@ def _panel(scene, make_user, count, **caps):
     judges = []
     for index in range(count):
         judge = make_user(f"judge{index}@judges.example", Role.JUDGE, name=f"Judge {index}")
-        member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-        services.respond_to_invitation(member.id, judge, accept=True, max_load=caps.get(f"cap{index}"))
+        member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True, max_load=caps.get(f"cap{index}"))
         judges.append(judge)
     return judges
 
@@ -74,18 +75,18 @@ def test_conflicted_pairs_are_never_assigned(db, scene, make_user):
     accounts.set_manager(report, judges[1])
     by_report = _entries(db, scene, [report])[0]
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    services.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     pairs = {(row.judge_id, row.submission_id) for row in db.session.scalars(select(Assignment))}
     assert (judges[0].id, own.id) not in pairs
     assert (judges[1].id, by_report.id) not in pairs
-    assert services.is_conflicted(judges[0], own)
+    assert panels.is_conflicted(judges[0], own)
 
 
 def test_a_panel_too_small_tells_the_sponsor_exactly_what_is_missing(db, scene, make_user):
     _panel(scene, make_user, 2)
     entries = _entries(db, scene, [make_user(f"c{i}@outside.example") for i in range(2)])
     _close(scene)
-    outcome = services.assign_judges(scene.challenge.id)
+    outcome = assigning.assign_judges(scene.challenge.id)
     assert outcome.missing == {entries[0].alias: 1, entries[1].alias: 1}
     assert outcome.judges_needed == 1
     note = db.session.scalar(
@@ -110,9 +111,9 @@ def test_recusal_replaces_the_judge_and_changes_nothing_else(db, scene, make_use
     mine = db.session.scalar(
         select(Assignment).where(Assignment.judge_id == judges[0].id, Assignment.status == "active")
     )
-    services.recuse(mine.id, judges[0], "I recognise this work")
+    reviews.recuse(mine.id, judges[0], "I recognise this work")
     with pytest.raises(Conflict, match="already recused"):
-        services.recuse(mine.id, judges[0])
+        reviews.recuse(mine.id, judges[0])
     run_worker()
     db.session.expire_all()
     after = {
@@ -129,7 +130,7 @@ def judging(db, scene, make_user):
     judges = _panel(scene, make_user, 3)
     entry = _entries(db, scene, [make_user("c0@outside.example")])[0]
     _close(scene)
-    services.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     challenges.start_judging(scene.challenge.id)
     rows = {row.judge_id: row for row in db.session.scalars(select(Assignment))}
     return judges, entry, rows
@@ -144,16 +145,16 @@ def test_a_judge_saves_a_draft_then_submits_and_may_revise(db, scene, judging):
     judges, _entry, rows = judging
     assignment = rows[judges[0].id]
     first = scene.challenge.criteria[0]
-    draft = services.save_review(
+    draft = reviews.save_review(
         assignment.id, judges[0], {str(first.id): 6}, comment_for_sponsor="Promising"
     )
     assert draft.status == "draft"
     with pytest.raises(ValidationFailed, match="before submitting"):
-        services.save_review(assignment.id, judges[0], {str(first.id): 6}, submit=True)
-    review = services.save_review(assignment.id, judges[0], _scores(scene), submit=True)
+        reviews.save_review(assignment.id, judges[0], {str(first.id): 6}, submit=True)
+    review = reviews.save_review(assignment.id, judges[0], _scores(scene), submit=True)
     assert review.status == "submitted"
-    assert services.weighted_total(scene.challenge, review.scores) == pytest.approx((2 * 7 + 1 * 8) / 3)
-    revised = services.save_review(assignment.id, judges[0], _scores(scene, impact=9), submit=True)
+    assert judging_results.weighted_total(scene.challenge, review.scores) == pytest.approx((2 * 7 + 1 * 8) / 3)
+    revised = reviews.save_review(assignment.id, judges[0], _scores(scene, impact=9), submit=True)
     assert revised.scores[str(first.id)] == 9
 
 
@@ -164,7 +165,7 @@ def test_a_draft_in_flight_never_overwrites_the_review_the_judge_submitted(app, 
     judges, _entry, rows = judging
     assignment = rows[judges[0].id]
     first = scene.challenge.criteria[0]
-    services.save_review(assignment.id, judges[0], {str(first.id): 6}, comment_for_contributor="Early")
+    reviews.save_review(assignment.id, judges[0], {str(first.id): 6}, comment_for_contributor="Early")
     db.session.commit()
     outcome: dict[str, object] = {}
 
@@ -172,7 +173,7 @@ def test_a_draft_in_flight_never_overwrites_the_review_the_judge_submitted(app, 
         with app.app_context():
             judge = db.session.get(type(judges[0]), judges[0].id)
             try:
-                services.save_review(
+                reviews.save_review(
                     assignment.id, judge, {str(first.id): 6}, comment_for_contributor="Clear and con"
                 )
                 outcome["draft"] = "saved"
@@ -221,7 +222,7 @@ def test_scores_outside_the_scale_are_refused_and_change_nothing(db, scene, judg
     assignment = rows[judges[0].id]
     first = scene.challenge.criteria[0]
     with pytest.raises(ValidationFailed):
-        services.save_review(assignment.id, judges[0], {str(first.id): bad})
+        reviews.save_review(assignment.id, judges[0], {str(first.id): bad})
     db.session.expire_all()
     assert db.session.get(Assignment, assignment.id).review is None
 
@@ -230,25 +231,25 @@ def test_reviewing_an_entry_not_assigned_to_you_says_nothing_more(db, scene, jud
     judges, _entry, rows = judging
     outsider = make_user("outsider@judges.example", Role.JUDGE)
     with pytest.raises(PermissionDenied) as refusal:
-        services.save_review(rows[judges[0].id].id, outsider, _scores(scene))
-    assert str(refusal.value) == services.NOT_YOURS
+        reviews.save_review(rows[judges[0].id].id, outsider, _scores(scene))
+    assert str(refusal.value) == reviews.NOT_YOURS
     with pytest.raises(PermissionDenied) as guessed:
-        services.save_review(999_999, judges[0], _scores(scene))
-    assert str(guessed.value) == services.NOT_YOURS
+        reviews.save_review(999_999, judges[0], _scores(scene))
+    assert str(guessed.value) == reviews.NOT_YOURS
 
 
 def test_a_judge_who_becomes_conflicted_can_no_longer_review(db, scene, judging):
     judges, entry, rows = judging
-    services.declare_conflict(judges[0], email=entry.contributor.email)
+    panels.declare_conflict(judges[0], email=entry.contributor.email)
     with pytest.raises(PermissionDenied):
-        services.save_review(rows[judges[0].id].id, judges[0], _scores(scene))
+        reviews.save_review(rows[judges[0].id].id, judges[0], _scores(scene))
 
 
 def test_reviews_cannot_change_after_judging_closes(db, scene, judging):
     judges, _entry, rows = judging
     late = scene.challenge.judging_due_at + timedelta(seconds=1)
     with pytest.raises(Conflict, match="Judging has closed"):
-        services.save_review(rows[judges[0].id].id, judges[0], _scores(scene), submit=True, now=late)
+        reviews.save_review(rows[judges[0].id].id, judges[0], _scores(scene), submit=True, now=late)
 
 
 def test_colleagues_are_kept_apart_when_the_challenge_says_so(db, scene, make_user):
@@ -256,12 +257,12 @@ def test_colleagues_are_kept_apart_when_the_challenge_says_so(db, scene, make_us
     db.session.commit()
     judges = _panel(scene, make_user, 3)
     colleague_judge = make_user("colleague.judge@host.example", Role.JUDGE)  # the host organisation
-    member = services.invite_judge(scene.challenge.id, scene.sponsor, colleague_judge.email)
-    services.respond_to_invitation(member.id, colleague_judge, accept=True)
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, colleague_judge.email)
+    panels.respond_to_invitation(member.id, colleague_judge, accept=True)
     entry = _entries(db, scene, [scene.inez])[0]  # inez works at the host organisation too
     _close(scene)
-    services.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     assigned = {row.judge_id for row in db.session.scalars(select(Assignment))}
     assert colleague_judge.id not in assigned
     assert assigned == {judge.id for judge in judges}
-    assert services.is_conflicted(colleague_judge, entry)
+    assert panels.is_conflicted(colleague_judge, entry)

@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.judging import services
+from app.core.access import Role
+from app.judging import panels
 from app.judging.models import Assignment
 from tests.conftest import extract_csrf
 from tests.submissions.conftest import PDF
@@ -58,8 +58,8 @@ def test_nothing_judge_or_sponsor_facing_names_the_contributor(
         content_type="multipart/form-data",
     )
     judge = make_user("jane.judge@judges.example", Role.JUDGE, name="Jane Judge")
-    member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-    services.respond_to_invitation(member.id, judge, accept=True)
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+    panels.respond_to_invitation(member.id, judge, accept=True)
     scene.challenge.judges_per_entry = 1
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.errors import Conflict, ValidationFailed
-from app.judging import services
+from app.core.access import Role
+from app.core.errors import Conflict, ValidationFailed
+from app.judging import assigning, panels
 from app.judging.models import Assignment, NamedJudgeConflict
 from app.submissions.models import Submission
 from tests.conftest import extract_csrf
@@ -22,8 +22,8 @@ def _panel(scene, make_user, count):
     judges = []
     for index in range(count):
         judge = make_user(f"pj{index}@judges.example", Role.JUDGE, name=f"Panel Judge {index}")
-        member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-        services.respond_to_invitation(member.id, judge, accept=True)
+        member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True)
         judges.append(judge)
     return judges
 
@@ -47,7 +47,7 @@ def test_a_named_judge_is_never_assigned_the_entry(db, scene, make_user, login):
     assert response.status_code == 302
     assert db.session.scalar(select(NamedJudgeConflict)).judge_id == judges[0].id
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    services.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     assigned = {row.judge_id for row in db.session.scalars(select(Assignment))}
     assert judges[0].id not in assigned and len(assigned) == 3
 
@@ -61,8 +61,8 @@ def test_only_panel_judges_and_only_before_the_close(db, scene, make_user):
     db.session.add(submission)
     db.session.commit()
     with pytest.raises(ValidationFailed, match="panel"):
-        services.name_conflicted_judges(submission.id, scene.alice, [outsider.id])
+        panels.name_conflicted_judges(submission.id, scene.alice, [outsider.id])
     late = scene.challenge.closes_at + timedelta(minutes=1)
     with pytest.raises(Conflict, match="until the challenge closes"):
-        services.name_conflicted_judges(submission.id, scene.alice, [], now=late)
+        panels.name_conflicted_judges(submission.id, scene.alice, [], now=late)
     assert db.session.scalar(select(NamedJudgeConflict)) is None

@@ -44,7 +44,7 @@ def test_a_bad_invitation_is_explained_and_changes_nothing(db, scene, login):
 
 
 def test_a_judge_declares_a_conflict_from_the_page(db, scene, login, make_user):
-    from app.accounts.models import Role
+    from app.core.access import Role
 
     make_user("jude@judges.example", Role.JUDGE)
     judge = login("jude@judges.example")

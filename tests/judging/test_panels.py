@@ -6,26 +6,26 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.judging import services
+from app.core.access import Role
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.judging import panels
 from app.judging.models import PanelMember
 from app.notifications.models import Notification
 from tests.conftest import extract_csrf
 
 
 def test_inviting_an_existing_user_makes_them_a_judge_and_tells_them(db, scene):
-    member = services.invite_judge(scene.challenge.id, scene.sponsor, "Bob@Outside.example")
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, "Bob@Outside.example")
     assert member.status == "invited" and member.judge_id == scene.bob.id
     assert scene.bob.has_role(Role.JUDGE)
     note = db.session.scalar(select(Notification).where(Notification.user_id == scene.bob.id))
     assert "Invitation to judge" in note.subject
     with pytest.raises(Conflict, match="already on the panel"):
-        services.invite_judge(scene.challenge.id, scene.sponsor, "bob@outside.example")
+        panels.invite_judge(scene.challenge.id, scene.sponsor, "bob@outside.example")
 
 
 def test_inviting_a_new_person_creates_an_account_they_finish_through_the_link(app, db, scene, client):
-    services.invite_judge(scene.challenge.id, scene.sponsor, "newjudge@judges.example", name="Nia New")
+    panels.invite_judge(scene.challenge.id, scene.sponsor, "newjudge@judges.example", name="Nia New")
     judge = accounts.find_user_by_email("newjudge@judges.example")
     assert judge.roles == {Role.JUDGE}
     link = accounts.invitation_link(judge)
@@ -54,27 +54,27 @@ def test_a_tampered_invitation_link_is_refused(client, db, scene):
 
 def test_only_the_sponsor_team_invites(db, scene):
     with pytest.raises(PermissionDenied):
-        services.invite_judge(scene.challenge.id, scene.alice, "bob@outside.example")
+        panels.invite_judge(scene.challenge.id, scene.alice, "bob@outside.example")
     assert db.session.scalar(select(PanelMember)) is None
 
 
 def test_judges_accept_with_a_load_or_decline_once(db, scene):
-    member = services.invite_judge(scene.challenge.id, scene.sponsor, "bob@outside.example")
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, "bob@outside.example")
     with pytest.raises(NotFound):
-        services.respond_to_invitation(member.id, scene.alice, accept=True)
+        panels.respond_to_invitation(member.id, scene.alice, accept=True)
     with pytest.raises(ValidationFailed, match="between 1 and 1000"):
-        services.respond_to_invitation(member.id, scene.bob, accept=True, max_load=0)
-    services.respond_to_invitation(member.id, scene.bob, accept=True, max_load=12)
+        panels.respond_to_invitation(member.id, scene.bob, accept=True, max_load=0)
+    panels.respond_to_invitation(member.id, scene.bob, accept=True, max_load=12)
     assert (member.status, member.max_load) == ("accepted", 12)
     with pytest.raises(Conflict, match="already accepted"):
-        services.respond_to_invitation(member.id, scene.bob, accept=False)
+        panels.respond_to_invitation(member.id, scene.bob, accept=False)
 
 
 def test_declared_conflicts_are_matched_without_telling_the_judge(db, scene):
     accounts.grant_role(scene.bob, Role.JUDGE)
     with pytest.raises(ValidationFailed):
-        services.declare_conflict(scene.bob)
-    services.declare_conflict(scene.bob, email="ALICE@outside.example")
+        panels.declare_conflict(scene.bob)
+    panels.declare_conflict(scene.bob, email="ALICE@outside.example")
     from app.submissions.models import Submission
 
     entry = Submission(
@@ -83,5 +83,5 @@ def test_declared_conflicts_are_matched_without_telling_the_judge(db, scene):
     other = Submission(challenge_id=scene.challenge.id, contributor_id=scene.inez.id, alias="EFGH", title="y")
     db.session.add_all([entry, other])
     db.session.commit()
-    assert services.is_conflicted(scene.bob, entry)
-    assert not services.is_conflicted(scene.bob, other)
+    assert panels.is_conflicted(scene.bob, entry)
+    assert not panels.is_conflicted(scene.bob, other)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.awards import publication
 from app.challenges import services as challenges
-from app.errors import Conflict, PermissionDenied
-from app.judging import services
+from app.core.access import Role
+from app.core.errors import Conflict, PermissionDenied
+from app.judging import assigning, panels, reviews
+from app.judging import results as judging_results
 from app.judging.models import Assignment, EntryResult, JudgeCalibration
 from app.submissions.models import Submission
 
@@ -20,8 +22,8 @@ def judged_challenge(db, scene, make_user):
     judges = []
     for index in range(4):
         judge = make_user(f"j{index}@judges.example", Role.JUDGE, name=f"Judge Person {index}")
-        member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-        services.respond_to_invitation(member.id, judge, accept=True)
+        member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True)
         judges.append(judge)
     makers = [make_user(f"maker{index}@outside.example", name=f"Maker Secret{index}") for index in range(6)]
     entries = [
@@ -35,8 +37,8 @@ def judged_challenge(db, scene, make_user):
     ]
     db.session.add_all(entries)
     db.session.commit()
+    from app.core.timeutil import utcnow
     from app.submissions.models import SubmissionVersion
-    from app.timeutil import utcnow
 
     for index, entry in enumerate(entries):
         db.session.add(
@@ -53,7 +55,7 @@ def judged_challenge(db, scene, make_user):
         )
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    services.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     challenges.start_judging(scene.challenge.id)
     return judges, entries
 
@@ -62,11 +64,11 @@ def _score_everything(scene, judges, entries, skip=None):
     quality = {entry.id: 3 + index for index, entry in enumerate(entries)}  # later entries are better
     first, second = scene.challenge.criteria
     for judge in judges:
-        for assignment in services.assignments_of(judge):
+        for assignment in reviews.assignments_of(judge):
             if skip and (judge.id, assignment.submission_id) == skip:
                 continue
             value = quality[assignment.submission_id]
-            services.save_review(
+            reviews.save_review(
                 assignment.id, judge, {str(first.id): value, str(second.id): value}, submit=True
             )
 
@@ -79,7 +81,7 @@ def test_the_last_review_triggers_aggregation_in_a_real_worker(
     run_worker()
     db.session.expire_all()
     assert challenges.get_challenge(scene.challenge.id).status == "results_proposed"
-    results = services.results_of(scene.challenge)
+    results = judging_results.results_of(scene.challenge)
     assert [row.submission_id for row in results] == [entry.id for entry in reversed(entries)]
     assert results[0].place == 1 and results[0].review_count == 3
     assert all(0.0 <= row.p_prize <= 1.0 for row in results)
@@ -88,7 +90,7 @@ def test_the_last_review_triggers_aggregation_in_a_real_worker(
 
 def test_aggregation_waits_while_reviews_are_missing(db, redis, scene, judged_challenge, run_worker):
     judges, entries = judged_challenge
-    first_assignment = services.assignments_of(judges[0])[0]
+    first_assignment = reviews.assignments_of(judges[0])[0]
     _score_everything(scene, judges, entries, skip=(judges[0].id, first_assignment.submission_id))
     run_worker()
     db.session.expire_all()
@@ -99,7 +101,7 @@ def test_aggregation_waits_while_reviews_are_missing(db, redis, scene, judged_ch
 def test_the_sponsor_sees_the_proposal_by_alias_only(db, redis, scene, judged_challenge, login):
     judges, entries = judged_challenge
     _score_everything(scene, judges, entries)
-    services.aggregate(scene.challenge.id)
+    judging_results.aggregate(scene.challenge.id)
     page = login("sam@acme.example").get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
     assert f"Entry {entries[-1].alias}" in page and "Raw mean" in page and "<svg" in page
     for marker in ("Maker Secret", "maker0@outside.example", "secret-0.pdf"):
@@ -112,30 +114,30 @@ def test_an_extra_review_goes_to_a_fresh_judge_and_reopens_judging(
 ):
     judges, entries = judged_challenge
     _score_everything(scene, judges, entries)
-    services.aggregate(scene.challenge.id)
+    judging_results.aggregate(scene.challenge.id)
     target = entries[0]
     already = {
         row.judge_id
         for row in db.session.scalars(select(Assignment).where(Assignment.submission_id == target.id))
     }
-    extra = services.request_extra_review(scene.challenge.id, target.id, scene.sponsor)
+    extra = assigning.request_extra_review(scene.challenge.id, target.id, scene.sponsor)
     assert extra.judge_id not in already
     assert challenges.get_challenge(scene.challenge.id).status == "judging"
     with pytest.raises(Conflict):
-        services.request_extra_review(scene.challenge.id, target.id, scene.sponsor)  # not while judging
+        assigning.request_extra_review(scene.challenge.id, target.id, scene.sponsor)  # not while judging
 
 
 def test_publishing_pays_the_winners_reveals_names_and_shows_contributors_their_scores(
     app, db, redis, scene, judged_challenge, login
 ):
-    from app.payouts import ledger
-    from app.payouts.models import AccountKind, LedgerTransaction
+    from app.ledger import posting as ledger
+    from app.ledger.models import AccountKind, LedgerTransaction
 
     judges, entries = judged_challenge
     _score_everything(scene, judges, entries)
-    services.aggregate(scene.challenge.id)
+    judging_results.aggregate(scene.challenge.id)
     with pytest.raises(PermissionDenied):
-        services.publish_results(scene.challenge.id, scene.alice)
+        publication.publish_results(scene.challenge.id, scene.alice)
     sponsor = login("sam@acme.example")
     page = sponsor.get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
     from tests.conftest import extract_csrf

@@ -7,9 +7,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
-from app.judging import services
+from app.core.access import Role
+from app.judging import assigning, panels
 from app.judging.models import Assignment
 from tests.conftest import extract_csrf
 from tests.submissions.conftest import PDF
@@ -28,12 +28,12 @@ def judged(app, db, scene, make_user, login):
         content_type="multipart/form-data",
     )
     judge = make_user("judy@judges.example", Role.JUDGE, name="Judy")
-    member = services.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-    services.respond_to_invitation(member.id, judge, accept=True)
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+    panels.respond_to_invitation(member.id, judge, accept=True)
     scene.challenge.judges_per_entry = 1
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    services.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     challenges.start_judging(scene.challenge.id)
     assignment = db.session.scalar(select(Assignment))
     return judge, assignment, maker
@@ -97,7 +97,7 @@ def test_a_judge_not_assigned_gets_the_same_refusal_for_real_and_guessed_ids(
 
 def test_a_conflicted_judge_cannot_open_the_entry_by_any_url(db, scene, judged, login):
     judge, assignment, maker = judged
-    services.declare_conflict(judge, email=maker.email)
+    panels.declare_conflict(judge, email=maker.email)
     browser = login("judy@judges.example")
     assert browser.get(f"/judging/entries/{assignment.id}").status_code == 403
     assert browser.get(f"/submissions/{assignment.submission_id}/download").status_code == 404

@@ -19,8 +19,8 @@ from app.demo import (
 )
 from app.jobs import JobRecord
 from app.marketplace import services as marketplace
-from app.payouts import payout_services
-from app.payouts.payout_models import Payout
+from app.payouts import services as payout_services
+from app.payouts.models import Payout
 from app.storage import get_storage
 from app.submissions.models import Submission
 

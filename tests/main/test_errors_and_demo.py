@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.navigation import home_endpoint
-from app.audit import AuditEvent, AuditEventIsAppendOnly
+from app.core.access import Role
+from app.core.audit import AuditEvent, AuditEventIsAppendOnly
 from app.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
 from config import TestingConfig
 

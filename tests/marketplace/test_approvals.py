@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import AuditEvent
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.audit import AuditEvent
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.marketplace import services
 from app.marketplace.models import ApprovalRequest
 from app.notifications.models import Notification

@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.accounts import services as accounts
+from app.core.timeutil import utcnow
 from app.extensions import db as database
+from app.ledger import posting as ledger
+from app.ledger.models import AccountKind, LedgerTransaction
 from app.marketplace.quarters import quarter_of
-from app.payouts import ledger
-from app.payouts.models import AccountKind, LedgerTransaction
-from app.timeutil import utcnow
 
 
 def _award(challenge, user, points: int, key: str, *, days_ago: int = 0):

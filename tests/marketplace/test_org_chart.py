@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.models import User
-from app.audit import AuditEvent
-from app.errors import PermissionDenied, ValidationFailed
+from app.core.audit import AuditEvent
+from app.core.errors import PermissionDenied, ValidationFailed
 from app.marketplace import services
 from app.notifications.models import Notification, OutboxMessage
 from tests.conftest import extract_csrf

@@ -10,14 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Role
+from app.awards import publication
 from app.challenges import services as challenges
-from app.judging import services as judging
+from app.core.access import Role
+from app.core.timeutil import utcnow
+from app.judging import assigning, panels, reviews
+from app.judging import results as judging_results
 from app.marketplace import services
 from app.marketplace.models import OutcomeSurvey
 from app.notifications.models import Notification
 from app.submissions.models import Submission, SubmissionVersion
-from app.timeutil import utcnow
 from tests.conftest import extract_csrf
 
 MAKERS = [
@@ -36,8 +38,8 @@ def published(db, redis, scene, make_user):
     judges = []
     for index in range(4):
         judge = make_user(f"j{index}@judges.example", Role.JUDGE, name=f"Judge Person {index}")
-        member = judging.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
-        judging.respond_to_invitation(member.id, judge, accept=True)
+        member = panels.invite_judge(scene.challenge.id, scene.sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True)
         judges.append(judge)
     entries = []
     for index, (email, department) in enumerate(MAKERS):
@@ -64,17 +66,17 @@ def published(db, redis, scene, make_user):
         entries.append(entry)
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
-    judging.assign_judges(scene.challenge.id)
+    assigning.assign_judges(scene.challenge.id)
     challenges.start_judging(scene.challenge.id)
     first, second = scene.challenge.criteria
     for judge in judges:
-        for assignment in judging.assignments_of(judge):
+        for assignment in reviews.assignments_of(judge):
             value = 3 + next(i for i, e in enumerate(entries) if e.id == assignment.submission_id)
-            judging.save_review(
+            reviews.save_review(
                 assignment.id, judge, {str(first.id): value, str(second.id): value}, submit=True
             )
-    judging.aggregate(scene.challenge.id)
-    judging.publish_results(scene.challenge.id, scene.sponsor)
+    judging_results.aggregate(scene.challenge.id)
+    publication.publish_results(scene.challenge.id, scene.sponsor)
     return entries
 
 

@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.models import Skill, UserSkill
-from app.audit import AuditEvent
 from app.challenges import services as challenges
-from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.audit import AuditEvent
+from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.extensions import db as database
+from app.skills import services as skills
+from app.skills.models import Skill, UserSkill
 from tests.factories import make_challenge
 from tests.marketplace.support import post_form
 
@@ -71,8 +72,8 @@ def test_merging_a_duplicate_repoints_people_and_challenges_and_is_audited(db, s
     kept = db.session.scalar(select(Skill).where(Skill.slug == "postgresql"))
     duplicate = db.session.scalar(select(Skill).where(Skill.slug == "postgres"))
     with pytest.raises(PermissionDenied):
-        accounts.merge_skills(duplicate.id, kept.id, actor=scene.alice)
-    accounts.merge_skills(duplicate.id, kept.id, actor=scene.admin)
+        skills.merge_skills(duplicate.id, kept.id, actor=scene.alice)
+    skills.merge_skills(duplicate.id, kept.id, actor=scene.admin)
     assert db.session.get(Skill, duplicate.id) is None
     assert _levels(scene.alice) == {"PostgreSQL": "expert"}
     assert _levels(scene.bob) == {"PostgreSQL": "practised"}  # listed both: the higher level is kept
@@ -95,6 +96,6 @@ def test_renaming_keeps_holders_and_refuses_a_name_already_taken(db, scene, logi
     assert response.status_code == 303
     assert "JavaScript" in _levels(scene.alice)
     with pytest.raises(Conflict, match="merge"):
-        accounts.rename_skill(skill.id, "typescript", actor=scene.admin)
+        skills.rename_skill(skill.id, "typescript", actor=scene.admin)
     page = admin.get("/admin/skills").get_data(as_text=True)
     assert "JavaScript" in page and "TypeScript" in page

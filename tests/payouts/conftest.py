@@ -16,7 +16,7 @@ RACE_TIMEOUT_SECONDS = 20
 
 @pytest.fixture
 def admin(make_user):
-    from app.accounts.models import Role
+    from app.core.access import Role
 
     return make_user("admin@podium.example", Role.ADMIN, name="Ada Admin")
 
@@ -38,8 +38,8 @@ def other_sponsor_org(db):
 @pytest.fixture
 def row_counts(db) -> Callable[[], dict[str, int]]:
     """How many ledger and audit rows exist, to show that a refused request changed nothing."""
-    from app.audit import AuditEvent
-    from app.payouts.models import LedgerAccount, LedgerEntry, LedgerTransaction
+    from app.core.audit import AuditEvent
+    from app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
     def count() -> dict[str, int]:
         db.session.expire_all()
@@ -125,7 +125,7 @@ def published(db, redis, scene, make_user):
 @pytest.fixture
 def payout_of(db):
     """The payout of a user in a challenge, read fresh."""
-    from app.payouts.payout_models import Payout
+    from app.payouts.models import Payout
 
     def find(challenge, user):
         db.session.expire_all()
@@ -139,9 +139,9 @@ def payout_of(db):
 @pytest.fixture
 def payout_counts(db) -> Callable[[], dict[str, int]]:
     """How many payout, batch, ledger and audit rows exist: a refusal leaves them all as they were."""
-    from app.audit import AuditEvent
-    from app.payouts.models import LedgerEntry, LedgerTransaction
-    from app.payouts.payout_models import PayeeDetails, Payout, PayoutBatch
+    from app.core.audit import AuditEvent
+    from app.ledger.models import LedgerEntry, LedgerTransaction
+    from app.payouts.models import PayeeDetails, Payout, PayoutBatch
 
     def count() -> dict[str, int]:
         db.session.expire_all()

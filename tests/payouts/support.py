@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.accounts.models import Role
+from app.awards import publication
 from app.challenges import services as challenges
-from app.judging import services as judging
+from app.core.access import Role
+from app.core.timeutil import utcnow
+from app.judging import assigning, panels, reviews
+from app.judging import results as judging_results
 from app.submissions.models import Submission, SubmissionVersion
-from app.timeutil import utcnow
 from tests.challenges.support import terms_at
 
 
@@ -19,8 +21,8 @@ def publish_with_winners(
     judges = []
     for index in range(challenge.judges_per_entry):
         judge = make_user(f"{judge_prefix}{index}@judges.example", Role.JUDGE, name=f"Judge Person {index}")
-        member = judging.invite_judge(challenge.id, sponsor, judge.email)
-        judging.respond_to_invitation(member.id, judge, accept=True)
+        member = panels.invite_judge(challenge.id, sponsor, judge.email)
+        panels.respond_to_invitation(member.id, judge, accept=True)
         judges.append(judge)
     from app.extensions import db
 
@@ -47,23 +49,23 @@ def publish_with_winners(
         )
     db.session.commit()
     challenges.close_if_due(challenge.id, now=challenge.closes_at)
-    judging.assign_judges(challenge.id)
+    assigning.assign_judges(challenge.id)
     challenges.start_judging(challenge.id)
     quality = {entry.id: 10 - index for index, entry in enumerate(entries)}  # the first entry is the best
     for judge in judges:
-        for assignment in judging.assignments_of(judge):
+        for assignment in reviews.assignments_of(judge):
             value = quality[assignment.submission_id]
-            judging.save_review(
+            reviews.save_review(
                 assignment.id, judge, {str(c.id): value for c in challenge.criteria}, submit=True
             )
-    judging.aggregate(challenge.id)
-    judging.publish_results(challenge.id, sponsor)
+    judging_results.aggregate(challenge.id)
+    publication.publish_results(challenge.id, sponsor)
     return entries
 
 
 def points_challenge(org, sponsor, admin, *, bounty: int = 3_000, title: str = "Internal tooling sprint"):
     """An open internal points challenge funded from a points grant."""
-    from app.payouts import services as payouts
+    from app.ledger import services as payouts
 
     payouts.grant_points(org.id, bounty, f"GRANT-{title}", actor=admin)
     now = utcnow()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.challenges import services as challenges
-from app.errors import PermissionDenied
-from app.payouts import payout_services
-from app.payouts.payout_services import ConfirmationsRejected
+from app.core.errors import PermissionDenied
+from app.payouts import services as payout_services
+from app.payouts.services import ConfirmationsRejected
 from app.payouts.verification import verify_ledger
 from tests.payouts.support import confirmation_csv
 from tests.payouts.test_payouts import _sent

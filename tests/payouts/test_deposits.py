@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
-from app.audit import AuditEvent
-from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.payouts import ledger, services
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.core.access import Role
+from app.core.audit import AuditEvent
+from app.core.errors import NotFound, PermissionDenied, ValidationFailed
+from app.ledger import posting as ledger
+from app.ledger import services
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from tests.conftest import extract_csrf
 
 DEPOSITS = "/payouts/admin/deposits"

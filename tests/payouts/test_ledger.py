@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db as database
-from app.payouts import ledger
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.ledger import posting as ledger
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 
 
 def _transactions_with_key(db, key: str) -> int:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.challenges.models import Challenge
-from app.payouts import ledger, services
-from app.payouts.models import AccountKind, LedgerEntry, LedgerTransaction
+from app.ledger import posting as ledger
+from app.ledger import services
+from app.ledger.models import AccountKind, LedgerEntry, LedgerTransaction
 from app.payouts.verification import verify_ledger
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app.payouts import payout_services
+from app.payouts import services as payout_services
 from app.payouts.verification import verify_ledger
 from tests.payouts.support import confirmation_csv
 from tests.payouts.test_payouts import ALICE_DETAILS, BOB_DETAILS, _sent

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-from app.payouts import jobs, payout_services
+from app.payouts import jobs
+from app.payouts import services as payout_services
 from tests.conftest import extract_csrf
 from tests.payouts.test_payouts import _sent
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select, text
 from app import jobs
 from app.challenges.models import Challenge
 from app.jobs import FINISHED, JobRecord
-from app.payouts import payout_services
-from app.payouts.models import LedgerTransaction
-from app.payouts.payout_models import Payout, PayoutBatch
+from app.ledger.models import LedgerTransaction
+from app.payouts import services as payout_services
+from app.payouts.models import Payout, PayoutBatch
 from app.payouts.verification import verify_ledger
 from tests.conftest import PROJECT_ROOT
 from tests.payouts.test_payouts import ALICE_DETAILS, BOB_DETAILS

@@ -7,14 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from app.challenges import services as challenges
-from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.extensions import db as database
 from app.jobs import JobRecord
+from app.ledger import posting as ledger
+from app.ledger.models import AccountKind, LedgerTransaction
 from app.notifications.models import Notification
-from app.payouts import jobs, ledger, payout_services
-from app.payouts.models import AccountKind, LedgerTransaction
-from app.payouts.payout_models import PayoutBatch
-from app.payouts.payout_services import PayeeInput
+from app.payouts import jobs
+from app.payouts import services as payout_services
+from app.payouts.models import PayoutBatch
+from app.payouts.services import PayeeInput
 from app.payouts.verification import verify_ledger
 
 ALICE_PRIZE, BOB_PRIZE, INEZ_PRIZE = 500_000, 300_000, 200_000

@@ -7,13 +7,13 @@ from datetime import UTC
 
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
 from app.challenges import services as challenges
+from app.core.access import Role
+from app.core.timeutil import utcnow
 from app.payouts import jobs, queries
-from app.payouts.payout_models import Payout, PayoutBatch
+from app.payouts.models import Payout, PayoutBatch
 from app.payouts.statements import quarter_of
 from app.payouts.verification import verify_ledger
-from app.timeutil import utcnow
 from tests.payouts.support import points_challenge, publish_with_winners
 
 

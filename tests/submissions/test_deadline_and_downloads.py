@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.challenges import services as challenges
-from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.storage import get_storage
 from app.submissions import services
 from app.submissions.models import SubmissionVersion, Upload

@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 from app.storage import get_storage
 from app.submissions import services
 from app.submissions.models import Submission, SubmissionVersion, Upload

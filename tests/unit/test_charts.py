@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.charts import histogram, scaled
+from app.core.charts import histogram, scaled
 
 
 def test_values_fall_into_equal_bins_with_the_top_edge_in_the_last():

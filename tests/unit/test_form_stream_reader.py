@@ -7,7 +7,7 @@ import io
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 from app.submissions.streamed_form import FIELD_LIMIT, READ_CHUNK, NotMultipart, StreamedForm
 
 FIELDS = ("csrf_token", "title", "description_md", "submission_id")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.payouts.ledger import imbalance
+from app.ledger.posting import imbalance
 
 
 @pytest.mark.parametrize(

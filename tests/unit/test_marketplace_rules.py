@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.accounts.skill_levels import SkillEntryError, SkillLevel, format_skill_entries, parse_skill_entries
 from app.marketplace.capacity import capacity_problem, hours_problem
 from app.marketplace.charts import Bar, bar_chart
 from app.marketplace.outcomes import SurveyAnswer, percent, summarise_surveys
 from app.marketplace.quarters import Quarter, parse_quarter, quarter_of
+from app.skills.levels import SkillEntryError, SkillLevel, format_skill_entries, parse_skill_entries
 
 
 def test_the_cap_may_be_reached_but_not_passed():

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.payouts.money import (
+from app.core.money import (
     MAX_AMOUNT_MINOR,
     MoneyError,
     format_money,

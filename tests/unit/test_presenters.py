@@ -16,7 +16,7 @@ from app.challenges.presenters import (
     timeline,
     unawarded_rule_explanation,
 )
-from app.timefmt import humanize_delta
+from app.core.timefmt import humanize_delta
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

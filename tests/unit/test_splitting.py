@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.payouts.splitting import Split, split, split_shares, tier_amounts
+from app.core.splitting import Split, split, split_shares, tier_amounts
 
 FIFTY_THIRTY_TWENTY = (5000, 3000, 2000)
 

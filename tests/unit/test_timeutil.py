@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.timeutil import UTCDateTime, utcnow
+from app.core.timeutil import UTCDateTime, utcnow
 
 
 def test_utcnow_is_timezone_aware_utc():

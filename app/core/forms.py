@@ -10,7 +10,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList
 
-from app.errors import PodiumError
+from app.core.errors import PodiumError
 
 T = TypeVar("T")
 

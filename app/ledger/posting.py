@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.extensions import db
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 
 Leg = tuple[LedgerAccount, int]
 

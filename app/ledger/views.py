@@ -10,14 +10,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.models import Organization, Role, User
+from app.accounts.models import Organization, User
+from app.core.access import Role, role_required
+from app.core.forms import submit_form
+from app.core.money import POINTS, format_money
 from app.extensions import db
-from app.forms import submit_form
-from app.main.access import role_required
-from app.payouts import bp, services
-from app.payouts.forms import DepositForm, PointsForm
-from app.payouts.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from app.payouts.money import POINTS, format_money
+from app.ledger import bp, services
+from app.ledger.forms import DepositForm, PointsForm
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 
 CREDIT_KINDS = ("deposit", "points_grant")
 RECENT_LIMIT = 50
@@ -125,7 +125,7 @@ def admin_deposits():
         flash(
             f"Recorded a deposit of {amount} from {name} (reference {outcome.result.reference}).", "success"
         )
-        return redirect(url_for("payouts.admin_deposits"))
+        return redirect(url_for("ledger.admin_deposits"))
     return _finance_page("payouts/deposits.html", form, sponsors, outcome.status)
 
 
@@ -148,5 +148,5 @@ def admin_points():
         amount = format_money(form.amount_minor, POINTS)
         name = _organization_name(sponsors, form.organization_id.data)
         flash(f"Granted {amount} to {name} (reference {outcome.result.reference}).", "success")
-        return redirect(url_for("payouts.admin_points"))
+        return redirect(url_for("ledger.admin_points"))
     return _finance_page("payouts/points.html", form, sponsors, outcome.status)

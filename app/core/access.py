@@ -1,15 +1,33 @@
-"""Route guards shared by every blueprint: sign-in and role checks that answer 403 by role."""
+"""Who may do what: the roles a person holds, and the route guards every blueprint shares (sign-in and
+role checks that answer 403 by role)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from flask_login import current_user, login_required
 
-from app.accounts.models import Role
-from app.errors import PermissionDenied
+from app.core.errors import PermissionDenied
+
+
+class Role(enum.StrEnum):
+    """What a user may do; a user may hold several."""
+
+    ADMIN = "admin"
+    SPONSOR = "sponsor"
+    JUDGE = "judge"
+    CONTRIBUTOR = "contributor"
+
+
+class Actor(Protocol):
+    """Whoever acts, as the layers below accounts see them: an id and the roles they hold."""
+
+    id: int
+
+    def has_role(self, role: Role) -> bool: ...
 
 
 def role_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

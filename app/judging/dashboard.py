@@ -6,12 +6,12 @@ from typing import Any
 
 from app.challenges.models import Challenge
 from app.challenges.presenters import time_left
-from app.judging import services as judging
+from app.core.timefmt import humanize_delta
+from app.core.timeutil import utcnow
+from app.judging import results as judging_results
 from app.judging.aggregation import describe_flag
 from app.judging.progress import judge_progress
 from app.submissions.services import entry_counts
-from app.timefmt import humanize_delta
-from app.timeutil import utcnow
 
 
 def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
     progress = judge_progress(challenge)
     assigned = sum(row.assigned for row in progress)
     submitted = sum(row.submitted for row in progress)
-    calibrations = judging.calibrations_of(challenge)
+    calibrations = judging_results.calibrations_of(challenge)
     judging_now = challenge.status in ("judging", "results_proposed")
     left = judging_time_left(challenge) if judging_now else time_left(challenge)
     return {
@@ -32,11 +32,11 @@ def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
         },
         "time_left_text": left,
         "progress": progress,
-        "results": judging.results_of(challenge),
+        "results": judging_results.results_of(challenge),
         "calibrations": calibrations,
         "judge_labels": {row.judge_id: row.judge.display_name for row in calibrations},
         "describe_flag": describe_flag,
-        "outstanding": judging.reviews_outstanding(challenge) if challenge.status == "judging" else 0,
+        "outstanding": judging_results.reviews_outstanding(challenge) if challenge.status == "judging" else 0,
     }
 
 

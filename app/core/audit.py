@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
-from app.timeutil import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):

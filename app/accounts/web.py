@@ -1,0 +1,19 @@
+"""Sign-in, registration, profile and token pages on the web.
+
+Only the app factory imports this module (through ``init_app``): importing the modules below attaches
+their routes to blueprints and their listeners to hooks; the domain's other modules load without
+its web layer."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.accounts import bp, views
+from app.accounts.cli import users_group
+
+ATTACHED = (views,)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.cli.add_command(users_group)

@@ -1,0 +1,1 @@
+"""Awards: the prize split core, the award transaction, publication of results and the winners."""

@@ -1,0 +1,199 @@
+"""Assigning: turning the pure assignment core's answer into assignment rows, at close and when the
+sponsor asks for one more review. Conflicts are read here and obeyed as hard constraints."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.challenges.lifecycle import Status
+from app.challenges.services import get_challenge, tell_sponsors
+from app.core import audit
+from app.core.errors import Conflict, NotFound
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
+from app.extensions import db
+from app.judging.assignment import assign, fill_gaps, judges_needed
+from app.judging.models import (
+    ACCEPTED,
+    ACTIVE,
+    REMOVED,
+    Assignment,
+)
+from app.judging.panels import conflicts_for, panel_of, require_manager
+from app.notifications import services as notifications
+from app.submissions.models import ACTIVE as ENTRY_ACTIVE
+from app.submissions.models import Submission
+
+
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """What the sponsor is told after an assignment run: which entries (by alias) lack judges."""
+
+    missing: dict[str, int]
+    judges_needed: int
+
+    @property
+    def message(self) -> str | None:
+        if not self.missing:
+            return None
+        short = ", ".join(
+            f"Entry {alias} needs {count} more" for alias, count in sorted(self.missing.items())
+        )
+        judges = "1 more judge" if self.judges_needed == 1 else f"{self.judges_needed} more judges"
+        return f"The panel cannot cover every entry: {short}. Invite at least {judges} without conflicts."
+
+
+@atomic
+def assign_judges(challenge_id: int, *, now: datetime | None = None) -> AssignmentOutcome:
+    """Give every active entry its judges from the accepted panel, keeping what can be kept."""
+
+    now = now or utcnow()
+    challenge = get_challenge(challenge_id)
+    members = [member for member in panel_of(challenge.id) if member.status == ACCEPTED]
+    judges = [member.judge for member in members]
+    entries = list(
+        db.session.scalars(
+            select(Submission).where(
+                Submission.challenge_id == challenge.id, Submission.status == ENTRY_ACTIVE
+            )
+        )
+    )
+    rows = {
+        (row.judge_id, row.submission_id): row
+        for row in db.session.scalars(select(Assignment).where(Assignment.challenge_id == challenge.id))
+    }
+    challenge_skills = {skill.slug for skill in challenge.skills}
+    affinity = {}
+    for judge in judges:
+        overlap = len(challenge_skills & {skill.slug for skill in judge.skills})
+        if overlap:
+            affinity.update({(judge.id, entry.id): overlap for entry in entries})
+    caps = {member.judge_id: member.max_load for member in members}
+    forbidden = conflicts_for(challenge, judges, entries)
+    active = {pair for pair, row in rows.items() if row.status == ACTIVE}
+    if challenge.state in (Status.JUDGING, Status.RESULTS_PROPOSED):
+        # Judging has started: nobody is moved; only pairs that became invalid go, and gaps are filled.
+        valid = {
+            (judge_id, entry_id)
+            for judge_id, entry_id in active
+            if judge_id in caps
+            and entry_id in {entry.id for entry in entries}
+            and (judge_id, entry_id) not in forbidden
+        }
+        on_entry: dict[int, set[int]] = {}
+        for judge_id, entry_id in valid:
+            on_entry.setdefault(entry_id, set()).add(judge_id)
+        needs = {
+            entry.id: challenge.judges_per_entry - len(on_entry.get(entry.id, ()))
+            for entry in entries
+            if len(on_entry.get(entry.id, ())) < challenge.judges_per_entry
+        }
+        filled = fill_gaps(
+            needs,
+            Counter(judge_id for judge_id, _ in valid),
+            caps,
+            on_entry={entry_id: frozenset(judge_ids) for entry_id, judge_ids in on_entry.items()},
+            conflicts=forbidden,
+        )
+        result = type(filled)(frozenset(valid | filled.pairs), filled.missing, judges=filled.judges)
+    else:
+        result = assign(
+            [entry.id for entry in entries],
+            caps,
+            challenge.judges_per_entry,
+            conflicts=forbidden,
+            affinity=affinity,
+            previous=active,
+        )
+    wanted = set(result.pairs)
+    for pair, row in rows.items():
+        if row.status == ACTIVE and pair not in wanted:
+            row.status, row.ended_at = REMOVED, now
+    added = 0
+    for judge_id, entry_id in sorted(wanted):
+        row = rows.get((judge_id, entry_id))
+        if row is None:
+            db.session.add(
+                Assignment(
+                    challenge_id=challenge.id, judge_id=judge_id, submission_id=entry_id, assigned_at=now
+                )
+            )
+            added += 1
+        elif row.status == REMOVED:
+            row.status, row.ended_at, row.assigned_at = ACTIVE, None, now
+            added += 1
+    aliases = {entry.id: entry.alias for entry in entries}
+    outcome = AssignmentOutcome(
+        missing={aliases[entry_id]: count for entry_id, count in result.missing.items()},
+        judges_needed=judges_needed(result),
+    )
+    audit.record(
+        "judging.assigned",
+        challenge,
+        pairs=len(wanted),
+        added=added,
+        loads={str(judge_id): load for judge_id, load in Counter(j for j, _ in wanted).items()},
+        missing=outcome.missing,
+    )
+    if outcome.message:
+        tell_sponsors(challenge, f"More judges needed: {challenge.title}", outcome.message)
+    db.session.commit()
+    return outcome
+
+
+@atomic
+def request_extra_review(
+    challenge_id: int, submission_id: int, actor: User, *, now: datetime | None = None
+) -> Assignment:
+    """Give a flagged entry one more review by a fresh judge: the least busy one without a conflict."""
+    now = now or utcnow()
+    challenge = get_challenge(challenge_id)
+    require_manager(actor, challenge)
+    if challenge.state is not Status.RESULTS_PROPOSED:
+        raise Conflict("Extra reviews are requested on proposed results, before publishing.")
+    entry = db.session.get(Submission, submission_id)
+    if entry is None or entry.challenge_id != challenge.id:
+        raise NotFound("No such entry.")
+    members = [member for member in panel_of(challenge.id) if member.status == ACCEPTED]
+    taken = {
+        row.judge_id
+        for row in db.session.scalars(select(Assignment).where(Assignment.submission_id == entry.id))
+    }
+    forbidden = conflicts_for(challenge, [member.judge for member in members], [entry])
+    loads = Counter(
+        row.judge_id
+        for row in db.session.scalars(
+            select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
+        )
+    )
+    candidates = [
+        member
+        for member in members
+        if member.judge_id not in taken
+        and (member.judge_id, entry.id) not in forbidden
+        and (member.max_load is None or loads[member.judge_id] < member.max_load)
+    ]
+    if not candidates:
+        raise Conflict("No judge on the panel can take this entry; invite another judge first.")
+    chosen = min(candidates, key=lambda member: (loads[member.judge_id], member.judge_id))
+    assignment = Assignment(
+        challenge_id=challenge.id, judge_id=chosen.judge_id, submission_id=entry.id, assigned_at=now
+    )
+    db.session.add(assignment)
+    challenge.status = Status.JUDGING.value  # back to judging until the extra review is in
+    challenge.status_changed_at = now
+    audit.record("judging.extra_review_requested", challenge, actor=actor, entry=entry.alias)
+    notifications.notify(
+        chosen.judge,
+        f"One more entry to review: {challenge.title}",
+        f"The sponsor asked for an extra review of {entry.label}.",
+        link="/judge",
+        commit=False,
+    )
+    db.session.commit()
+    return assignment

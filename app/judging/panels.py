@@ -1,0 +1,254 @@
+"""Panels: who judges a challenge (invitations and answers), and the conflicts judges declare and
+contributors name, which assignment treats as hard constraints."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.models import User
+from app.challenges.lifecycle import Status
+from app.challenges.models import Challenge
+from app.challenges.services import can_manage, get_challenge
+from app.core import audit
+from app.core.access import Role
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
+from app.extensions import db
+from app.judging import conflicts as conflict_rules
+from app.judging.models import (
+    ACCEPTED,
+    DECLINED,
+    INVITED,
+    Assignment,
+    DeclaredConflict,
+    NamedJudgeConflict,
+    PanelMember,
+)
+from app.notifications import services as notifications
+from app.submissions.models import Submission
+
+PANEL_OPEN_STATES = (Status.DRAFT, Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING)
+
+
+def require_manager(actor: User, challenge: Challenge) -> None:
+    if not can_manage(actor, challenge):
+        raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can change this panel.")
+
+
+def panel_of(challenge_id: int) -> list[PanelMember]:
+    return list(
+        db.session.scalars(
+            select(PanelMember).where(PanelMember.challenge_id == challenge_id).order_by(PanelMember.id)
+        )
+    )
+
+
+def invitations_for(judge: User) -> list[PanelMember]:
+    return list(
+        db.session.scalars(
+            select(PanelMember)
+            .where(PanelMember.judge_id == judge.id)
+            .order_by(PanelMember.invited_at.desc())
+        )
+    )
+
+
+@atomic
+def invite_judge(challenge_id: int, actor: User, email: str, *, name: str = "") -> PanelMember:
+    """Invite someone to judge; a person without an account gets one, and a link to set a password."""
+    challenge = get_challenge(challenge_id)
+    require_manager(actor, challenge)
+    if challenge.state not in PANEL_OPEN_STATES:
+        raise Conflict("Judges can be invited only until judging ends.")
+    email = (email or "").strip()
+    if "@" not in email:
+        raise ValidationFailed("Enter the judge's e-mail address.", field="email")
+    judge = accounts.find_user_by_email(email)
+    created = judge is None
+    if created:
+        judge = accounts.register_user(
+            email,
+            name.strip() or email.split("@", 1)[0],
+            secrets.token_urlsafe(32),  # nobody knows it; the invitation link sets a real one
+            roles=(Role.JUDGE,),
+            actor=actor,
+        )
+    elif not judge.has_role(Role.JUDGE):
+        accounts.grant_role(judge, Role.JUDGE, actor=actor)
+    if db.session.scalar(
+        select(PanelMember).where(PanelMember.challenge_id == challenge.id, PanelMember.judge_id == judge.id)
+    ):
+        raise Conflict("This person is already on the panel or invited.", field="email")
+    member = PanelMember(challenge_id=challenge.id, judge_id=judge.id, invited_by_id=actor.id, status=INVITED)
+    db.session.add(member)
+    db.session.flush()
+    audit.record("panel.invited", member, actor=actor, challenge_id=challenge.id, new_account=created)
+    link = accounts.invitation_link(judge) if created else "/judge"
+    notifications.notify(
+        judge,
+        f"Invitation to judge {challenge.title}",
+        f"{challenge.sponsor_org.name} invites you to judge “{challenge.title}”. Entries are anonymous; "
+        f"you can set how many you are willing to review. Answer here: {link}",
+        link=link if link.startswith("/") else None,
+        commit=False,
+    )
+    db.session.commit()
+    return member
+
+
+@atomic
+def respond_to_invitation(
+    member_id: int, actor: User, *, accept: bool, max_load: int | None = None
+) -> PanelMember:
+    """Accept (optionally with a maximum number of entries) or decline an invitation."""
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.judge_id != actor.id:
+        raise NotFound("No such invitation.")
+    if member.status != INVITED:
+        raise Conflict(f"You already {member.status} this invitation.")
+    if max_load is not None and not 1 <= max_load <= 1000:
+        raise ValidationFailed("A maximum load is between 1 and 1000 entries.", field="max_load")
+    member.status = ACCEPTED if accept else DECLINED
+    member.max_load = max_load if accept else None
+    member.responded_at = utcnow()
+    audit.record(f"panel.{member.status}", member, actor=actor, max_load=member.max_load)
+    db.session.commit()
+    return member
+
+
+def declared_conflicts_of(judge: User) -> list[DeclaredConflict]:
+    return list(
+        db.session.scalars(
+            select(DeclaredConflict)
+            .where(DeclaredConflict.judge_id == judge.id)
+            .order_by(DeclaredConflict.id)
+        )
+    )
+
+
+@atomic
+def declare_conflict(
+    actor: User, *, email: str | None = None, organization: str | None = None
+) -> DeclaredConflict:
+    """Record a person (by e-mail) or an organisation (by name) this judge must never review."""
+    if not actor.has_role(Role.JUDGE):
+        raise PermissionDenied("Only judges declare conflicts.")
+    key = accounts.email_key(email) if email and email.strip() else None
+    org = organization.strip().lower() if organization and organization.strip() else None
+    if (key is None) == (org is None):
+        raise ValidationFailed("Name either one person's e-mail or one organisation.", field="email")
+    if key is not None and "@" not in key:
+        raise ValidationFailed("Enter a full e-mail address.", field="email")
+    declared = DeclaredConflict(judge_id=actor.id, email_key=key, organization_name=org)
+    db.session.add(declared)
+    db.session.flush()
+    audit.record("conflict.declared", declared, actor=actor)
+    db.session.commit()
+    return declared
+
+
+def panel_judges(challenge: Challenge) -> list[User]:
+    """The judges who accepted: contributors may name any they have a conflict with."""
+    return [member.judge for member in panel_of(challenge.id) if member.status == ACCEPTED]
+
+
+def named_conflicts_of(submission: Submission) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(NamedJudgeConflict.judge_id).where(NamedJudgeConflict.submission_id == submission.id)
+        )
+    )
+
+
+@atomic
+def name_conflicted_judges(
+    submission_id: int, actor: User, judge_ids: list[int], *, now: datetime | None = None
+) -> set[int]:
+    """A contributor names the panel judges who must not review their entry, until the deadline."""
+    now = now or utcnow()
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.contributor_id != actor.id:
+        raise NotFound("No such submission of yours.")
+    challenge = submission.challenge
+    if challenge.state not in (Status.OPEN, Status.FUNDED) or now > challenge.closes_at:
+        raise Conflict("Conflicts can be named only until the challenge closes.")
+    panel = {judge.id for judge in panel_judges(challenge)}
+    chosen = set(judge_ids)
+    if chosen - panel:
+        raise ValidationFailed("Only judges on this challenge's panel can be named.", field="judges")
+    current = named_conflicts_of(submission)
+    for judge_id in chosen - current:
+        db.session.add(NamedJudgeConflict(submission_id=submission.id, judge_id=judge_id))
+    for row in db.session.scalars(
+        select(NamedJudgeConflict).where(
+            NamedJudgeConflict.submission_id == submission.id,
+            NamedJudgeConflict.judge_id.in_(current - chosen),
+        )
+    ):
+        db.session.delete(row)
+    audit.record("submission.conflicts_named", submission, actor=actor, judges=len(chosen))
+    db.session.commit()
+    return chosen
+
+
+def _person(user: User) -> conflict_rules.Person:
+    return conflict_rules.Person(
+        user_id=user.id,
+        email_key=user.email_key,
+        organization_id=user.organization_id,
+        organization_name=user.organization.name if user.organization else None,
+        manager_id=user.manager_id,
+    )
+
+
+def conflicts_for(
+    challenge: Challenge, judges: list[User], entries: list[Submission]
+) -> frozenset[tuple[int, int]]:
+    """Every forbidden (judge id, submission id) pair for this challenge, by the conflict rules."""
+    declared = db.session.scalars(
+        select(DeclaredConflict).where(DeclaredConflict.judge_id.in_([judge.id for judge in judges]))
+    ).all()
+    emails: dict[int, set[str]] = {}
+    organizations: dict[int, set[str]] = {}
+    for row in declared:
+        if row.email_key:
+            emails.setdefault(row.judge_id, set()).add(row.email_key)
+        if row.organization_name:
+            organizations.setdefault(row.judge_id, set()).add(row.organization_name)
+    entry_ids = [entry.id for entry in entries]
+    named = db.session.execute(
+        select(NamedJudgeConflict.judge_id, NamedJudgeConflict.submission_id).where(
+            NamedJudgeConflict.submission_id.in_(entry_ids)
+        )
+    ).all()
+    recused = db.session.execute(
+        select(Assignment.judge_id, Assignment.submission_id).where(
+            Assignment.submission_id.in_(entry_ids), Assignment.status == "recused"
+        )
+    ).all()
+    return conflict_rules.conflicted_pairs(
+        [
+            conflict_rules.JudgeFacts(
+                _person(judge),
+                frozenset(emails.get(judge.id, ())),
+                frozenset(organizations.get(judge.id, ())),
+            )
+            for judge in judges
+        ],
+        [conflict_rules.EntryFacts(entry.id, (_person(entry.contributor),)) for entry in entries],
+        conflict_rules.ConflictRules(
+            same_organization=challenge.judges_conflict_with_own_org,
+            named_by_contributors=frozenset((judge_id, entry_id) for judge_id, entry_id in named),
+            recusals=frozenset((judge_id, entry_id) for judge_id, entry_id in recused),
+        ),
+    )
+
+
+def is_conflicted(judge: User, submission: Submission) -> bool:
+    """Whether this judge may never see this entry: checked on every judge-facing request."""
+    return (judge.id, submission.id) in conflicts_for(submission.challenge, [judge], [submission])

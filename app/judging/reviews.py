@@ -1,0 +1,213 @@
+"""Reviews: a judge's queue, the entry they open, their scores and comments (drafts and submitted),
+recusal, and after publication a contributor's own scores with judges named only by letter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app import jobs
+from app.accounts.models import User
+from app.challenges.lifecycle import Status
+from app.challenges.models import Challenge
+from app.core import audit
+from app.core.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
+from app.extensions import db
+from app.judging.models import (
+    ACTIVE,
+    RECUSED,
+    SUBMITTED,
+    Assignment,
+    Review,
+)
+from app.judging.panels import is_conflicted
+from app.judging.results import published, reviews_outstanding
+from app.submissions.models import Submission
+
+NOT_YOURS = "You are not assigned to this entry."
+
+
+def assignments_of(judge: User) -> list[Assignment]:
+    """The judge's active assignments on challenges being judged, nearest judging deadline first."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Challenge, Challenge.id == Assignment.challenge_id)
+            .where(
+                Assignment.judge_id == judge.id,
+                Assignment.status == ACTIVE,
+                Challenge.status.in_((Status.JUDGING.value, Status.RESULTS_PROPOSED.value)),
+            )
+            .order_by(Challenge.judging_due_at, Assignment.id)
+        )
+    )
+
+
+def queue_progress(judge: User) -> list[tuple[Challenge, list[Assignment], int]]:
+    """Per challenge the judge reviews: its assignments and how many are submitted."""
+    grouped: dict[int, tuple[Challenge, list[Assignment]]] = {}
+    for assignment in assignments_of(judge):
+        challenge = assignment.submission.challenge
+        grouped.setdefault(challenge.id, (challenge, []))[1].append(assignment)
+    return [
+        (challenge, rows, sum(1 for row in rows if row.review and row.review.status == SUBMITTED))
+        for challenge, rows in grouped.values()
+    ]
+
+
+def next_unscored(judge: User, *, after: int | None = None) -> int | None:
+    """The next assignment without a submitted review, after ``after`` if given, else the first."""
+    open_ones = [
+        row.id for row in assignments_of(judge) if not (row.review and row.review.status == SUBMITTED)
+    ]
+    later = [assignment_id for assignment_id in open_ones if after is None or assignment_id > after]
+    candidates = later or [assignment_id for assignment_id in open_ones if assignment_id != after]
+    return candidates[0] if candidates else None
+
+
+def assignment_for(assignment_id: int, judge: User) -> Assignment:
+    """The judge's own active, non-conflicted assignment, or one refusal that says nothing more.
+
+    Every way in (a guessed id, someone else's assignment, a conflicted entry) gets the same answer,
+    so the response never reveals whether an entry exists or who made it.
+    """
+    assignment = db.session.get(Assignment, assignment_id)
+    if (
+        assignment is None
+        or assignment.judge_id != judge.id
+        or assignment.status != ACTIVE
+        or is_conflicted(judge, assignment.submission)
+    ):
+        raise PermissionDenied(NOT_YOURS)
+    return assignment
+
+
+def may_review_file(judge: User, submission: Submission) -> bool:
+    """Assigned, active and not conflicted: the only way a judge reaches an entry's file."""
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.judge_id == judge.id,
+            Assignment.submission_id == submission.id,
+            Assignment.status == ACTIVE,
+        )
+    )
+    return assignment is not None and not is_conflicted(judge, submission)
+
+
+def _checked_scores(challenge: Challenge, raw: dict[str, object], *, complete: bool) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    problems: dict[str, str] = {}
+    for criterion in challenge.criteria:
+        key = str(criterion.id)
+        value = raw.get(key)
+        if value in (None, ""):
+            if complete:
+                problems[f"criterion-{key}"] = f"Score “{criterion.name}” before submitting."
+            continue
+        try:
+            number = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            problems[f"criterion-{key}"] = f"“{criterion.name}” needs a whole number."
+            continue
+        if not criterion.scale_min <= number <= criterion.scale_max:
+            problems[f"criterion-{key}"] = (
+                f"“{criterion.name}” is scored from {criterion.scale_min} to {criterion.scale_max}."
+            )
+            continue
+        scores[key] = number
+    unknown = set(raw) - {str(criterion.id) for criterion in challenge.criteria}
+    if unknown:
+        problems["scores"] = "Scores were sent for criteria this rubric does not have."
+    if problems:
+        raise ValidationFailed(" ".join(problems.values()), errors=problems)
+    return scores
+
+
+@atomic
+def save_review(
+    assignment_id: int,
+    judge: User,
+    scores: dict[str, object],
+    *,
+    comment_for_sponsor: str = "",
+    comment_for_contributor: str = "",
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Review:
+    """Save a draft, or submit, a review; a submitted review may be revised until judging closes."""
+    now = now or utcnow()
+    assignment = assignment_for(assignment_id, judge)
+    challenge = assignment.submission.challenge
+    if challenge.state is not Status.JUDGING or now > challenge.judging_due_at:
+        raise Conflict("Judging has closed for this challenge; reviews can no longer change.")
+    checked = _checked_scores(challenge, scores, complete=submit)
+    # Saves of one review (autosaved drafts, the submit button) take turns on the assignment's row,
+    # and the review is read again once it is their turn: a draft still in flight when the judge
+    # submits finds the review submitted, instead of writing its older text over it.
+    db.session.execute(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update())
+    review = db.session.scalar(
+        select(Review).where(Review.assignment_id == assignment.id).execution_options(populate_existing=True)
+    ) or Review(assignment=assignment)
+    if review.status == SUBMITTED and not submit:
+        raise Conflict("This review was submitted; change it by submitting again.")
+    review.scores = checked
+    review.comment_for_sponsor = (comment_for_sponsor or "").strip()[:10_000]
+    review.comment_for_contributor = (comment_for_contributor or "").strip()[:10_000]
+    review.updated_at = now
+    if submit:
+        review.status = SUBMITTED
+        review.submitted_at = now
+    db.session.add(review)
+    db.session.flush()
+    audit.record(
+        "review.submitted" if submit else "review.draft_saved",
+        review,
+        actor=judge,
+        assignment_id=assignment.id,
+    )
+    if submit and reviews_outstanding(challenge) == 0:
+        jobs.enqueue("app.judging.jobs:aggregate_when_ready", challenge.id, subject=challenge, commit=False)
+    db.session.commit()
+    return review
+
+
+@atomic
+def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime | None = None) -> Assignment:
+    """Step away from an entry ("I recognise this work"); a replacement is found at once."""
+    now = now or utcnow()
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.judge_id != judge.id:
+        raise PermissionDenied(NOT_YOURS)
+    if assignment.status == RECUSED:
+        raise Conflict("You already recused yourself from this entry.")
+    if assignment.status != ACTIVE:
+        raise PermissionDenied(NOT_YOURS)
+    assignment.status = RECUSED
+    assignment.recusal_reason = (reason or "").strip()[:1000]
+    assignment.ended_at = now
+    audit.record("assignment.recused", assignment, actor=judge)
+    jobs.enqueue(
+        "app.judging.jobs:reassign",
+        assignment.challenge_id,
+        subject=assignment.submission.challenge,
+        started_by=judge,
+        commit=False,
+    )
+    db.session.commit()
+    return assignment
+
+
+def my_scores(submission: Submission) -> list[tuple[str, Review]]:
+    """After publication, a contributor's own reviews, judges named only "Judge A", "Judge B"…"""
+    if not published(submission.challenge):
+        return []
+    rows = db.session.execute(
+        select(Assignment, Review)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .where(Assignment.submission_id == submission.id, Review.status == SUBMITTED)
+        .order_by(Assignment.id)
+    ).all()
+    return [(f"Judge {chr(ord('A') + index)}", review) for index, (_assignment, review) in enumerate(rows)]
