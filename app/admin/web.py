@@ -11,7 +11,11 @@ from flask import Flask
 from app.admin import audit_log, bp, job_views, people
 from app.admin.queue_dashboard import mount_queue_dashboard
 
-ATTACHED = (audit_log, job_views, people,)
+ATTACHED = (
+    audit_log,
+    job_views,
+    people,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -22,7 +22,18 @@ from app.api import (
     submissions,
 )
 
-ATTACHED = (auth, challenges, submissions, judging, results, awards, payouts, marketplace, me, openapi,)
+ATTACHED = (
+    auth,
+    challenges,
+    submissions,
+    judging,
+    results,
+    awards,
+    payouts,
+    marketplace,
+    me,
+    openapi,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,10 @@ from flask import Flask
 from app.challenges import bp, browse, manage
 from app.challenges.cli import challenges_group
 
-ATTACHED = (browse, manage,)
+ATTACHED = (
+    browse,
+    manage,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -40,7 +40,9 @@ class Hook:
     def answers(self, sender: Any, **details: Any) -> list[Any]:
         """Call every listener with ``sender`` and ``details``; their return values, in connection order."""
         if self.required and not self._signal.receivers:
-            raise HookNotConnected(f"nothing listens to the {self.name!r} hook; build the app with create_app")
+            raise HookNotConnected(
+                f"nothing listens to the {self.name!r} hook; build the app with create_app"
+            )
         return [answer for _listener, answer in self._signal.send(sender, **details)]
 
     def merged(self, sender: Any, **details: Any) -> dict[str, Any]:

@@ -10,7 +10,11 @@ from flask import Flask
 
 from app.judging import bp, conflict_views, listeners, views
 
-ATTACHED = (views, conflict_views, listeners,)
+ATTACHED = (
+    views,
+    conflict_views,
+    listeners,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -57,5 +57,9 @@ def approvals_and_surveys(contributor: User) -> dict[str, Any]:
 def send_outcome_surveys(challenge: Challenge, *, actor: User) -> None:
     """Every participant gets the short outcome survey, by a job once publication commits."""
     jobs.enqueue(
-        "app.marketplace.jobs:send_outcome_surveys", challenge.id, subject=challenge, started_by=actor, commit=False
+        "app.marketplace.jobs:send_outcome_surveys",
+        challenge.id,
+        subject=challenge,
+        started_by=actor,
+        commit=False,
     )

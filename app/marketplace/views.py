@@ -130,7 +130,9 @@ def skills():
 @role_required(Role.ADMIN)
 def rename_skill(skill_id: int):
     form = RenameSkillForm(prefix=f"s{skill_id}")
-    outcome = submit_form(form, lambda: skill_vocabulary.rename_skill(skill_id, form.name.data, actor=current_user))
+    outcome = submit_form(
+        form, lambda: skill_vocabulary.rename_skill(skill_id, form.name.data, actor=current_user)
+    )
     if outcome.done:
         flash(f"Renamed to {outcome.result.name}.", "success")
         return redirect(url_for("marketplace.skills")), 303

@@ -10,7 +10,10 @@ from flask import Flask
 
 from app.marketplace import bp, listeners, views
 
-ATTACHED = (views, listeners,)
+ATTACHED = (
+    views,
+    listeners,
+)
 
 
 def init_app(app: Flask) -> None:

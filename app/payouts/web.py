@@ -11,7 +11,11 @@ from flask import Flask
 from app.payouts import bp, earnings, finance_views, listeners
 from app.payouts.cli import ledger_group
 
-ATTACHED = (earnings, finance_views, listeners,)
+ATTACHED = (
+    earnings,
+    finance_views,
+    listeners,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -145,15 +145,15 @@ def test_a_judge_saves_a_draft_then_submits_and_may_revise(db, scene, judging):
     judges, _entry, rows = judging
     assignment = rows[judges[0].id]
     first = scene.challenge.criteria[0]
-    draft = reviews.save_review(
-        assignment.id, judges[0], {str(first.id): 6}, comment_for_sponsor="Promising"
-    )
+    draft = reviews.save_review(assignment.id, judges[0], {str(first.id): 6}, comment_for_sponsor="Promising")
     assert draft.status == "draft"
     with pytest.raises(ValidationFailed, match="before submitting"):
         reviews.save_review(assignment.id, judges[0], {str(first.id): 6}, submit=True)
     review = reviews.save_review(assignment.id, judges[0], _scores(scene), submit=True)
     assert review.status == "submitted"
-    assert judging_results.weighted_total(scene.challenge, review.scores) == pytest.approx((2 * 7 + 1 * 8) / 3)
+    assert judging_results.weighted_total(scene.challenge, review.scores) == pytest.approx(
+        (2 * 7 + 1 * 8) / 3
+    )
     revised = reviews.save_review(assignment.id, judges[0], _scores(scene, impact=9), submit=True)
     assert revised.scores[str(first.id)] == 9
 
