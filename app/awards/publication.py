@@ -8,10 +8,10 @@ from datetime import datetime
 from app.accounts.models import User
 from app.awards import hooks
 from app.awards.services import award_prizes
-from app.challenges.lifecycle import Action, IllegalTransition, next_status
+from app.challenges.lifecycle import Action
 from app.challenges.models import Challenge
-from app.challenges.services import ChallengeStateError, lock_challenge
-from app.core import audit
+from app.challenges.services import lock_challenge
+from app.challenges.transitions import check, transition
 from app.core.errors import Conflict
 from app.core.money import format_money
 from app.core.timeutil import utcnow
@@ -28,10 +28,7 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     require_manager(actor, challenge)
-    try:
-        target = next_status(challenge.state, Action.AWARD)
-    except IllegalTransition as refusal:
-        raise ChallengeStateError(str(refusal)) from None
+    check(challenge, Action.AWARD)
     results = results_of(challenge)
     if not results:
         raise Conflict("There are no results to publish yet.")
@@ -44,9 +41,14 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
     awarded = award_prizes(
         challenge, ranking, order_hint={entry_id: index for index, entry_id in enumerate(order)}, actor=actor
     )
-    challenge.status = target.value
-    challenge.status_changed_at = now
-    audit.record("judging.results_published", challenge, actor=actor, winners=len(awarded.amounts))
+    transition(
+        challenge,
+        Action.AWARD,
+        actor=actor,
+        now=now,
+        event="judging.results_published",
+        winners=len(awarded.amounts),
+    )
     # Payouts and the outcome survey follow by jobs pushed once this commits.
     hooks.results_published.answers(challenge, actor=actor)
     for row in results:

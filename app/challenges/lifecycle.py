@@ -1,7 +1,9 @@
 """The challenge lifecycle as plain data: which action moves a challenge from which states to which.
 
 draft → funded → open → closed → judging → results_proposed → awarded → paid, and cancelled from any
-state before awarded. Some actions keep the state (extending a deadline, raising the bounty, editing).
+state before awarded. Proposed results go back to judging while an extra review the sponsor asked for
+is outstanding. Some actions keep the state (extending a deadline, raising the bounty, editing).
+``transitions.transition`` is the one function that applies these moves.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Action(enum.StrEnum):
     CLOSE = "close"
     START_JUDGING = "start_judging"
     PROPOSE_RESULTS = "propose_results"
+    REQUEST_EXTRA_REVIEW = "request_extra_review"
     AWARD = "award"
     MARK_PAID = "mark_paid"
     CANCEL = "cancel"
@@ -43,6 +46,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.CLOSE: (frozenset({Status.OPEN}), Status.CLOSED),
     Action.START_JUDGING: (frozenset({Status.CLOSED}), Status.JUDGING),
     Action.PROPOSE_RESULTS: (frozenset({Status.JUDGING}), Status.RESULTS_PROPOSED),
+    Action.REQUEST_EXTRA_REVIEW: (frozenset({Status.RESULTS_PROPOSED}), Status.JUDGING),
     Action.AWARD: (frozenset({Status.RESULTS_PROPOSED}), Status.AWARDED),
     Action.MARK_PAID: (frozenset({Status.AWARDED}), Status.PAID),
     Action.CANCEL: (
@@ -63,6 +67,7 @@ _REFUSALS: dict[Action, str] = {
     Action.CLOSE: "Only an open challenge can close.",
     Action.START_JUDGING: "Judging starts only after the challenge has closed.",
     Action.PROPOSE_RESULTS: "Results can be proposed only while judging.",
+    Action.REQUEST_EXTRA_REVIEW: "Extra reviews are requested on proposed results, before publishing.",
     Action.AWARD: "Awards are made only from proposed results.",
     Action.MARK_PAID: "Only an awarded challenge can be marked paid.",
     Action.CANCEL: "A challenge can be cancelled only before its prizes are awarded.",

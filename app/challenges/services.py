@@ -18,12 +18,13 @@ from sqlalchemy import select
 from app import jobs
 from app.accounts.models import User
 from app.challenges import hooks, rules
-from app.challenges.lifecycle import Action, IllegalTransition, Status, next_status
+from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge, RubricCriterion
 from app.challenges.rules import ChallengeTerms, Criterion, Windows
+from app.challenges.transitions import check, transition
 from app.core import audit
 from app.core.access import Role
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import NotFound, PermissionDenied, ValidationFailed
 from app.core.money import format_money
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -35,12 +36,6 @@ from app.skills import services as skills
 
 SCHEDULE_QUEUE = "scheduled"
 RESERVED_SLUGS = frozenset({"new"})  # paths of their own under /challenges/
-
-
-class ChallengeStateError(Conflict):
-    """The action is not allowed in the challenge's current state."""
-
-    code = "invalid_state"
 
 
 # --- loading and permission -----------------------------------------------------------------------
@@ -106,17 +101,6 @@ def may_view(user: User | None, challenge: Challenge) -> bool:
 def _require_manager(actor: User, challenge: Challenge) -> None:
     if not can_manage(actor, challenge):
         raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can change this challenge.")
-
-
-def _advance(challenge: Challenge, action: Action, now: datetime) -> Status:
-    try:
-        target = next_status(challenge.state, action)
-    except IllegalTransition as refusal:
-        raise ChallengeStateError(str(refusal)) from None
-    if target is not challenge.state:
-        challenge.status = target.value
-        challenge.status_changed_at = now
-    return target
 
 
 def _windows() -> Windows:
@@ -249,7 +233,7 @@ def update_challenge(
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
-    _advance(challenge, Action.EDIT, now)
+    check(challenge, Action.EDIT)
     before = terms_of(challenge)
     changed = rules.changed_fields(before, replace(terms, currency=terms.currency.strip().upper()))
     if not changed:
@@ -321,9 +305,16 @@ def fund_challenge(challenge_id: int, actor: User, *, now: datetime | None = Non
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
-    _advance(challenge, Action.FUND, now)
+    check(challenge, Action.FUND)
     _move_to_escrow(challenge, challenge.bounty_minor, f"challenge:{challenge.id}:fund", "fund", actor)
-    audit.record("challenge.funded", challenge, actor=actor, amount_minor=challenge.bounty_minor)
+    transition(
+        challenge,
+        Action.FUND,
+        actor=actor,
+        now=now,
+        event="challenge.funded",
+        amount_minor=challenge.bounty_minor,
+    )
     _schedule_opening(challenge, actor)
     db.session.commit()
     return challenge
@@ -337,7 +328,7 @@ def raise_bounty(
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
-    _advance(challenge, Action.RAISE_BOUNTY, now)
+    check(challenge, Action.RAISE_BOUNTY)
     if new_bounty_minor <= challenge.bounty_minor:
         current = format_money(challenge.bounty_minor, challenge.currency)
         raise ValidationFailed(
@@ -373,7 +364,7 @@ def cancel_challenge(
         raise ValidationFailed(
             "Say why the challenge is cancelled; participants will read it.", field="reason"
         )
-    _advance(challenge, Action.CANCEL, now)
+    check(challenge, Action.CANCEL)
     escrow = escrow_account(challenge)
     ledger.lock(escrow)
     held = ledger.balance(escrow)
@@ -386,7 +377,15 @@ def cancel_challenge(
             challenge_id=challenge.id,
             actor_id=actor.id,
         )
-    audit.record("challenge.cancelled", challenge, actor=actor, reason=reason, refunded_minor=held)
+    transition(
+        challenge,
+        Action.CANCEL,
+        actor=actor,
+        now=now,
+        event="challenge.cancelled",
+        reason=reason,
+        refunded_minor=held,
+    )
     _announce(
         challenge, f"Cancelled: {challenge.title}", f"{challenge.title} was cancelled. Reason: {reason}"
     )
@@ -410,7 +409,7 @@ def extend_deadline(
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
-    _advance(challenge, Action.EXTEND_DEADLINE, now)
+    check(challenge, Action.EXTEND_DEADLINE)
     if closes_at.tzinfo is None:
         raise ValidationFailed("The new closing time needs a timezone.", field="closes_at")
     if closes_at <= challenge.closes_at:
@@ -455,8 +454,14 @@ def open_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
     if challenge.state is not Status.FUNDED or challenge.opens_at > now:
         db.session.rollback()
         return False
-    _advance(challenge, Action.OPEN, now)
-    audit.record("challenge.opened", challenge, opens_at=challenge.opens_at.isoformat())
+    transition(
+        challenge,
+        Action.OPEN,
+        actor=None,
+        now=now,
+        event="challenge.opened",
+        opens_at=challenge.opens_at.isoformat(),
+    )
     _schedule(challenge, "close_when_due", challenge.closes_at, None)
     db.session.commit()
     return True
@@ -470,8 +475,14 @@ def close_if_due(challenge_id: int, *, now: datetime | None = None) -> bool:
     if challenge.state is not Status.OPEN or challenge.closes_at > now:
         db.session.rollback()
         return False
-    _advance(challenge, Action.CLOSE, now)
-    audit.record("challenge.closed", challenge, closes_at=challenge.closes_at.isoformat())
+    transition(
+        challenge,
+        Action.CLOSE,
+        actor=None,
+        now=now,
+        event="challenge.closed",
+        closes_at=challenge.closes_at.isoformat(),
+    )
     _after_close(challenge, None)
     db.session.commit()
     return True
@@ -483,14 +494,20 @@ def open_now(challenge_id: int, actor: User, *, now: datetime | None = None) -> 
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
-    _advance(challenge, Action.OPEN, now)
+    check(challenge, Action.OPEN)
     if challenge.closes_at - now < _windows().submission:
         raise ValidationFailed(
             "Too little time would be left to submit; extend the deadline first.", field="closes_at"
         )
     challenge.opens_at = min(challenge.opens_at, now)
-    audit.record(
-        "challenge.opened", challenge, actor=actor, opens_at=challenge.opens_at.isoformat(), early=True
+    transition(
+        challenge,
+        Action.OPEN,
+        actor=actor,
+        now=now,
+        event="challenge.opened",
+        opens_at=challenge.opens_at.isoformat(),
+        early=True,
     )
     _schedule(challenge, "close_when_due", challenge.closes_at, actor)
     db.session.commit()
@@ -506,13 +523,20 @@ def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) ->
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
-    _advance(challenge, Action.CLOSE, now)
+    check(challenge, Action.CLOSE)
     if challenge.closes_at > now:
         raise ValidationFailed(
             f"It closes at {challenge.closes_at:%Y-%m-%d %H:%M} UTC; deadlines are kept by the server's clock.",
             field="closes_at",
         )
-    audit.record("challenge.closed", challenge, actor=actor, closes_at=challenge.closes_at.isoformat())
+    transition(
+        challenge,
+        Action.CLOSE,
+        actor=actor,
+        now=now,
+        event="challenge.closed",
+        closes_at=challenge.closes_at.isoformat(),
+    )
     _after_close(challenge, actor)
     db.session.commit()
     return challenge
@@ -524,8 +548,7 @@ def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime
     challenge = lock_challenge(challenge_id)
     if actor is not None:
         _require_manager(actor, challenge)
-    _advance(challenge, Action.START_JUDGING, now)
-    audit.record("challenge.judging_started", challenge, actor=actor)
+    transition(challenge, Action.START_JUDGING, actor=actor, now=now, event="challenge.judging_started")
     # At the judging deadline the results are computed from whatever reviews are in.
     _schedule(challenge, "app.judging.jobs:aggregate_when_ready", challenge.judging_due_at, actor)
     db.session.commit()

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.challenges.lifecycle import Status
-from app.challenges.services import get_challenge, tell_sponsors
+from app.challenges.lifecycle import Action, Status
+from app.challenges.services import get_challenge, lock_challenge, tell_sponsors
+from app.challenges.transitions import transition
 from app.core import audit
 from app.core.errors import Conflict, NotFound
 from app.core.timeutil import utcnow
@@ -152,7 +153,7 @@ def request_extra_review(
 ) -> Assignment:
     """Give a flagged entry one more review by a fresh judge: the least busy one without a conflict."""
     now = now or utcnow()
-    challenge = get_challenge(challenge_id)
+    challenge = lock_challenge(challenge_id)  # the status moves back to judging below
     require_manager(actor, challenge)
     if challenge.state is not Status.RESULTS_PROPOSED:
         raise Conflict("Extra reviews are requested on proposed results, before publishing.")
@@ -185,9 +186,15 @@ def request_extra_review(
         challenge_id=challenge.id, judge_id=chosen.judge_id, submission_id=entry.id, assigned_at=now
     )
     db.session.add(assignment)
-    challenge.status = Status.JUDGING.value  # back to judging until the extra review is in
-    challenge.status_changed_at = now
-    audit.record("judging.extra_review_requested", challenge, actor=actor, entry=entry.alias)
+    # Back to judging until the extra review is in; aggregation proposes the results again then.
+    transition(
+        challenge,
+        Action.REQUEST_EXTRA_REVIEW,
+        actor=actor,
+        now=now,
+        event="judging.extra_review_requested",
+        entry=entry.alias,
+    )
     notifications.notify(
         chosen.judge,
         f"One more entry to review: {challenge.title}",

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.challenges.lifecycle import Status
+from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge
 from app.challenges.services import lock_challenge, tell_sponsors
+from app.challenges.transitions import transition
 from app.core import audit
 from app.core.errors import Conflict
 from app.core.timeutil import utcnow
@@ -147,10 +148,13 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
         )
         for judge in ranking.judges
     )
+    details = {"entries": len(results), "reviews": len(reviews)}
     if challenge.state is Status.JUDGING:
-        challenge.status = Status.RESULTS_PROPOSED.value
-        challenge.status_changed_at = now
-    audit.record("judging.aggregated", challenge, entries=len(results), reviews=len(reviews))
+        transition(
+            challenge, Action.PROPOSE_RESULTS, actor=None, now=now, event="judging.aggregated", **details
+        )
+    else:  # a repeated run over proposed results replaces the proposal and keeps the state
+        audit.record("judging.aggregated", challenge, **details)
     tell_sponsors(
         challenge,
         f"Proposed results: {challenge.title}",

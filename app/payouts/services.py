@@ -23,9 +23,10 @@ from sqlalchemy import func, select
 from app import jobs
 from app.accounts import services as accounts
 from app.accounts.models import User
-from app.challenges.lifecycle import Action, Status, next_status
+from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge
 from app.challenges.services import lock_challenge
+from app.challenges.transitions import transition
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, PodiumError, ValidationFailed
@@ -196,9 +197,7 @@ def _mark_challenge_paid_if_settled(challenge: Challenge, actor: User | None, no
     )
     if set(credits) - paid:
         return
-    challenge.status = next_status(challenge.state, Action.MARK_PAID).value
-    challenge.status_changed_at = now
-    audit.record("challenge.paid", challenge, actor=actor, payouts=len(paid))
+    transition(challenge, Action.MARK_PAID, actor=actor, now=now, event="challenge.paid", payouts=len(paid))
 
 
 def _require_published(challenge: Challenge) -> None:

@@ -15,6 +15,7 @@ EXPECTED = {
     (Status.OPEN, Action.CLOSE): Status.CLOSED,
     (Status.CLOSED, Action.START_JUDGING): Status.JUDGING,
     (Status.JUDGING, Action.PROPOSE_RESULTS): Status.RESULTS_PROPOSED,
+    (Status.RESULTS_PROPOSED, Action.REQUEST_EXTRA_REVIEW): Status.JUDGING,
     (Status.RESULTS_PROPOSED, Action.AWARD): Status.AWARDED,
     (Status.AWARDED, Action.MARK_PAID): Status.PAID,
     **{
