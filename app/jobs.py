@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry, Worker, get_current_job
+from rq import Queue, Retry, Worker
 from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
@@ -270,17 +270,6 @@ def run_job(record_id: int | None, kind: str, *ids: int | str) -> Any:
             raise
         _update_record(record_id, status=FINISHED, progress=100, finished_at=utcnow())
         return result
-
-
-def set_progress(percent: int) -> None:
-    """Let a running job report how far it is (0-100) on its JobRecord."""
-    job = get_current_job()
-    if job is None:
-        return
-    record = db.session.scalar(select(JobRecord).where(JobRecord.rq_job_id == job.id))
-    if record is not None:
-        record.progress = max(0, min(100, int(percent)))
-        db.session.commit()
 
 
 # (kind, queue, seconds between runs): housekeeping the cron process enqueues for the workers.

@@ -18,7 +18,7 @@ from app.core.errors import Conflict, NotFound
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
-from app.judging.assignment import assign, fill_gaps, judges_needed
+from app.judging.assignment import assign, judges_needed, keep_and_fill
 from app.judging.models import (
     ACCEPTED,
     ACTIVE,
@@ -79,29 +79,13 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
     active = {pair for pair, row in rows.items() if row.status == ACTIVE}
     if challenge.state in (Status.JUDGING, Status.RESULTS_PROPOSED):
         # Judging has started: nobody is moved; only pairs that became invalid go, and gaps are filled.
-        valid = {
-            (judge_id, entry_id)
-            for judge_id, entry_id in active
-            if judge_id in caps
-            and entry_id in {entry.id for entry in entries}
-            and (judge_id, entry_id) not in forbidden
-        }
-        on_entry: dict[int, set[int]] = {}
-        for judge_id, entry_id in valid:
-            on_entry.setdefault(entry_id, set()).add(judge_id)
-        needs = {
-            entry.id: challenge.judges_per_entry - len(on_entry.get(entry.id, ()))
-            for entry in entries
-            if len(on_entry.get(entry.id, ())) < challenge.judges_per_entry
-        }
-        filled = fill_gaps(
-            needs,
-            Counter(judge_id for judge_id, _ in valid),
+        result = keep_and_fill(
+            [entry.id for entry in entries],
             caps,
-            on_entry={entry_id: frozenset(judge_ids) for entry_id, judge_ids in on_entry.items()},
+            challenge.judges_per_entry,
+            active=active,
             conflicts=forbidden,
         )
-        result = type(filled)(frozenset(valid | filled.pairs), filled.missing, judges=filled.judges)
     else:
         result = assign(
             [entry.id for entry in entries],

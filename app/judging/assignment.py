@@ -30,7 +30,6 @@ J = TypeVar("J", bound=Hashable)  # a judge id
 E = TypeVar("E", bound=Hashable)  # an entry id
 T = TypeVar("T", bound=Hashable)
 
-MAX_ENTRIES_NAMED = 10
 _MASK64 = (1 << 64) - 1
 
 # One step of an exchange path, in board indices: the entry leaves the giver (None: it was unreviewed)
@@ -104,27 +103,6 @@ def judges_needed(assignment: Assignment[J, E], *, load_per_judge: int | None = 
     if per_judge <= 0:  # nobody to compare with: assume a newcomer can take every short entry
         return most
     return max(most, math.ceil(total / per_judge))
-
-
-def shortfall_message(assignment: Assignment[J, E], *, load_per_judge: int | None = None) -> str | None:
-    """A sentence for the sponsor saying which entries lack judges and how many judges to add, or None."""
-    if not assignment.missing:
-        return None
-    short = _in_order(assignment.missing)
-    total = sum(assignment.missing.values())
-    per_judge = load_per_judge if load_per_judge is not None else max(assignment.loads().values(), default=0)
-    needed = judges_needed(assignment, load_per_judge=load_per_judge)
-    named = [f"entry {entry_id} needs {assignment.missing[entry_id]} more" for entry_id in short]
-    if len(named) > MAX_ENTRIES_NAMED:
-        named[MAX_ENTRIES_NAMED:] = [f"and {len(short) - MAX_ENTRIES_NAMED} more entries are short too"]
-    entries = "1 entry is" if len(short) == 1 else f"{len(short)} entries are"
-    reviews = "1 review" if total == 1 else f"{total} reviews"
-    judges = "1 more judge" if needed == 1 else f"{needed} more judges"
-    load = f", each taking up to {per_judge} entries," if per_judge > 0 else ""
-    return (
-        f"{entries} short of judges ({reviews} missing): {', '.join(named)}. "
-        f"Add at least {judges}{load} with no conflict of interest with them."
-    )
 
 
 def assign(
@@ -661,3 +639,47 @@ def fill_gaps(
             taken.add(chosen)
             current[chosen] += 1
     return Assignment(frozenset(pairs), missing, judges=tuple(current))
+
+
+def keep_and_fill(
+    entries: Iterable[E],
+    judge_caps: Mapping[J, int | None],
+    judges_per_entry: int,
+    *,
+    active: Iterable[tuple[J, E]],
+    conflicts: Iterable[tuple[J, E]] = (),
+) -> Assignment[J, E]:
+    """Once judging has started: keep every review already handed out that is still allowed, and fill
+    the slots left open without moving anyone (``fill_gaps``).
+
+    A pair is still allowed while its judge is on the panel (in ``judge_caps``), its entry is still in
+    (in ``entries``) and no conflict forbids it; the rest are dropped. The result holds the kept pairs and
+    the new ones, and reports what nobody could take as missing.
+    """
+    entry_ids = _in_order(entries)
+    listed = set(entry_ids)
+    forbidden = set(conflicts)
+    kept = {
+        (judge, entry)
+        for judge, entry in active
+        if judge in judge_caps and entry in listed and (judge, entry) not in forbidden
+    }
+    on_entry: dict[E, set[J]] = {}
+    for judge, entry in kept:
+        on_entry.setdefault(entry, set()).add(judge)
+    needs = {
+        entry: judges_per_entry - len(on_entry.get(entry, ()))
+        for entry in entry_ids
+        if len(on_entry.get(entry, ())) < judges_per_entry
+    }
+    loads: dict[J, int] = {}
+    for judge, _ in kept:
+        loads[judge] = loads.get(judge, 0) + 1
+    filled = fill_gaps(
+        needs,
+        loads,
+        judge_caps,
+        on_entry={entry: frozenset(judges) for entry, judges in on_entry.items()},
+        conflicts=forbidden,
+    )
+    return Assignment(frozenset(kept | filled.pairs), filled.missing, judges=filled.judges)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import jobs
 from app.accounts.models import User
@@ -42,14 +42,6 @@ def inbox(user: User, *, limit: int = 100) -> list[Notification]:
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
         )
-    )
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.judging.assignment import Assignment, AssignmentError, assign, judges_needed, shortfall_message
+from app.judging.assignment import Assignment, AssignmentError, assign
 
 Pair = tuple[int, int]
 
@@ -144,42 +144,6 @@ def test_caps_too_low_in_total_leave_exactly_the_shortfall_missing():
     result = assign(list(range(1, 9)), caps, 2)
     assert sum(result.missing.values()) == 2 * 8 - sum(caps.values())
     assert result.loads() == caps
-
-
-def test_the_shortfall_message_names_the_count_and_the_entries():
-    result = assign([1, 2, 3], {10: None, 11: None, 12: None}, 3, conflicts=[(12, 2), (11, 2)])
-    assert result.missing == {2: 2}
-    message = shortfall_message(result)
-    assert message is not None
-    assert "1 entry is short of judges (2 reviews missing)" in message
-    assert "entry 2 needs 2 more" in message
-    assert "at least 2 more judges" in message
-    assert judges_needed(result) == 2
-
-
-def test_the_shortfall_counts_judges_at_the_current_load():
-    result = assign(list(range(1, 11)), {10: 4, 11: 4}, 2)  # 20 reviews wanted, 8 possible
-    assert sum(result.missing.values()) == 12
-    assert judges_needed(result) == 3  # 12 missing reviews at 4 each
-    assert judges_needed(result, load_per_judge=12) == 2  # no entry can take the same newcomer twice
-    message = shortfall_message(result)
-    assert message is not None
-    assert "10 entries are short of judges (12 reviews missing)" in message
-    assert "each taking up to 4 entries" in message
-
-
-def test_a_long_shortfall_names_the_first_entries_and_counts_the_rest():
-    result = assign(list(range(1, 31)), {10: None}, 2)
-    message = shortfall_message(result)
-    assert message is not None
-    assert "entry 10 needs 1 more" in message and "entry 11 needs" not in message
-    assert "and 20 more entries are short too" in message
-
-
-def test_no_shortfall_no_message():
-    result = assign([1, 2], {10: None, 11: None}, 2)
-    assert shortfall_message(result) is None
-    assert judges_needed(result) == 0
 
 
 @pytest.mark.parametrize(
