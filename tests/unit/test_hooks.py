@@ -24,7 +24,7 @@ def test_merged_gathers_every_listeners_variables():
 
 
 def test_a_required_hook_with_nobody_listening_refuses_instead_of_answering_nothing():
-    with pytest.raises(HookNotConnected, match="test.lonely"):
+    with pytest.raises(HookNotConnected, match=r"test\.lonely"):
         Hook("test.lonely").answers("anything")
 
 
