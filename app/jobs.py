@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from flask_sqlalchemy.pagination import Pagination
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
 from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
-from sqlalchemy import JSON, ForeignKey, String, Text, event, select
+from sqlalchemy import JSON, ForeignKey, String, Text, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import audit
@@ -208,6 +209,26 @@ def retry_job(record_id: int, actor: Any) -> JobRecord:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+
+
+# --- what admins read ---------------------------------------------------------------------------
+
+
+def job_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(JobRecord))
+
+
+def recent_job_records(*, limit: int) -> list[JobRecord]:
+    """The latest jobs, newest first, for the admin home."""
+    return list(db.session.scalars(select(JobRecord).order_by(JobRecord.id.desc()).limit(limit)))
+
+
+def job_record_page(status: str | None, *, page: int, per_page: int) -> Pagination:
+    """Jobs newest first, in ``status`` if given; a page past the last is empty, not an error."""
+    query = select(JobRecord).order_by(JobRecord.id.desc())
+    if status:
+        query = query.where(JobRecord.status == status)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 # --- inside the worker -------------------------------------------------------------------------

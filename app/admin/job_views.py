@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app import jobs
 from app.admin import bp
 from app.admin.forms import RetryJobForm
 from app.core.access import Role, role_required
 from app.core.forms import submit_form
-from app.extensions import db
-from app.jobs import JobRecord
 
 PER_PAGE = 50
 STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.FINISHED, jobs.FAILED)
@@ -22,12 +19,9 @@ STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.FINISHED, jobs.FAILED)
 @role_required(Role.ADMIN)
 def job_list():
     status = request.args.get("status", "")
-    query = select(JobRecord).order_by(JobRecord.id.desc())
-    if status in STATUSES:
-        query = query.where(JobRecord.status == status)
-    else:
+    if status not in STATUSES:
         status = ""
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = jobs.job_record_page(status or None, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     return render_template(
         "admin/jobs.html",
         page=page,

@@ -3,8 +3,9 @@
 Awards are the legs of each challenge's award transaction that credit the caller's payable account;
 the balance is what those accounts still hold (a payout confirmed paid moves it on). Each award
 shows its payout, made by the payout job once the results are published, and the list asks for
-payee details when a payout waits for them, as the earnings page does. Finance's side is in
-app/api/payouts.py.
+payee details when a payout waits for them, as the earnings page does. The reads are the earnings
+page's own (app/payouts/queries.py over app/ledger/queries.py), paged a leg at a time. Finance's side
+is in app/api/payouts.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import datetime
 
 from flask import url_for
 from pydantic import Field
-from sqlalchemy import select
 
 from app.accounts.models import User
 from app.api.pagination import paginate
@@ -21,13 +21,9 @@ from app.api.payouts import PayoutStatusName
 from app.api.registry import operation
 from app.api.schemas import Money, Output, PageQuery, money
 from app.api.submissions import ChallengeRefOut
-from app.challenges.models import Challenge
-from app.core.money import POINTS
-from app.extensions import db
-from app.ledger import posting as ledger
-from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.ledger import queries as ledger_queries
 from app.payouts import queries
-from app.payouts.models import Payout, PayoutStatus
+from app.payouts.models import Payout
 
 TAG = "payouts"
 PAYEE_PROMPT = (
@@ -73,15 +69,10 @@ class AwardList(Output):
 def _payout_out(payout: Payout | None, currency: str) -> AwardPayoutOut | None:
     if payout is None:
         return None
-    label = (
-        queries.POINTS_CREDITED
-        if currency == POINTS and payout.state is PayoutStatus.PAID
-        else queries.WINNER_LABELS[payout.state]
-    )
     return AwardPayoutOut(
         reference=payout.reference,
         status=payout.status,
-        status_label=label,
+        status_label=queries.payout_label(currency, payout),
         sent_at=payout.sent_at,
         paid_at=payout.paid_at,
         bank_reference=payout.bank_reference,
@@ -89,13 +80,20 @@ def _payout_out(payout: Payout | None, currency: str) -> AwardPayoutOut | None:
     )
 
 
-def _payee_prompt(user: User) -> PayeePromptOut | None:
-    waiting = db.session.scalar(
-        select(Payout.id)
-        .where(Payout.recipient_id == user.id, Payout.status == PayoutStatus.AWAITING_DETAILS.value)
-        .limit(1)
+def _award_out(earning: queries.Earning) -> AwardOut:
+    challenge = earning.challenge
+    return AwardOut(
+        challenge=ChallengeRefOut(id=challenge.id, slug=challenge.slug, title=challenge.title)
+        if challenge
+        else None,
+        amount=money(earning.amount_minor, earning.currency),
+        awarded_at=earning.awarded_at,
+        payout=_payout_out(earning.payout, earning.currency),
     )
-    if waiting is None:
+
+
+def _payee_prompt(user: User) -> PayeePromptOut | None:
+    if not queries.waits_for_payee_details(user.id):
         return None
     return PayeePromptOut(message=PAYEE_PROMPT, url=url_for("payouts.payee_details"))
 
@@ -111,57 +109,20 @@ def _payee_prompt(user: User) -> PayeePromptOut | None:
 )
 def my_awards(query: PageQuery, user: User) -> AwardList:
     """Newest first; ``payable`` holds, per currency, what has been awarded but not yet paid out."""
-    accounts = db.session.scalars(
-        select(LedgerAccount)
-        .where(LedgerAccount.kind == AccountKind.PAYABLE.value, LedgerAccount.user_id == user.id)
-        .order_by(LedgerAccount.currency)
-    ).all()
-    statement = (
-        select(LedgerEntry)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(
-            LedgerEntry.account_id.in_([account.id for account in accounts]),
-            LedgerTransaction.kind == "award",
-            LedgerEntry.amount_minor > 0,
-        )
-        .order_by(LedgerEntry.id.desc())
-    )
+    payable = ledger_queries.payable_balances(user.id)
     page = paginate(
-        statement,
-        ((LedgerEntry.id, True),),
-        lambda entry: [entry.id],
+        ledger_queries.award_legs(user.id),
+        ledger_queries.AWARD_LEG_ORDER,
+        lambda leg: [leg.id],
         list_name="awards",
         cursor=query.cursor,
         limit=query.limit,
         filters={"user": user.id},
     )
-    challenge_ids = {entry.transaction.challenge_id for entry in page.rows} - {None}
-    payouts = {
-        payout.challenge_id: payout
-        for payout in db.session.scalars(
-            select(Payout).where(Payout.recipient_id == user.id, Payout.challenge_id.in_(challenge_ids))
-        )
-    }
-    items = []
-    for entry in page.rows:
-        challenge = (
-            db.session.get(Challenge, entry.transaction.challenge_id)
-            if entry.transaction.challenge_id
-            else None
-        )
-        items.append(
-            AwardOut(
-                challenge=ChallengeRefOut(id=challenge.id, slug=challenge.slug, title=challenge.title)
-                if challenge
-                else None,
-                amount=money(entry.amount_minor, entry.currency),
-                awarded_at=entry.transaction.created_at,
-                payout=_payout_out(payouts.get(challenge.id) if challenge else None, entry.currency),
-            )
-        )
+    awards = queries.earnings(user.id, [ledger_queries.award_credit(leg) for leg in page.rows])
     return AwardList(
-        items=items,
-        payable=[money(ledger.balance(account), account.currency) for account in accounts],
+        items=[_award_out(earning) for earning in awards],
+        payable=[money(balance, currency) for currency, balance in payable],
         payee_details_prompt=_payee_prompt(user),
         next_cursor=page.next_cursor,
     )

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select
 
 from app.accounts.models import User
 from app.api.challenges import CriterionOut, managed_challenge
@@ -20,11 +19,9 @@ from app.api.registry import operation
 from app.api.schemas import Input, Output, text
 from app.api.submissions import ChallengeRefOut, DownloadOut, download_out
 from app.core.errors import NotFound, PermissionDenied
-from app.extensions import db
-from app.judging import panels, reviews
-from app.judging.models import ACTIVE, SUBMITTED, Assignment, PanelMember, Review
+from app.judging import panels, queries, reviews
+from app.judging.models import SUBMITTED, Assignment, PanelMember, Review
 from app.submissions import services as submissions
-from app.submissions.models import Submission
 
 TAG = "judging"
 NO_ENTRY = "You have no entry to review with that alias in this challenge."
@@ -199,16 +196,7 @@ def _entry_out(assignment: Assignment) -> EntryOut:
 
 def judge_assignment(challenge_id: int, alias: str, judge: User) -> Assignment:
     """The judge's own active, non-conflicted assignment to this entry, or 404 whatever the reason."""
-    assignment = db.session.scalar(
-        select(Assignment)
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .where(
-            Submission.challenge_id == challenge_id,
-            Submission.alias == alias.upper(),
-            Assignment.judge_id == judge.id,
-            Assignment.status == ACTIVE,
-        )
-    )
+    assignment = queries.active_assignment_by_alias(challenge_id, alias, judge.id)
     if assignment is None:
         raise NotFound(NO_ENTRY)
     try:

@@ -3,6 +3,7 @@
 The cursor holds the sort key of the page's last row (keyset pagination), so rows added or removed
 meanwhile never shift a page, and it is signed, so a client can neither forge nor edit one. It is
 bound to the list and filters it came from: using it elsewhere is a 400, not a strange page.
+Running the query is app/core/keyset.py's; this module only signs and checks the cursors.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from typing import Any, TypeVar
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, and_, false, or_
+from sqlalchemy import Select
 
+from app.core import keyset
 from app.core.errors import PodiumError
-from app.extensions import db
+from app.core.keyset import SortKey
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 T = TypeVar("T")
-# (column, descending): the query's full ordering, ending with a unique column.
-SortKey = Sequence[tuple[Any, bool]]
 
 
 class InvalidCursor(PodiumError):
@@ -59,18 +59,6 @@ def _decode(value: Any) -> Any:
     return datetime.fromisoformat(value["t"]) if isinstance(value, dict) else value
 
 
-def _after(sort_key: SortKey, values: list[Any]):
-    """Rows strictly after ``values`` in the ordering ``sort_key``."""
-    clauses = []
-    for index, (column, descending) in enumerate(sort_key):
-        equal_before = [
-            earlier == value for (earlier, _), value in zip(sort_key[:index], values, strict=False)
-        ]
-        beyond = column < values[index] if descending else column > values[index]
-        clauses.append(and_(*equal_before, beyond))
-    return or_(false(), *clauses)
-
-
 def paginate(
     query: Select,
     sort_key: SortKey,
@@ -83,6 +71,7 @@ def paginate(
 ) -> Page:
     """One page of ``query`` (which must be ordered by ``sort_key``) after ``cursor``."""
     scope = _scope(list_name, filters or {})
+    resume_after = None
     if cursor:
         try:
             data = _serializer().loads(cursor)
@@ -92,8 +81,8 @@ def paginate(
             raise InvalidCursor(
                 "The cursor belongs to another list or other filters; start again without it."
             )
-        query = query.where(_after(sort_key, [_decode(value) for value in data["k"]]))
-    rows = list(db.session.scalars(query.limit(limit + 1)))
+        resume_after = [_decode(value) for value in data["k"]]
+    rows = keyset.rows_after(query, sort_key, resume_after, limit + 1)
     if len(rows) <= limit:
         return Page(rows, None)
     rows = rows[:limit]

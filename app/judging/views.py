@@ -11,7 +11,6 @@ from app.challenges.markdown import render_markdown
 from app.core.access import Role, role_required
 from app.core.errors import PermissionDenied, ValidationFailed, wants_json
 from app.core.forms import submit_form
-from app.extensions import db
 from app.judging import assigning, bp, panels, reviews
 from app.judging import results as judging_results
 from app.judging.aggregation import describe_flag
@@ -151,7 +150,8 @@ def save_review(assignment_id: int):
     except ValidationFailed as error:
         if wants_json():
             raise  # the autosave script shows the problem's detail beside the form
-        db.session.expire_all()
+        # The refused save was rolled back (reviews.save_review is atomic), which expired what the
+        # session held, so the assignment is read afresh.
         return _render_entry(
             reviews.assignment_for(assignment_id, current_user), error.status, error.errors, scores
         )

@@ -2,75 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.models import Organization, User
+from app.accounts import queries as accounts
+from app.accounts.models import Organization
 from app.core.access import Role, role_required
 from app.core.forms import submit_form
 from app.core.money import POINTS, format_money
-from app.extensions import db
-from app.ledger import bp, services
+from app.ledger import bp, queries, services
 from app.ledger.forms import DepositForm, PointsForm
-from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-
-CREDIT_KINDS = ("deposit", "points_grant")
-RECENT_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class CreditRow:
-    """One recorded deposit or points grant, as the finance table shows it."""
-
-    kind: str
-    organization: str
-    amount: str
-    reference: str
-    recorded_by: str
-    recorded_at: datetime
-
-
-def _sponsor_organizations() -> list[Organization]:
-    return list(
-        db.session.scalars(select(Organization).where(Organization.is_sponsor).order_by(Organization.name))
-    )
-
-
-def _recent_credits() -> list[CreditRow]:
-    rows = db.session.execute(
-        select(
-            LedgerTransaction.kind,
-            LedgerTransaction.reference,
-            LedgerTransaction.created_at,
-            LedgerEntry.amount_minor,
-            LedgerEntry.currency,
-            Organization.name,
-            User.display_name,
-        )
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .join(Organization, Organization.id == LedgerAccount.organization_id)
-        .outerjoin(User, User.id == LedgerTransaction.created_by_id)
-        .where(LedgerTransaction.kind.in_(CREDIT_KINDS), LedgerAccount.kind == AccountKind.SPONSOR.value)
-        .order_by(LedgerTransaction.created_at.desc(), LedgerTransaction.id.desc())
-        .limit(RECENT_LIMIT)
-    )
-    return [
-        CreditRow(
-            kind="points grant" if kind == "points_grant" else "deposit",
-            organization=organization,
-            amount=format_money(amount_minor, currency),
-            reference=reference or "",
-            recorded_by=recorded_by or "(deleted user)",
-            recorded_at=created_at,
-        )
-        for kind, reference, created_at, amount_minor, currency, organization, recorded_by in rows
-    ]
 
 
 def _balances(sponsors: list[Organization]) -> list[tuple[Organization, list[str]]]:
@@ -92,7 +34,7 @@ def _finance_page(template: str, form, sponsors: list[Organization], status: int
             template,
             form=form,
             sponsors=sponsors,
-            credits=_recent_credits(),
+            credits=queries.recent_credits(),
             balances=_balances(sponsors),
         ),
         status,
@@ -106,7 +48,7 @@ def _organization_name(sponsors: list[Organization], organization_id: int) -> st
 @bp.route("/admin/deposits", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_deposits():
-    sponsors = _sponsor_organizations()
+    sponsors = accounts.sponsor_organizations()
     form = DepositForm()
     form.organization_id.choices = [SelectChoice(org.id, org.name) for org in sponsors]
     outcome = submit_form(
@@ -132,7 +74,7 @@ def admin_deposits():
 @bp.route("/admin/points", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_points():
-    sponsors = _sponsor_organizations()
+    sponsors = accounts.sponsor_organizations()
     form = PointsForm()
     form.organization_id.choices = [SelectChoice(org.id, org.name) for org in sponsors]
     outcome = submit_form(

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
+from app import jobs
+from app.accounts import queries as account_queries
 from app.accounts import services as account_services
-from app.accounts.models import Organization, User
 from app.accounts.navigation import home_endpoint
 from app.challenges import services as challenge_services
 from app.core.access import Role, role_required
 from app.core.money import format_money
-from app.extensions import db
-from app.jobs import JobRecord
 from app.judging import reviews
 from app.ledger.services import organization_balances
 from app.main import bp
 from app.submissions import services as submission_services
+
+RECENT_JOBS = 10
 
 
 @bp.route("/")
@@ -31,14 +31,15 @@ def index():
 @role_required(Role.ADMIN)
 def admin_home():
     counts = {
-        "users": db.session.scalar(select(func.count()).select_from(User)),
-        "organizations": db.session.scalar(select(func.count()).select_from(Organization)),
-        "jobs": db.session.scalar(select(func.count()).select_from(JobRecord)),
+        "users": account_queries.user_count(),
+        "organizations": account_queries.organization_count(),
+        "jobs": jobs.job_count(),
     }
-    recent_jobs = db.session.scalars(select(JobRecord).order_by(JobRecord.id.desc()).limit(10)).all()
-    organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
     return render_template(
-        "main/admin_home.html", counts=counts, recent_jobs=recent_jobs, organizations=organizations
+        "main/admin_home.html",
+        counts=counts,
+        recent_jobs=jobs.recent_job_records(limit=RECENT_JOBS),
+        organizations=account_queries.organizations_by_name(),
     )
 
 

@@ -10,7 +10,6 @@ from flask_login import current_user
 from app.core.access import Role, role_required
 from app.core.forms import attach_error, submit_form
 from app.core.money import format_money, format_plain
-from app.extensions import db
 from app.payouts import bp, queries
 from app.payouts import services as payout_services
 from app.payouts.batch_csv import batch_filename
@@ -57,7 +56,8 @@ def _act(payout_id: int, form, form_name: str, action, success: str):
     if outcome.done:
         flash(success, "success")
         return redirect(url_for("payouts.admin_payout", payout_id=payout_id))
-    db.session.expire_all()
+    # A refused action was rolled back (the payout services are atomic), which expired what the
+    # session held, so the payout is read afresh; an invalid form changed nothing.
     return _render_payout(payout_services.get_payout(payout_id), outcome.status, **{form_name: form})
 
 

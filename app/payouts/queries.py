@@ -18,7 +18,9 @@ from app.challenges.models import Challenge
 from app.core.errors import NotFound
 from app.core.money import POINTS, format_plain
 from app.extensions import db
+from app.ledger import queries as ledger_queries
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.ledger.queries import AwardCredit
 from app.payouts.batch_csv import BatchLine, batch_csv
 from app.payouts.models import PayeeDetails, Payout, PayoutBatch, PayoutStatus
 from app.payouts.references import payout_reference
@@ -36,11 +38,18 @@ WINNER_LABELS: dict[PayoutStatus | None, str] = {
 POINTS_CREDITED = "Credited to your points balance"
 
 
+def payout_label(currency: str, payout: Payout | None) -> str:
+    """How far paying a prize has got, as the winner reads it (points are credited, not paid)."""
+    if currency == POINTS and payout is not None and payout.state is PayoutStatus.PAID:
+        return POINTS_CREDITED
+    return WINNER_LABELS[payout.state if payout else None]
+
+
 @dataclass(frozen=True)
 class Earning:
     """One prize a person won, and how far paying it has got."""
 
-    challenge: Challenge
+    challenge: Challenge | None  # None only for an award without a challenge, which no service posts
     amount_minor: int
     currency: str
     awarded_at: datetime
@@ -52,55 +61,51 @@ class Earning:
 
     @property
     def status_label(self) -> str:
-        if self.currency == POINTS and self.payout is not None and self.payout.state is PayoutStatus.PAID:
-            return POINTS_CREDITED
-        return WINNER_LABELS[self.payout.state if self.payout else None]
+        return payout_label(self.currency, self.payout)
 
 
 def earnings_of(user: User) -> list[Earning]:
     """Every award credited to ``user``, newest first, with its payout when one exists."""
-    awards = db.session.execute(
-        select(
-            LedgerTransaction.challenge_id,
-            LedgerTransaction.created_at,
-            LedgerEntry.currency,
-            func.sum(LedgerEntry.amount_minor),
-        )
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(
-            LedgerTransaction.kind == "award",
-            LedgerAccount.kind == AccountKind.PAYABLE.value,
-            LedgerAccount.user_id == user.id,
-        )
-        .group_by(
-            LedgerTransaction.id,
-            LedgerTransaction.challenge_id,
-            LedgerTransaction.created_at,
-            LedgerEntry.currency,
-        )
-        .order_by(LedgerTransaction.created_at.desc(), LedgerTransaction.id.desc())
-    ).all()
-    challenge_ids = [row.challenge_id for row in awards]
+    return earnings(user.id, ledger_queries.award_credits_of(user.id))
+
+
+def earnings(user_id: int, credits: list[AwardCredit]) -> list[Earning]:
+    """These awards to the person, in their order, each with its challenge and the payout made for it.
+
+    The earnings page passes all of a person's awards, the API one page of them; both read the
+    challenges and payouts in one query each.
+    """
+    challenge_ids = {credit.challenge_id for credit in credits} - {None}
     challenges = {
-        c.id: c for c in db.session.scalars(select(Challenge).where(Challenge.id.in_(challenge_ids)))
+        challenge.id: challenge
+        for challenge in db.session.scalars(select(Challenge).where(Challenge.id.in_(challenge_ids)))
     }
     payouts = {
         payout.challenge_id: payout
         for payout in db.session.scalars(
-            select(Payout).where(Payout.recipient_id == user.id, Payout.challenge_id.in_(challenge_ids))
+            select(Payout).where(Payout.recipient_id == user_id, Payout.challenge_id.in_(challenge_ids))
         )
     }
     return [
         Earning(
-            challenges[row.challenge_id],
-            int(row[3]),
-            row.currency,
-            row.created_at,
-            payouts.get(row.challenge_id),
+            challenges.get(credit.challenge_id),
+            credit.amount_minor,
+            credit.currency,
+            credit.awarded_at,
+            payouts.get(credit.challenge_id),
         )
-        for row in awards
+        for credit in credits
     ]
+
+
+def waits_for_payee_details(user_id: int) -> bool:
+    """Whether any of the person's payouts waits for their payee details before it can be sent."""
+    waiting = db.session.scalar(
+        select(Payout.id)
+        .where(Payout.recipient_id == user_id, Payout.status == PayoutStatus.AWAITING_DETAILS.value)
+        .limit(1)
+    )
+    return waiting is not None
 
 
 def points_balance(user_id: int) -> int:

@@ -1,0 +1,59 @@
+"""Read-only views of people and organisations for the admin pages and the homes.
+
+Nothing here changes state; searches take the text as the page checked it.
+"""
+
+from __future__ import annotations
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Organization, User, UserRole
+from app.extensions import db
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def organization_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Organization))
+
+
+def user_page(search: str, role: str | None, *, page: int, per_page: int) -> Pagination:
+    """People by name whose e-mail or name contains ``search`` (any, when empty), with ``role`` if given.
+
+    ``%`` and ``_`` in the search are dropped rather than matched as wildcards. A page past the
+    last is empty, not an error.
+    """
+    query = select(User).options(selectinload(User.organization)).order_by(User.display_name, User.id)
+    if search:
+        pattern = f"%{search.lower().replace('%', '').replace('_', '')}%"
+        query = query.where(or_(User.email_key.like(pattern), func.lower(User.display_name).like(pattern)))
+    if role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def organizations_by_name() -> list[Organization]:
+    """Every organisation by name, with its e-mail domains loaded (both admin lists show them)."""
+    return list(
+        db.session.scalars(
+            select(Organization).options(selectinload(Organization.domains)).order_by(Organization.name)
+        )
+    )
+
+
+def sponsor_organizations() -> list[Organization]:
+    """Organisations that sponsor challenges, by name: whom finance records deposits and points for."""
+    return list(
+        db.session.scalars(select(Organization).where(Organization.is_sponsor).order_by(Organization.name))
+    )
+
+
+def member_counts() -> dict[int | None, int]:
+    """How many people belong to each organisation (None: people in none)."""
+    return dict(
+        db.session.execute(select(User.organization_id, func.count()).group_by(User.organization_id)).all()
+    )
