@@ -51,6 +51,11 @@ class ChallengeIn(Input):
     brief_md: text(50_000) = ""
     rules_md: text(50_000) = ""
     skills: list[text(80, 1)] = Field(default_factory=list, max_length=30)
+    preferred_skills: list[text(80, 1)] = Field(
+        default_factory=list,
+        max_length=30,
+        description="helpful but not needed; skills are the required ones",
+    )
     eligibility: EligibilityName = "open"
     bounty: MoneyIn
     tiers_bp: list[int] = Field(
@@ -83,6 +88,7 @@ class ChallengePatch(Input):
     brief_md: text(50_000) | None = None
     rules_md: text(50_000) | None = None
     skills: list[text(80, 1)] | None = Field(default=None, max_length=30)
+    preferred_skills: list[text(80, 1)] | None = Field(default=None, max_length=30)
     eligibility: EligibilityName | None = None
     bounty: MoneyIn | None = None
     tiers_bp: list[int] | None = Field(default=None, min_length=3, max_length=5)
@@ -136,6 +142,7 @@ class ChallengeOut(Output):
     status: StatusName
     sponsor: SponsorOut
     skills: list[str]
+    preferred_skills: list[str]
     eligibility: str
     bounty: Money
     tiers_bp: list[int]
@@ -190,6 +197,7 @@ def challenge_out(challenge: Challenge) -> ChallengeOut:
         status=challenge.status,
         sponsor=SponsorOut(id=challenge.sponsor_org.id, name=challenge.sponsor_org.name),
         skills=[skill.name for skill in challenge.skills],
+        preferred_skills=[skill.name for skill in challenge.preferred_skills],
         eligibility=challenge.eligibility,
         bounty=money(challenge.bounty_minor, challenge.currency),
         tiers_bp=list(challenge.tiers_bp),
@@ -227,6 +235,7 @@ def terms_from(body: ChallengeIn) -> ChallengeTerms:
         brief_md=body.brief_md,
         rules_md=body.rules_md,
         skills=tuple(body.skills),
+        preferred_skills=tuple(body.preferred_skills),
         eligibility=body.eligibility,
         currency=body.bounty.currency,
         bounty_minor=body.bounty.amount_minor,
