@@ -28,6 +28,7 @@ from app.challenges.options import (
     TIE_RULE_LABELS,
     UNAWARDED_RULE_LABELS,
 )
+from app.challenges.presenters import percent
 from app.challenges.rules import MAX_CRITERIA, ChallengeTerms, Criterion
 from app.core.errors import ValidationFailed
 from app.core.money import MoneyError, format_plain, normalise_currency, parse_amount
@@ -200,7 +201,8 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
     form.reward_kind.data = "points" if terms.currency == "PTS" else "cash"
     form.currency.data = "" if terms.currency == "PTS" else terms.currency
     form.bounty.data = format_plain(terms.bounty_minor, terms.currency)
-    form.tiers.data = ", ".join(f"{Decimal(bp) / 100:f}".rstrip("0").rstrip(".") for bp in terms.tiers_bp)
+    # As typed: 5000 basis points show as "50" (not "5"), 3333 as "33.33".
+    form.tiers.data = ", ".join(percent(share_bp).removesuffix("%") for share_bp in terms.tiers_bp)
     form.tie_rule.data = terms.tie_rule
     form.unawarded_rule.data = terms.unawarded_rule
     for name in ("opens_at", "closes_at", "judging_due_at"):
