@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
@@ -113,6 +114,30 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# The prize fields, shared by the posting form and the live preview of the split (PrizeSplitForm).
+def _reward_kind_field() -> SelectField:
+    return SelectField("Reward", choices=_choices({"cash": "Cash", "points": "Points"}))
+
+
+def _currency_field() -> StringField:
+    return StringField(
+        CURRENCY.label, default="EUR", validators=[_longest(CURRENCY)], description=CURRENCY.help
+    )
+
+
+def _bounty_field() -> StringField:
+    return StringField(BOUNTY.label, validators=[DataRequired(), _longest(BOUNTY)], description=BOUNTY.help)
+
+
+def _tiers_field() -> StringField:
+    return StringField(
+        TIERS.label,
+        default="50, 30, 20",
+        validators=[DataRequired(), _longest(TIERS)],
+        description=TIERS.help,
+    )
+
+
 class ChallengeForm(FlaskForm):
     """The posting form. Labels, hints and limits come from app.challenges.terms; the defaults that
     are only suggestions (EUR, 50/30/20, 100 MB, PDF) are the form's own."""
@@ -126,17 +151,10 @@ class ChallengeForm(FlaskForm):
         PREFERRED_SKILLS.label, validators=[_longest(PREFERRED_SKILLS)], description=PREFERRED_SKILLS.help
     )
     eligibility = SelectField(ELIGIBILITY.label, choices=_choices(ELIGIBILITY_LABELS))
-    reward_kind = SelectField("Reward", choices=_choices({"cash": "Cash", "points": "Points"}))
-    currency = StringField(
-        CURRENCY.label, default="EUR", validators=[_longest(CURRENCY)], description=CURRENCY.help
-    )
-    bounty = StringField(BOUNTY.label, validators=[DataRequired(), _longest(BOUNTY)], description=BOUNTY.help)
-    tiers = StringField(
-        TIERS.label,
-        default="50, 30, 20",
-        validators=[DataRequired(), _longest(TIERS)],
-        description=TIERS.help,
-    )
+    reward_kind = _reward_kind_field()
+    currency = _currency_field()
+    bounty = _bounty_field()
+    tiers = _tiers_field()
     tie_rule = SelectField(TIE_RULE.label, choices=_choices(TIE_RULE_LABELS))
     unawarded_rule = SelectField(UNAWARDED_RULE.label, choices=_choices(UNAWARDED_RULE_LABELS))
     opens_at = DateTimeLocalField(OPENS_AT.label, format=DATETIME_FORMAT, validators=[InputRequired()])
@@ -173,19 +191,39 @@ class ChallengeForm(FlaskForm):
     )
 
 
+# A share as people type it, once any "%" is gone: digits, maybe a sign and decimals. Anything else
+# (1e999999999, inf, nan) is refused before Decimal could turn it into an overflow or a huge integer.
+_SHARE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+
+
 def _percent_to_basis_points(text: str) -> tuple[int, ...]:
     shares = []
     for part in text.replace(";", ",").split(","):
         if not part.strip():
             continue
-        try:
-            value = Decimal(part.strip().rstrip("%")) * 100
-        except InvalidOperation:
-            raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field) from None
+        share = part.strip().rstrip("%")
+        if not _SHARE.match(share):
+            raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field)
+        value = Decimal(share) * 100
         if value != value.to_integral_value():
             raise ValidationFailed("Use at most two decimals in each share.", field=TIERS.form_field)
         shares.append(int(value))
     return tuple(shares)
+
+
+def read_prizes(form: ChallengeForm | PrizeSplitForm) -> tuple[str, int, tuple[int, ...]]:
+    """The currency, the bounty in its minor units and the split in basis points, as the sponsor typed
+    them; ValidationFailed names the field that can't be read."""
+    currency = "PTS" if form.reward_kind.data == "points" else (form.currency.data or "")
+    try:
+        currency = normalise_currency(currency)
+    except MoneyError as error:
+        raise ValidationFailed(str(error), field=CURRENCY.form_field) from None
+    try:
+        bounty_minor = parse_amount(form.bounty.data, currency)
+    except MoneyError as error:
+        raise ValidationFailed(str(error), field=BOUNTY.form_field) from None
+    return currency, bounty_minor, _percent_to_basis_points(form.tiers.data or "")
 
 
 def _names(text: str | None) -> tuple[str, ...]:
@@ -198,15 +236,7 @@ def _to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
 
 def terms_from_form(form: ChallengeForm, zone: ZoneInfo) -> ChallengeTerms:
     """Read the form as the sponsor meant it: times in their timezone, money in their currency."""
-    currency = "PTS" if form.reward_kind.data == "points" else (form.currency.data or "")
-    try:
-        currency = normalise_currency(currency)
-    except MoneyError as error:
-        raise ValidationFailed(str(error), field=CURRENCY.form_field) from None
-    try:
-        bounty_minor = parse_amount(form.bounty.data, currency)
-    except MoneyError as error:
-        raise ValidationFailed(str(error), field=BOUNTY.form_field) from None
+    currency, bounty_minor, tiers_bp = read_prizes(form)
     criteria = tuple(
         Criterion(
             name=(row.form.name.data or "").strip(),
@@ -228,7 +258,7 @@ def terms_from_form(form: ChallengeForm, zone: ZoneInfo) -> ChallengeTerms:
         eligibility=form.eligibility.data,
         currency=currency,
         bounty_minor=bounty_minor,
-        tiers_bp=_percent_to_basis_points(form.tiers.data or ""),
+        tiers_bp=tiers_bp,
         tie_rule=form.tie_rule.data,
         unawarded_rule=form.unawarded_rule.data,
         opens_at=_to_utc(form.opens_at.data, zone),
@@ -278,6 +308,18 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
     form.requires_manager_approval.data = terms.requires_manager_approval
     form.expected_hours_per_week.data = terms.expected_hours_per_week
     form.judges_conflict_with_own_org.data = terms.judges_conflict_with_own_org
+
+
+class PrizeSplitForm(FlaskForm):
+    """The posting form's prize fields, read from the query string the live preview of the split sends."""
+
+    class Meta:
+        csrf = False  # asked for with GET; it changes nothing
+
+    reward_kind = _reward_kind_field()
+    currency = _currency_field()
+    bounty = _bounty_field()
+    tiers = _tiers_field()
 
 
 class FundForm(FlaskForm):

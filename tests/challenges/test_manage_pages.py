@@ -86,6 +86,8 @@ def test_a_sponsor_posts_a_challenge_in_their_own_timezone(db, sponsor, login):
         ({"currency": "XXY"}, "not an ISO 4217 currency"),
         ({"bounty": "12.345"}, "at most 2 decimal places"),
         ({"criteria-0-name": ""}, "1 to 8 criteria"),
+        ({"tiers": "inf, 30, 20"}, "'inf' is not a percentage"),  # was a 500: no integer is infinite
+        ({"tiers": "1e999999999, 30, 20"}, "is not a percentage"),  # was a 500: decimal overflow
     ],
 )
 def test_bad_terms_are_explained_and_nothing_is_created(db, sponsor, login, overrides, message):
