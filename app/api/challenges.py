@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from flask import url_for
 from pydantic import Field
@@ -18,7 +18,35 @@ from app.challenges import presenters, queries, services
 from app.challenges.filetypes import FILE_TYPES
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.challenges.rules import MAX_FILE_BYTES, ChallengeTerms, Criterion
+from app.challenges.rules import ChallengeTerms
+from app.challenges.terms import (
+    ALLOWED_TYPES,
+    BRIEF,
+    CRITERIA,
+    CRITERION_GUIDANCE,
+    CRITERION_NAME,
+    CRITERION_WEIGHT,
+    ELIGIBILITY,
+    EXPECTED_HOURS,
+    JUDGES,
+    MANAGER_APPROVAL,
+    MAX_FILE,
+    OWN_ORG_CONFLICT,
+    PREFERRED_SKILLS,
+    RULES,
+    SCALE_MAX,
+    SCALE_MIN,
+    SKILLS,
+    SUBMISSIONS,
+    SUMMARY,
+    TIE_RULE,
+    TIERS,
+    TITLE,
+    UNAWARDED_RULE,
+    VERSIONS,
+    Criterion,
+    Term,
+)
 from app.core.errors import NotFound, PermissionDenied
 from app.extensions import db
 from app.skills.services import skill_slug
@@ -33,72 +61,95 @@ StatusName = Literal[tuple(status.value for status in Status)]  # type: ignore[v
 
 
 # --- shapes -----------------------------------------------------------------------------------------
+# Limits come from app.challenges.terms, the one description of a challenge's terms the posting form
+# and rules read too; tests/unit/test_challenge_terms.py checks these models against it.
+
+
+def _text(term: Term) -> Any:
+    """The term's text type, with its length limits."""
+    return text(term.length.most, term.length.least)
+
+
+def _bounded(term: Term, **field: Any) -> Any:
+    """A field with the term's limits: its range of values, or how many items it holds (no lower
+    limit is stated when an empty list will do)."""
+    if term.value is not None:
+        field.update(ge=term.value.least, le=term.value.most)
+    if term.items is not None:
+        if term.items.least:
+            field["min_length"] = term.items.least
+        field["max_length"] = term.items.most
+    return Field(**field)
 
 
 class CriterionIn(Input):
-    name: text(120, 1)
-    guidance: text(2000) = ""
-    weight: int = Field(default=1, ge=1, le=100)
-    scale_min: int = Field(default=1, ge=0, le=99)
-    scale_max: int = Field(default=10, ge=1, le=100)
+    name: _text(CRITERION_NAME)
+    guidance: _text(CRITERION_GUIDANCE) = CRITERION_GUIDANCE.default
+    weight: int = _bounded(CRITERION_WEIGHT, default=CRITERION_WEIGHT.default)
+    scale_min: int = _bounded(SCALE_MIN, default=SCALE_MIN.default)
+    scale_max: int = _bounded(SCALE_MAX, default=SCALE_MAX.default)
 
 
 class ChallengeIn(Input):
     """A challenge's terms as a sponsor posts them; amounts in minor units, times with a timezone."""
 
-    title: text(160, 3)
-    summary: text(300, 1)
-    brief_md: text(50_000) = ""
-    rules_md: text(50_000) = ""
-    skills: list[text(80, 1)] = Field(default_factory=list, max_length=30)
-    eligibility: EligibilityName = "open"
-    bounty: MoneyIn
-    tiers_bp: list[int] = Field(
-        min_length=3,
-        max_length=5,
-        description="prize shares in basis points, best place first, adding to 10000",
+    title: _text(TITLE)
+    summary: _text(SUMMARY)
+    brief_md: _text(BRIEF) = BRIEF.default
+    rules_md: _text(RULES) = RULES.default
+    skills: list[_text(SKILLS)] = _bounded(SKILLS, default_factory=list)
+    preferred_skills: list[_text(PREFERRED_SKILLS)] = _bounded(
+        PREFERRED_SKILLS,
+        default_factory=list,
+        description="helpful but not needed; skills are the required ones",
     )
-    tie_rule: TieRuleName = "share"
-    unawarded_rule: UnawardedRuleName = "return"
+    eligibility: EligibilityName = ELIGIBILITY.default
+    bounty: MoneyIn
+    tiers_bp: list[int] = _bounded(
+        TIERS, description="prize shares in basis points, best place first, adding to 10000"
+    )
+    tie_rule: TieRuleName = TIE_RULE.default
+    unawarded_rule: UnawardedRuleName = UNAWARDED_RULE.default
     opens_at: Time
     closes_at: Time
     judging_due_at: Time
-    max_file_bytes: int = Field(ge=1024, le=MAX_FILE_BYTES)
-    allowed_types: list[FileType] = Field(min_length=1, max_length=len(FILE_TYPES))
-    submissions_per_contributor: int = Field(default=1, ge=1, le=20)
-    versions_per_submission: int = Field(default=10, ge=1, le=100)
-    judges_per_entry: int = Field(default=3, ge=1, le=10)
-    criteria: list[CriterionIn] = Field(min_length=1, max_length=8)
-    requires_manager_approval: bool = False
-    expected_hours_per_week: int | None = Field(default=None, ge=1, le=40)
-    judges_conflict_with_own_org: bool = False
+    max_file_bytes: int = _bounded(MAX_FILE)
+    allowed_types: list[FileType] = _bounded(ALLOWED_TYPES)
+    submissions_per_contributor: int = _bounded(SUBMISSIONS, default=SUBMISSIONS.default)
+    versions_per_submission: int = _bounded(VERSIONS, default=VERSIONS.default)
+    judges_per_entry: int = _bounded(JUDGES, default=JUDGES.default)
+    criteria: list[CriterionIn] = _bounded(CRITERIA)
+    requires_manager_approval: bool = MANAGER_APPROVAL.default
+    expected_hours_per_week: int | None = _bounded(EXPECTED_HOURS, default=EXPECTED_HOURS.default)
+    judges_conflict_with_own_org: bool = OWN_ORG_CONFLICT.default
 
 
 class ChallengePatch(Input):
     """Only the terms sent change; the rest stay as they are. Terms fixed by funding or opening
     cannot change: a 422 names them."""
 
-    title: text(160, 3) | None = None
-    summary: text(300, 1) | None = None
-    brief_md: text(50_000) | None = None
-    rules_md: text(50_000) | None = None
-    skills: list[text(80, 1)] | None = Field(default=None, max_length=30)
+    title: _text(TITLE) | None = None
+    summary: _text(SUMMARY) | None = None
+    brief_md: _text(BRIEF) | None = None
+    rules_md: _text(RULES) | None = None
+    skills: list[_text(SKILLS)] | None = _bounded(SKILLS, default=None)
+    preferred_skills: list[_text(PREFERRED_SKILLS)] | None = _bounded(PREFERRED_SKILLS, default=None)
     eligibility: EligibilityName | None = None
     bounty: MoneyIn | None = None
-    tiers_bp: list[int] | None = Field(default=None, min_length=3, max_length=5)
+    tiers_bp: list[int] | None = _bounded(TIERS, default=None)
     tie_rule: TieRuleName | None = None
     unawarded_rule: UnawardedRuleName | None = None
     opens_at: Time | None = None
     closes_at: Time | None = None
     judging_due_at: Time | None = None
-    max_file_bytes: int | None = Field(default=None, ge=1024, le=MAX_FILE_BYTES)
-    allowed_types: list[FileType] | None = Field(default=None, min_length=1, max_length=len(FILE_TYPES))
-    submissions_per_contributor: int | None = Field(default=None, ge=1, le=20)
-    versions_per_submission: int | None = Field(default=None, ge=1, le=100)
-    judges_per_entry: int | None = Field(default=None, ge=1, le=10)
-    criteria: list[CriterionIn] | None = Field(default=None, min_length=1, max_length=8)
+    max_file_bytes: int | None = _bounded(MAX_FILE, default=None)
+    allowed_types: list[FileType] | None = _bounded(ALLOWED_TYPES, default=None)
+    submissions_per_contributor: int | None = _bounded(SUBMISSIONS, default=None)
+    versions_per_submission: int | None = _bounded(VERSIONS, default=None)
+    judges_per_entry: int | None = _bounded(JUDGES, default=None)
+    criteria: list[CriterionIn] | None = _bounded(CRITERIA, default=None)
     requires_manager_approval: bool | None = None
-    expected_hours_per_week: int | None = Field(default=None, ge=1, le=40)
+    expected_hours_per_week: int | None = _bounded(EXPECTED_HOURS, default=None)
     judges_conflict_with_own_org: bool | None = None
 
 
@@ -136,6 +187,7 @@ class ChallengeOut(Output):
     status: StatusName
     sponsor: SponsorOut
     skills: list[str]
+    preferred_skills: list[str]
     eligibility: str
     bounty: Money
     tiers_bp: list[int]
@@ -190,6 +242,7 @@ def challenge_out(challenge: Challenge) -> ChallengeOut:
         status=challenge.status,
         sponsor=SponsorOut(id=challenge.sponsor_org.id, name=challenge.sponsor_org.name),
         skills=[skill.name for skill in challenge.skills],
+        preferred_skills=[skill.name for skill in challenge.preferred_skills],
         eligibility=challenge.eligibility,
         bounty=money(challenge.bounty_minor, challenge.currency),
         tiers_bp=list(challenge.tiers_bp),
@@ -227,6 +280,7 @@ def terms_from(body: ChallengeIn) -> ChallengeTerms:
         brief_md=body.brief_md,
         rules_md=body.rules_md,
         skills=tuple(body.skills),
+        preferred_skills=tuple(body.preferred_skills),
         eligibility=body.eligibility,
         currency=body.bounty.currency,
         bounty_minor=body.bounty.amount_minor,

@@ -20,7 +20,7 @@ from app.api.challenges import visible_challenge
 from app.api.pagination import paginate
 from app.api.registry import operation
 from app.api.schemas import Id, Input, Output, PageQuery, Query, text
-from app.challenges.rules import MAX_FILE_BYTES
+from app.challenges.terms import MAX_FILE_BYTES
 from app.submissions import services
 from app.submissions.models import Submission
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
@@ -28,29 +29,84 @@ from app.challenges.options import (
     TIE_RULE_LABELS,
     UNAWARDED_RULE_LABELS,
 )
-from app.challenges.rules import MAX_CRITERIA, ChallengeTerms, Criterion
+from app.challenges.presenters import percent
+from app.challenges.rules import ChallengeTerms
+from app.challenges.terms import (
+    ALLOWED_TYPES,
+    BOUNTY,
+    BRIEF,
+    CLOSES_AT,
+    CRITERIA,
+    CRITERION_GUIDANCE,
+    CRITERION_NAME,
+    CRITERION_WEIGHT,
+    CURRENCY,
+    ELIGIBILITY,
+    EXPECTED_HOURS,
+    JUDGES,
+    JUDGING_DUE_AT,
+    MANAGER_APPROVAL,
+    MAX_FILE,
+    OPENS_AT,
+    OWN_ORG_CONFLICT,
+    PREFERRED_SKILLS,
+    RULES,
+    SCALE_MAX,
+    SCALE_MIN,
+    SKILLS,
+    SUBMISSIONS,
+    SUMMARY,
+    TIE_RULE,
+    TIERS,
+    TITLE,
+    UNAWARDED_RULE,
+    VERSIONS,
+    Bounds,
+    Criterion,
+    Term,
+)
 from app.core.errors import ValidationFailed
 from app.core.money import MoneyError, format_plain, normalise_currency, parse_amount
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+MEBIBYTE = 1024 * 1024
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in labels.items()]
 
 
-MEBIBYTE = 1024 * 1024
+def _longest(term: Term) -> Length:
+    """The most characters the form takes for the term: of the text it is typed as, or of the term."""
+    return Length(max=term.typed_length or term.length.most)
+
+
+def _between(term: Term) -> NumberRange:
+    return NumberRange(term.value.least, term.value.most)
+
+
+def _in_whole_mebibytes(sizes: Bounds) -> NumberRange:
+    """Byte bounds as the whole MB the form asks for, rounded inwards so every choice is allowed."""
+    return NumberRange(-(-sizes.least // MEBIBYTE), sizes.most // MEBIBYTE)
 
 
 class CriterionForm(FlaskForm):
     class Meta:
         csrf = False  # a row inside the challenge form, which carries the token
 
-    name = StringField("Criterion", validators=[Optional(), Length(max=120)])
-    guidance = TextAreaField("Guidance for judges", validators=[Optional(), Length(max=2000)])
-    weight = IntegerField("Weight", default=1, validators=[Optional(), NumberRange(1, 100)])
-    scale_min = IntegerField("Lowest score", default=1, validators=[Optional(), NumberRange(0, 99)])
-    scale_max = IntegerField("Highest score", default=10, validators=[Optional(), NumberRange(1, 100)])
+    name = StringField(CRITERION_NAME.label, validators=[Optional(), _longest(CRITERION_NAME)])
+    guidance = TextAreaField(CRITERION_GUIDANCE.label, validators=[Optional(), _longest(CRITERION_GUIDANCE)])
+    weight = IntegerField(
+        CRITERION_WEIGHT.label,
+        default=CRITERION_WEIGHT.default,
+        validators=[Optional(), _between(CRITERION_WEIGHT)],
+    )
+    scale_min = IntegerField(
+        SCALE_MIN.label, default=SCALE_MIN.default, validators=[Optional(), _between(SCALE_MIN)]
+    )
+    scale_max = IntegerField(
+        SCALE_MAX.label, default=SCALE_MAX.default, validators=[Optional(), _between(SCALE_MAX)]
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -58,61 +114,86 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ChallengeForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
-    summary = StringField("One-line summary", validators=[DataRequired(), Length(max=300)])
-    brief_md = TextAreaField("Brief (Markdown)", validators=[Length(max=50_000)])
-    rules_md = TextAreaField("Rules (Markdown)", validators=[Length(max=50_000)])
-    skills = StringField(
-        "Required skills",
-        validators=[Length(max=1000)],
-        description="Comma-separated. Contributors who list them are shown this challenge first.",
+# The prize fields, shared by the posting form and the live preview of the split (PrizeSplitForm).
+def _reward_kind_field() -> SelectField:
+    return SelectField("Reward", choices=_choices({"cash": "Cash", "points": "Points"}))
+
+
+def _currency_field() -> StringField:
+    return StringField(
+        CURRENCY.label, default="EUR", validators=[_longest(CURRENCY)], description=CURRENCY.help
     )
-    preferred_skills = StringField(
-        "Preferred skills",
-        validators=[Length(max=1000)],
-        description="Comma-separated; helpful but not needed.",
-    )
-    eligibility = SelectField("Who may enter", choices=_choices(ELIGIBILITY_LABELS))
-    reward_kind = SelectField("Reward", choices=_choices({"cash": "Cash", "points": "Points"}))
-    currency = StringField(
-        "Currency", default="EUR", validators=[Length(max=3)], description="ISO code such as EUR or USD."
-    )
-    bounty = StringField("Bounty", validators=[DataRequired(), Length(max=30)], description="e.g. 10,000.00")
-    tiers = StringField(
-        "Prize split (%)",
+
+
+def _bounty_field() -> StringField:
+    return StringField(BOUNTY.label, validators=[DataRequired(), _longest(BOUNTY)], description=BOUNTY.help)
+
+
+def _tiers_field() -> StringField:
+    return StringField(
+        TIERS.label,
         default="50, 30, 20",
-        validators=[DataRequired(), Length(max=60)],
-        description="3 to 5 places, best first, adding up to 100: 50, 30, 20 or 40, 25, 15, 12, 8.",
+        validators=[DataRequired(), _longest(TIERS)],
+        description=TIERS.help,
     )
-    tie_rule = SelectField("Ties", choices=_choices(TIE_RULE_LABELS))
-    unawarded_rule = SelectField("Unwon prize money", choices=_choices(UNAWARDED_RULE_LABELS))
-    opens_at = DateTimeLocalField("Opens", format=DATETIME_FORMAT, validators=[InputRequired()])
-    closes_at = DateTimeLocalField("Closes", format=DATETIME_FORMAT, validators=[InputRequired()])
-    judging_due_at = DateTimeLocalField("Judging due", format=DATETIME_FORMAT, validators=[InputRequired()])
+
+
+class ChallengeForm(FlaskForm):
+    """The posting form. Labels, hints and limits come from app.challenges.terms; the defaults that
+    are only suggestions (EUR, 50/30/20, 100 MB, PDF) are the form's own."""
+
+    title = StringField(TITLE.label, validators=[DataRequired(), _longest(TITLE)])
+    summary = StringField(SUMMARY.label, validators=[DataRequired(), _longest(SUMMARY)])
+    brief_md = TextAreaField(BRIEF.label, validators=[_longest(BRIEF)])
+    rules_md = TextAreaField(RULES.label, validators=[_longest(RULES)])
+    skills = StringField(SKILLS.label, validators=[_longest(SKILLS)], description=SKILLS.help)
+    preferred_skills = StringField(
+        PREFERRED_SKILLS.label, validators=[_longest(PREFERRED_SKILLS)], description=PREFERRED_SKILLS.help
+    )
+    eligibility = SelectField(ELIGIBILITY.label, choices=_choices(ELIGIBILITY_LABELS))
+    reward_kind = _reward_kind_field()
+    currency = _currency_field()
+    bounty = _bounty_field()
+    tiers = _tiers_field()
+    tie_rule = SelectField(TIE_RULE.label, choices=_choices(TIE_RULE_LABELS))
+    unawarded_rule = SelectField(UNAWARDED_RULE.label, choices=_choices(UNAWARDED_RULE_LABELS))
+    opens_at = DateTimeLocalField(OPENS_AT.label, format=DATETIME_FORMAT, validators=[InputRequired()])
+    closes_at = DateTimeLocalField(CLOSES_AT.label, format=DATETIME_FORMAT, validators=[InputRequired()])
+    judging_due_at = DateTimeLocalField(
+        JUDGING_DUE_AT.label, format=DATETIME_FORMAT, validators=[InputRequired()]
+    )
     max_file_mb = IntegerField(
-        "Largest file (MB)", default=100, validators=[InputRequired(), NumberRange(1, 5120)]
+        MAX_FILE.label, default=100, validators=[InputRequired(), _in_whole_mebibytes(MAX_FILE.value)]
     )
     allowed_types = MultiCheckboxField(
-        "Allowed file types", choices=_choices(FILE_TYPES), default=["application/pdf"]
+        ALLOWED_TYPES.label, choices=_choices(FILE_TYPES), default=["application/pdf"]
     )
     submissions_per_contributor = IntegerField(
-        "Submissions per contributor", default=1, validators=[InputRequired(), NumberRange(1, 20)]
+        SUBMISSIONS.label, default=SUBMISSIONS.default, validators=[InputRequired(), _between(SUBMISSIONS)]
     )
     versions_per_submission = IntegerField(
-        "Versions per submission", default=10, validators=[InputRequired(), NumberRange(1, 100)]
+        VERSIONS.label, default=VERSIONS.default, validators=[InputRequired(), _between(VERSIONS)]
     )
     judges_per_entry = IntegerField(
-        "Judges per entry", default=3, validators=[InputRequired(), NumberRange(1, 10)]
+        JUDGES.label, default=JUDGES.default, validators=[InputRequired(), _between(JUDGES)]
     )
-    criteria = FieldList(FormField(CriterionForm), min_entries=MAX_CRITERIA, max_entries=MAX_CRITERIA)
-    requires_manager_approval = BooleanField("Internal contributors need their manager's approval")
-    judges_conflict_with_own_org = BooleanField(
-        "Judges never review entries from people in their own organisation"
+    criteria = FieldList(
+        FormField(CriterionForm),
+        CRITERIA.label,
+        description=CRITERIA.help,
+        min_entries=CRITERIA.items.most,
+        max_entries=CRITERIA.items.most,
     )
+    requires_manager_approval = BooleanField(MANAGER_APPROVAL.label)
+    judges_conflict_with_own_org = BooleanField(OWN_ORG_CONFLICT.label)
     expected_hours_per_week = IntegerField(
-        "Expected hours per week", validators=[Optional(), NumberRange(1, 40)]
+        EXPECTED_HOURS.label, validators=[Optional(), _between(EXPECTED_HOURS)]
     )
+
+
+# A share as people type it, once any "%" is gone: digits, maybe a sign and decimals. Anything else
+# (1e999999999, inf, nan) is refused before Decimal could turn it into an overflow or a huge integer.
+_SHARE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 
 
 def _percent_to_basis_points(text: str) -> tuple[int, ...]:
@@ -120,14 +201,29 @@ def _percent_to_basis_points(text: str) -> tuple[int, ...]:
     for part in text.replace(";", ",").split(","):
         if not part.strip():
             continue
-        try:
-            value = Decimal(part.strip().rstrip("%")) * 100
-        except InvalidOperation:
-            raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field="tiers") from None
+        share = part.strip().rstrip("%")
+        if not _SHARE.match(share):
+            raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field)
+        value = Decimal(share) * 100
         if value != value.to_integral_value():
-            raise ValidationFailed("Use at most two decimals in each share.", field="tiers")
+            raise ValidationFailed("Use at most two decimals in each share.", field=TIERS.form_field)
         shares.append(int(value))
     return tuple(shares)
+
+
+def read_prizes(form: ChallengeForm | PrizeSplitForm) -> tuple[str, int, tuple[int, ...]]:
+    """The currency, the bounty in its minor units and the split in basis points, as the sponsor typed
+    them; ValidationFailed names the field that can't be read."""
+    currency = "PTS" if form.reward_kind.data == "points" else (form.currency.data or "")
+    try:
+        currency = normalise_currency(currency)
+    except MoneyError as error:
+        raise ValidationFailed(str(error), field=CURRENCY.form_field) from None
+    try:
+        bounty_minor = parse_amount(form.bounty.data, currency)
+    except MoneyError as error:
+        raise ValidationFailed(str(error), field=BOUNTY.form_field) from None
+    return currency, bounty_minor, _percent_to_basis_points(form.tiers.data or "")
 
 
 def _names(text: str | None) -> tuple[str, ...]:
@@ -140,22 +236,14 @@ def _to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
 
 def terms_from_form(form: ChallengeForm, zone: ZoneInfo) -> ChallengeTerms:
     """Read the form as the sponsor meant it: times in their timezone, money in their currency."""
-    currency = "PTS" if form.reward_kind.data == "points" else (form.currency.data or "")
-    try:
-        currency = normalise_currency(currency)
-    except MoneyError as error:
-        raise ValidationFailed(str(error), field="currency") from None
-    try:
-        bounty_minor = parse_amount(form.bounty.data, currency)
-    except MoneyError as error:
-        raise ValidationFailed(str(error), field="bounty") from None
+    currency, bounty_minor, tiers_bp = read_prizes(form)
     criteria = tuple(
         Criterion(
             name=(row.form.name.data or "").strip(),
-            guidance=row.form.guidance.data or "",
-            weight=row.form.weight.data or 1,
-            scale_min=row.form.scale_min.data if row.form.scale_min.data is not None else 1,
-            scale_max=row.form.scale_max.data or 10,
+            guidance=row.form.guidance.data or CRITERION_GUIDANCE.default,
+            weight=row.form.weight.data or CRITERION_WEIGHT.default,
+            scale_min=row.form.scale_min.data if row.form.scale_min.data is not None else SCALE_MIN.default,
+            scale_max=row.form.scale_max.data or SCALE_MAX.default,
         )
         for row in form.criteria
         if (row.form.name.data or "").strip()
@@ -170,7 +258,7 @@ def terms_from_form(form: ChallengeForm, zone: ZoneInfo) -> ChallengeTerms:
         eligibility=form.eligibility.data,
         currency=currency,
         bounty_minor=bounty_minor,
-        tiers_bp=_percent_to_basis_points(form.tiers.data or ""),
+        tiers_bp=tiers_bp,
         tie_rule=form.tie_rule.data,
         unawarded_rule=form.unawarded_rule.data,
         opens_at=_to_utc(form.opens_at.data, zone),
@@ -200,7 +288,8 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
     form.reward_kind.data = "points" if terms.currency == "PTS" else "cash"
     form.currency.data = "" if terms.currency == "PTS" else terms.currency
     form.bounty.data = format_plain(terms.bounty_minor, terms.currency)
-    form.tiers.data = ", ".join(f"{Decimal(bp) / 100:f}".rstrip("0").rstrip(".") for bp in terms.tiers_bp)
+    # As typed: 5000 basis points show as "50" (not "5"), 3333 as "33.33".
+    form.tiers.data = ", ".join(percent(share_bp).removesuffix("%") for share_bp in terms.tiers_bp)
     form.tie_rule.data = terms.tie_rule
     form.unawarded_rule.data = terms.unawarded_rule
     for name in ("opens_at", "closes_at", "judging_due_at"):
@@ -219,6 +308,18 @@ def fill_form(form: ChallengeForm, terms: ChallengeTerms, zone: ZoneInfo) -> Non
     form.requires_manager_approval.data = terms.requires_manager_approval
     form.expected_hours_per_week.data = terms.expected_hours_per_week
     form.judges_conflict_with_own_org.data = terms.judges_conflict_with_own_org
+
+
+class PrizeSplitForm(FlaskForm):
+    """The posting form's prize fields, read from the query string the live preview of the split sends."""
+
+    class Meta:
+        csrf = False  # asked for with GET; it changes nothing
+
+    reward_kind = _reward_kind_field()
+    currency = _currency_field()
+    bounty = _bounty_field()
+    tiers = _tiers_field()
 
 
 class FundForm(FlaskForm):

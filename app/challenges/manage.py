@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,13 +15,15 @@ from app.challenges.forms import (
     ChallengeForm,
     ExtendForm,
     FundForm,
+    PrizeSplitForm,
     RaiseBountyForm,
     fill_form,
     terms_from_form,
 )
+from app.challenges.prize_preview import asked_split, shown_split
 from app.core.access import Role, role_required
 from app.core.audit import AuditEvent
-from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.errors import PermissionDenied, ValidationFailed, problem
 from app.core.forms import submit_form
 from app.core.money import MoneyError, format_money, parse_amount
 from app.core.timeutil import utcnow
@@ -58,7 +60,7 @@ def new_challenge():
     if outcome.done:
         flash("Draft saved. Fund the bounty to schedule its opening.", "success")
         return redirect(url_for("challenges.manage", slug=outcome.result.slug))
-    return render_template("challenges/edit.html", form=form, challenge=None), outcome.status
+    return _render_posting_form(form, None, outcome.status)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -75,7 +77,29 @@ def edit_challenge(slug: str):
     if outcome.done:
         flash("Changes saved.", "success")
         return redirect(url_for("challenges.manage", slug=challenge.slug))
-    return render_template("challenges/edit.html", form=form, challenge=challenge), outcome.status
+    return _render_posting_form(form, challenge, outcome.status)
+
+
+def _render_posting_form(form: ChallengeForm, challenge, status: int):
+    return (
+        render_template(
+            "challenges/edit.html", form=form, challenge=challenge, prize_split=shown_split(form)
+        ),
+        status,
+    )
+
+
+@bp.get("/prize-split")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def prize_split():
+    """What each place wins for the bounty and split typed so far, for the posting form's live preview.
+
+    Always JSON: the split, or a 422 problem naming the field that is wrong."""
+    try:
+        split = asked_split(PrizeSplitForm(formdata=request.args))
+    except ValidationFailed as refusal:
+        return problem(refusal.status, refusal.title, refusal.message, code=refusal.code, field=refusal.field)
+    return jsonify(split.as_json())
 
 
 def _render_manage(challenge, status: int = 200, **forms):

@@ -11,28 +11,42 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.challenges.filetypes import FILE_TYPES
-from app.challenges.options import Eligibility, TieRule, UnawardedRule
+from app.challenges.terms import (
+    ALLOWED_TYPES,
+    BOUNTY,
+    BRIEF,
+    CRITERIA,
+    CRITERION_GUIDANCE,
+    CRITERION_NAME,
+    CRITERION_WEIGHT,
+    ELIGIBILITY,
+    EXPECTED_HOURS,
+    JUDGES,
+    MAX_FILE,
+    RULES,
+    SCALE_MAX,
+    SCALE_MIN,
+    SUBMISSIONS,
+    SUMMARY,
+    TERM_NAMED,
+    TERMS,
+    TIE_RULE,
+    TIERS,
+    TITLE,
+    UNAWARDED_RULE,
+    VERSIONS,
+    Criterion,
+    Lock,
+    Term,
+)
 from app.core.money import MoneyError, normalise_currency
+from app.core.splitting import FULL_BASIS_POINTS
 
-MIN_WINNERS, MAX_WINNERS = 3, 5
-MIN_CRITERIA, MAX_CRITERIA = 1, 8
-FULL_BASIS_POINTS = 10_000
-MAX_FILE_BYTES = 5 * 1024**3
 DEFAULT_TIERS: dict[int, tuple[int, ...]] = {
     3: (5000, 3000, 2000),
     4: (4000, 3000, 2000, 1000),
     5: (4000, 2500, 1500, 1200, 800),
 }
-
-
-@dataclass(frozen=True)
-class Criterion:
-    name: str
-    guidance: str = ""
-    weight: int = 1
-    scale_min: int = 1
-    scale_max: int = 10
 
 
 @dataclass(frozen=True)
@@ -66,41 +80,9 @@ class ChallengeTerms:
 
 
 # Terms that stop changing once a challenge opens: contributors enter on the strength of them.
-FIXED_AFTER_OPENING = (
-    "eligibility",
-    "currency",
-    "bounty_minor",
-    "tiers_bp",
-    "tie_rule",
-    "unawarded_rule",
-    "opens_at",
-    "closes_at",
-    "judging_due_at",
-    "max_file_bytes",
-    "allowed_types",
-    "submissions_per_contributor",
-    "versions_per_submission",
-    "judges_per_entry",
-    "criteria",
-    "requires_manager_approval",
-    "expected_hours_per_week",
-    "judges_conflict_with_own_org",
-)
+FIXED_AFTER_OPENING = tuple(term.name for term in TERMS if term.locks is not Lock.NEVER)
 # Terms whose money already sits in escrow: changed only by a top-up, never by an edit.
-FIXED_AFTER_FUNDING = ("currency", "bounty_minor")
-
-FIELD_LABELS = {
-    "bounty_minor": "bounty",
-    "tiers_bp": "prize split",
-    "opens_at": "opening time",
-    "closes_at": "closing time",
-    "judging_due_at": "judging deadline",
-    "max_file_bytes": "maximum file size",
-    "allowed_types": "allowed file types",
-    "criteria": "rubric",
-    "skills": "required skills",
-    "preferred_skills": "preferred skills",
-}
+FIXED_AFTER_FUNDING = tuple(term.name for term in TERMS if term.locks is Lock.FUNDING)
 
 
 @dataclass(frozen=True)
@@ -111,14 +93,24 @@ class Windows:
     judging: timedelta = timedelta(days=1)
 
 
-def _in_range(value: int, low: int, high: int) -> bool:
-    return low <= value <= high
+def _length(term: Term, text: str) -> bool:
+    """Whether the text's length is within the term's bounds."""
+    return term.length is not None and term.length.hold(len(text))
+
+
+def _value(term: Term, number: int) -> bool:
+    return term.value is not None and term.value.hold(number)
+
+
+def _count(term: Term, items: tuple[object, ...]) -> bool:
+    return term.items is not None and term.items.hold(len(items))
 
 
 def tier_problem(tiers_bp: tuple[int, ...]) -> str | None:
     """Why a prize split is unusable, or None: 3 to 5 places, positive, summing to 100%, best first."""
-    if not _in_range(len(tiers_bp), MIN_WINNERS, MAX_WINNERS):
-        return f"Choose between {MIN_WINNERS} and {MAX_WINNERS} winners; this split has {len(tiers_bp)}."
+    if not _count(TIERS, tiers_bp):
+        places = TIERS.items
+        return f"Choose between {places.least} and {places.most} winners; this split has {len(tiers_bp)}."
     if any(share <= 0 for share in tiers_bp):
         return "Every place needs a share above 0%."
     if sum(tiers_bp) != FULL_BASIS_POINTS:
@@ -128,19 +120,43 @@ def tier_problem(tiers_bp: tuple[int, ...]) -> str | None:
     return None
 
 
+def bounty_problem(bounty_minor: int) -> str | None:
+    """Why a bounty can't be offered, or None. Its least is one minor unit: more than zero."""
+    if bounty_minor < BOUNTY.value.least:
+        return "The bounty must be more than zero."
+    if not _value(BOUNTY, bounty_minor):
+        return "That amount is too large."
+    return None
+
+
+def _criterion_problem(criterion: Criterion) -> str | None:
+    if not _length(CRITERION_NAME, criterion.name.strip()):
+        names = CRITERION_NAME.length
+        return f"Give each rubric criterion a name of {names.least} to {names.most} characters."
+    if not _length(CRITERION_GUIDANCE, criterion.guidance.strip()):
+        return f"Keep the guidance for {criterion.name!r} to {CRITERION_GUIDANCE.length.most} characters."
+    if not _value(CRITERION_WEIGHT, criterion.weight):
+        weights = CRITERION_WEIGHT.value
+        return f"The weight of {criterion.name!r} must be between {weights.least} and {weights.most}."
+    in_scale = _value(SCALE_MIN, criterion.scale_min) and _value(SCALE_MAX, criterion.scale_max)
+    if not (in_scale and criterion.scale_min < criterion.scale_max):
+        return f"The scale of {criterion.name!r} must run upwards, e.g. from 1 to 10."
+    return None
+
+
 def _criteria_problem(criteria: tuple[Criterion, ...]) -> str | None:
-    if not _in_range(len(criteria), MIN_CRITERIA, MAX_CRITERIA):
-        return f"The rubric needs {MIN_CRITERIA} to {MAX_CRITERIA} criteria; it has {len(criteria)}."
+    if not _count(CRITERIA, criteria):
+        rows = CRITERIA.items
+        return f"The rubric needs {rows.least} to {rows.most} criteria; it has {len(criteria)}."
     names = [criterion.name.strip().lower() for criterion in criteria]
     if any(not name for name in names):
         return "Every rubric criterion needs a name."
     if len(set(names)) != len(names):
         return "Two rubric criteria have the same name."
     for criterion in criteria:
-        if not _in_range(criterion.weight, 1, 100):
-            return f"The weight of {criterion.name!r} must be between 1 and 100."
-        if not (0 <= criterion.scale_min < criterion.scale_max <= 100):
-            return f"The scale of {criterion.name!r} must run upwards, e.g. from 1 to 10."
+        problem = _criterion_problem(criterion)
+        if problem:
+            return problem
     return None
 
 
@@ -171,40 +187,59 @@ def _duration(span: timedelta) -> str:
     return f"{seconds} second" + ("s" if seconds != 1 else "")
 
 
+def _size(size_bytes: int) -> str:
+    """A whole binary size as sponsors read it in the limits: 1024 → "1 KB", 5 GiB → "5 GB"."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size_bytes < 1024 or size_bytes % 1024:
+            return f"{size_bytes} {unit}"
+        size_bytes //= 1024
+    return f"{size_bytes} TB"
+
+
 def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows()) -> dict[str, str]:
     """Every problem with the terms, by field name; empty when the terms can be posted."""
     found: dict[str, str] = {}
-    if not _in_range(len(terms.title.strip()), 3, 160):
-        found["title"] = "Give the challenge a title of 3 to 160 characters."
-    if not _in_range(len(terms.summary.strip()), 1, 300):
-        found["summary"] = "Summarise the challenge in at most 300 characters."
-    if terms.eligibility not in set(Eligibility):
+    if not _length(TITLE, terms.title.strip()):
+        found["title"] = (
+            f"Give the challenge a title of {TITLE.length.least} to {TITLE.length.most} characters."
+        )
+    if not _length(SUMMARY, terms.summary.strip()):
+        found["summary"] = f"Summarise the challenge in at most {SUMMARY.length.most} characters."
+    for markdown in (BRIEF, RULES):
+        if not _length(markdown, getattr(terms, markdown.name)):
+            found[markdown.form_field] = (
+                f"Keep the {markdown.in_words} to {markdown.length.most:,} characters."
+            )
+    if terms.eligibility not in ELIGIBILITY.choices:
         found["eligibility"] = "Choose who may enter: everyone, internal or external contributors."
-    if terms.tie_rule not in set(TieRule):
+    if terms.tie_rule not in TIE_RULE.choices:
         found["tie_rule"] = "Choose how ties are placed."
-    if terms.unawarded_rule not in set(UnawardedRule):
+    if terms.unawarded_rule not in UNAWARDED_RULE.choices:
         found["unawarded_rule"] = "Choose what happens to prize money nobody wins."
     try:
         normalise_currency(terms.currency)
     except MoneyError as error:
         found["currency"] = str(error)
-    if terms.bounty_minor <= 0:
-        found["bounty"] = "The bounty must be more than zero."
+    bounty_error = bounty_problem(terms.bounty_minor)
+    if bounty_error:
+        found[BOUNTY.form_field] = bounty_error
     tier_error = tier_problem(terms.tiers_bp)
     if tier_error:
-        found["tiers"] = tier_error
+        found[TIERS.form_field] = tier_error
     found.update(_time_problems(terms, now, windows))
-    if not _in_range(terms.max_file_bytes, 1024, MAX_FILE_BYTES):
-        found["max_file_mb"] = "Allow files between 1 KB and 5 GB."
-    unknown_types = set(terms.allowed_types) - set(FILE_TYPES)
-    if not terms.allowed_types or unknown_types:
+    if not _value(MAX_FILE, terms.max_file_bytes):
+        sizes = MAX_FILE.value
+        found[MAX_FILE.form_field] = f"Allow files between {_size(sizes.least)} and {_size(sizes.most)}."
+    unknown_types = set(terms.allowed_types) - set(ALLOWED_TYPES.choices)
+    if not _count(ALLOWED_TYPES, terms.allowed_types) or unknown_types:
         found["allowed_types"] = "Choose at least one of the listed file types."
-    if not _in_range(terms.submissions_per_contributor, 1, 20):
-        found["submissions_per_contributor"] = "Allow 1 to 20 submissions per contributor."
-    if not _in_range(terms.versions_per_submission, 1, 100):
-        found["versions_per_submission"] = "Allow 1 to 100 versions per submission."
-    if not _in_range(terms.judges_per_entry, 1, 10):
-        found["judges_per_entry"] = "Ask for 1 to 10 judges per entry."
+    for limit, message in (
+        (SUBMISSIONS, "Allow {least} to {most} submissions per contributor."),
+        (VERSIONS, "Allow {least} to {most} versions per submission."),
+        (JUDGES, "Ask for {least} to {most} judges per entry."),
+    ):
+        if not _value(limit, getattr(terms, limit.name)):
+            found[limit.form_field] = message.format(least=limit.value.least, most=limit.value.most)
     both = _skill_keys(terms.skills) & _skill_keys(terms.preferred_skills)
     if both:
         found["preferred_skills"] = f"List {', '.join(sorted(both))} as required or as preferred, not both."
@@ -212,9 +247,12 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
     if criteria_error:
         found["criteria"] = criteria_error
     if terms.requires_manager_approval and not (
-        terms.expected_hours_per_week and _in_range(terms.expected_hours_per_week, 1, 40)
+        terms.expected_hours_per_week and _value(EXPECTED_HOURS, terms.expected_hours_per_week)
     ):
-        found["expected_hours_per_week"] = "Say how many hours a week (1 to 40) a manager is agreeing to."
+        hours = EXPECTED_HOURS.value
+        found["expected_hours_per_week"] = (
+            f"Say how many hours a week ({hours.least} to {hours.most}) a manager is agreeing to."
+        )
     return found
 
 
@@ -232,4 +270,5 @@ def changed_fields(before: ChallengeTerms, after: ChallengeTerms) -> list[str]:
 
 
 def describe_fields(names: list[str]) -> str:
-    return ", ".join(FIELD_LABELS.get(name, name.replace("_", " ")) for name in names)
+    """Term names as messages say them: ``["bounty_minor", "tiers_bp"]`` → "bounty, prize split"."""
+    return ", ".join(TERM_NAMED[name].in_words for name in names)

@@ -17,9 +17,8 @@ from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from app.core.transactions import atomic
 from app.extensions import db
 from app.skills.levels import SkillEntryError, SkillLevel, parse_skill_entries
+from app.skills.limits import MAX_SKILL_NAME, MAX_SKILLS
 from app.skills.models import Skill, UserSkill, challenge_preferred_skills, challenge_skills
-
-MAX_SKILLS = 30
 
 
 def skill_slug(name: str) -> str:
@@ -33,7 +32,7 @@ def skills_named(names: Iterable[str]) -> list[Skill]:
     for name in names:
         slug = skill_slug(name)
         if slug and slug not in wanted:
-            if len(slug) > 80:
+            if len(slug) > MAX_SKILL_NAME:
                 raise ValidationFailed(f"The skill {name.strip()!r} is too long.", field="skills")
             wanted[slug] = name.strip()
     if len(wanted) > MAX_SKILLS:
@@ -79,8 +78,8 @@ def rename_skill(skill_id: int, new_name: str, *, actor: Actor) -> Skill:
     slug = skill_slug(name)
     if not slug:
         raise ValidationFailed("Give the skill a name.", field="name")
-    if len(name) > 80 or len(slug) > 80:
-        raise ValidationFailed("Keep skill names under 80 characters.", field="name")
+    if len(name) > MAX_SKILL_NAME or len(slug) > MAX_SKILL_NAME:
+        raise ValidationFailed(f"Keep skill names under {MAX_SKILL_NAME} characters.", field="name")
     clash = db.session.scalar(select(Skill).where(Skill.slug == slug, Skill.id != skill.id))
     if clash is not None:
         raise Conflict(f"{clash.name!r} already exists; merge {skill.name!r} into it instead.", field="name")

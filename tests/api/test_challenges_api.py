@@ -83,6 +83,30 @@ def test_a_draft_is_patched_and_fixed_terms_are_refused_once_open(db, scene, api
     assert frozen.status_code == 422 and "bounty" in frozen.get_json()["detail"]
 
 
+def test_preferred_skills_are_posted_patched_and_given_back_like_the_required_ones(db, scene, api):
+    sponsor = api(scene.sponsor)
+    draft = _post(sponsor, skills=["Python"], preferred_skills=["SQL", "Statistics"])
+    assert (draft["skills"], draft["preferred_skills"]) == (["Python"], ["SQL", "Statistics"])
+    assert sponsor.get(f"/api/v1/challenges/{draft['id']}").get_json()["preferred_skills"] == [
+        "SQL",
+        "Statistics",
+    ]
+
+    patched = sponsor.patch(f"/api/v1/challenges/{draft['id']}", {"preferred_skills": ["Design"]})
+    assert patched.status_code == 200
+    assert (patched.get_json()["skills"], patched.get_json()["preferred_skills"]) == (["Python"], ["Design"])
+    untouched = sponsor.patch(f"/api/v1/challenges/{draft['id']}", {"title": "Route optimiser II"})
+    assert untouched.get_json()["preferred_skills"] == ["Design"]
+
+    both = sponsor.patch(f"/api/v1/challenges/{draft['id']}", {"preferred_skills": ["python"]})
+    assert both.status_code == 422 and both.get_json()["code"] == "validation_failed"
+    assert "as required or as preferred, not both" in both.get_json()["errors"]["preferred_skills"]
+    too_many = sponsor.patch(
+        f"/api/v1/challenges/{draft['id']}", {"preferred_skills": [f"Skill {n}" for n in range(31)]}
+    )
+    assert too_many.status_code == 422 and too_many.get_json()["code"] == "invalid_body"
+
+
 def test_open_now_and_cancel_refund_through_the_api(db, scene, api):
     sponsor = api(scene.sponsor)
     now = utcnow()

@@ -86,6 +86,8 @@ def test_a_sponsor_posts_a_challenge_in_their_own_timezone(db, sponsor, login):
         ({"currency": "XXY"}, "not an ISO 4217 currency"),
         ({"bounty": "12.345"}, "at most 2 decimal places"),
         ({"criteria-0-name": ""}, "1 to 8 criteria"),
+        ({"tiers": "inf, 30, 20"}, "'inf' is not a percentage"),  # was a 500: no integer is infinite
+        ({"tiers": "1e999999999, 30, 20"}, "is not a percentage"),  # was a 500: decimal overflow
     ],
 )
 def test_bad_terms_are_explained_and_nothing_is_created(db, sponsor, login, overrides, message):
@@ -165,6 +167,33 @@ def test_raise_and_cancel_from_the_page(db, sponsor, login):
     from app.ledger.services import organization_balances
 
     assert organization_balances(sponsor.org.id) == {"EUR": 2_000_000}
+
+
+@pytest.mark.parametrize(
+    ("tiers_bp", "shown"),
+    [
+        ((5000, 3000, 2000), "50, 30, 20"),
+        ((6000, 2500, 1500), "60, 25, 15"),
+        ((4000, 2500, 1500, 1200, 800), "40, 25, 15, 12, 8"),
+        ((3334, 3333, 3333), "33.34, 33.33, 33.33"),
+    ],
+)
+def test_editing_shows_the_prize_split_as_stored_and_saves_it_unchanged(db, sponsor, login, tiers_bp, shown):
+    from app.challenges import services as challenges
+    from app.core.timeutil import utcnow
+    from tests.challenges.support import terms_at
+
+    draft = challenges.create_challenge(sponsor.member, terms_at(utcnow(), tiers_bp=tiers_bp))
+    browser = login("sam@acme.example")
+    page = browser.get(f"/challenges/{draft.slug}/edit").get_data(as_text=True)
+    assert f'name="tiers" required type="text" value="{shown}"' in page
+    saved = browser.post(
+        f"/challenges/{draft.slug}/edit",
+        data={**_form_data(tiers=shown, title="Route optimiser II"), "csrf_token": extract_csrf(page)},
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Challenge, draft.id).tiers_bp == list(tiers_bp)
 
 
 @pytest.mark.parametrize("path", ["manage", "edit"])

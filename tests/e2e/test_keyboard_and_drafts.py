@@ -72,7 +72,18 @@ def test_posting_a_challenge_with_the_keyboard_alone(live_server, browser_page, 
     tab_to(page, "#bounty")
     page.keyboard.type("9,000")
     preview = page.locator("[data-prize-preview]")
-    assert "€4,500.00 (50%)" in preview.inner_text()  # live amounts per place while typing
+    # Live amounts per place while typing, worked out by the server a moment after the typing stops.
+    expect(preview).to_contain_text("€4,500.00 (50%)")
+    expect(preview).to_contain_text("€1,800.00 (20%)")
+    tab_to(page, "#tiers")
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")  # "50, 30": two places
+    expect(preview).to_have_text("Choose between 3 and 5 winners; this split has 2.")
+    page.keyboard.type(", 20")
+    expect(preview).to_contain_text("€2,700.00 (30%)")
     screenshot(page, "step-2-prizes")
     tab_to(page, "button:text('Next: Rubric and judging')")
     page.keyboard.press("Enter")
