@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 
 from app.accounts import queries as accounts
-from app.admin import bp, queries
+from app.admin import bp
+from app.challenges import queries as challenge_queries
 from app.core.access import Role, role_required
 
 PER_PAGE = 50
@@ -38,5 +39,5 @@ def organizations():
         "admin/organizations.html",
         organizations=accounts.organizations_by_name(),
         members=accounts.member_counts(),
-        challenges=queries.challenge_counts_by_sponsor(),
+        challenges=challenge_queries.challenge_counts_by_sponsor(),
     )

@@ -13,7 +13,6 @@ from sqlalchemy import Row, Select, func, or_, select
 
 from app.accounts.models import User
 from app.admin.audit_filters import AuditFilters
-from app.challenges.models import Challenge
 from app.core.audit import AuditEvent
 from app.extensions import db
 
@@ -64,13 +63,4 @@ def audit_subject_types() -> list[str]:
     """Every kind of thing events were recorded about, for the log's filter."""
     return list(
         db.session.scalars(select(AuditEvent.subject_type).distinct().order_by(AuditEvent.subject_type))
-    )
-
-
-def challenge_counts_by_sponsor() -> dict[int, int]:
-    """How many challenges each organisation sponsored (drafts and cancelled ones included)."""
-    return dict(
-        db.session.execute(
-            select(Challenge.sponsor_org_id, func.count()).group_by(Challenge.sponsor_org_id)
-        ).all()
     )

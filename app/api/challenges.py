@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 from flask import url_for
 from pydantic import Field
-from sqlalchemy import select
 
 from app.accounts.models import User
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -48,7 +47,6 @@ from app.challenges.terms import (
     Term,
 )
 from app.core.errors import NotFound, PermissionDenied
-from app.extensions import db
 from app.skills.services import skill_slug
 
 TAG = "challenges"
@@ -317,7 +315,7 @@ def patched_terms(terms: ChallengeTerms, patch: ChallengePatch) -> ChallengeTerm
 
 def visible_challenge(challenge_id: int, user: User | None) -> Challenge:
     """The challenge if the caller may see it; a draft of another organisation does not exist for them."""
-    challenge = db.session.get(Challenge, challenge_id)
+    challenge = queries.challenge_by_id(challenge_id)
     if challenge is None or not services.may_view(user, challenge):
         raise NotFound("No such challenge.")
     return challenge
@@ -398,9 +396,7 @@ def get_challenge(challenge_id: int, user: User | None) -> ChallengeOut:
 def my_challenges(query: PageQuery, user: User) -> ChallengeList:
     """For sponsors: every challenge of their organisation, newest first. Empty for everyone else."""
     page = paginate(
-        select(Challenge)
-        .where(Challenge.sponsor_org_id == user.organization_id)
-        .order_by(Challenge.id.desc()),
+        queries.organization_challenges(user.organization_id),
         ((Challenge.id, True),),
         lambda challenge: [challenge.id],
         list_name="my-challenges",

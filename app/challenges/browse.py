@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.challenges import bp, hooks, presenters, queries
 from app.challenges import services as challenge_services
 from app.challenges.filetypes import describe as describe_file_types
 from app.challenges.markdown import render_markdown
-from app.challenges.models import Challenge
 from app.core.errors import NotFound
 from app.core.timeutil import utcnow
-from app.extensions import db
 
 PER_PAGE = 12
 
@@ -31,14 +27,13 @@ def challenge_helpers() -> dict[str, object]:
 
 @bp.route("/")
 def browse():
-    skills = db.session.scalars(queries.listed_skills()).all()
+    skills = queries.skills_in_use()
     filters = queries.parse_filters(request.args.to_dict(flat=False), [skill.slug for skill in skills])
-    query = queries.challenge_list(filters).options(selectinload(Challenge.skills))
-    page = db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False)
+    listed = queries.list_page(filters, PER_PAGE)
+    page = listed.page
     problems = list(filters.problems)
-    if page.total and filters.page > page.pages:
+    if listed.past_the_end:
         problems.append(f"There is no page {filters.page}; showing the last page.")
-        page = db.paginate(query, page=page.pages, per_page=PER_PAGE, error_out=False)
 
     def page_url(number: int) -> str:
         return url_for("challenges.browse", **filters.query_args(), page=number)
@@ -59,11 +54,7 @@ def browse():
 
 @bp.route("/<slug>")
 def detail(slug: str):
-    challenge = db.session.scalar(
-        select(Challenge)
-        .where(Challenge.slug == slug)
-        .options(selectinload(Challenge.criteria), selectinload(Challenge.skills))
-    )
+    challenge = queries.challenge_page_by_slug(slug)
     if challenge is None or not challenge_services.may_view(current_user, challenge):
         raise NotFound("There is no challenge at this address.")
     now = utcnow()

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.accounts.viewer import viewer_zone
-from app.challenges import bp, hooks, services
+from app.challenges import bp, hooks, queries, services
 from app.challenges.forms import (
     CancelForm,
     ChallengeForm,
@@ -22,12 +21,10 @@ from app.challenges.forms import (
 )
 from app.challenges.prize_preview import asked_split, shown_split
 from app.core.access import Role, role_required
-from app.core.audit import AuditEvent
 from app.core.errors import PermissionDenied, ValidationFailed, problem
 from app.core.forms import submit_form
 from app.core.money import MoneyError, format_money, parse_amount
 from app.core.timeutil import utcnow
-from app.extensions import db
 from app.ledger.services import organization_balances
 
 
@@ -109,11 +106,7 @@ def _render_manage(challenge, status: int = 200, **forms):
     forms.setdefault("extend_form", ExtendForm(prefix="extend"))
     forms.setdefault("raise_form", RaiseBountyForm(prefix="raise"))
     forms.setdefault("cancel_form", CancelForm(prefix="cancel"))
-    history = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.subject_type == "challenges", AuditEvent.subject_id == str(challenge.id))
-        .order_by(AuditEvent.id.desc())
-    ).all()
+    history = queries.history(challenge)
     return (
         render_template(
             "challenges/manage.html",
@@ -142,7 +135,7 @@ def _act(slug: str, form, form_name: str, action, success: str):
     if outcome.done:
         flash(success, "success")
         return redirect(url_for("challenges.manage", slug=challenge.slug))
-    db.session.expire_all()
+    # A refused service rolled back, which expired what the session held: the page shows the stored state.
     return _render_manage(challenge, outcome.status, **{form_name: form})
 
 

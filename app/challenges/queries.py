@@ -1,16 +1,22 @@
-"""The public challenge list as a query: which filters the page accepts, and the select they build."""
+"""Reads of challenges that the pages and the API share: the public list (which filters it accepts and
+the select they build), one challenge by id or address, an organisation's own challenges, a challenge's
+history. Nothing here changes state."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.challenges.options import Eligibility
+from app.core.audit import AuditEvent
 from app.core.money import POINTS
+from app.extensions import db
 from app.skills.models import Skill, challenge_skills
 from app.skills.services import skill_slug
 
@@ -198,3 +204,67 @@ def listed_skills() -> Select[tuple[Skill]]:
         .where(Challenge.status != Status.DRAFT.value)
     )
     return select(Skill).where(Skill.id.in_(used)).order_by(Skill.name)
+
+
+# --- one challenge, lists and counts --------------------------------------------------------------
+
+
+def challenge_by_id(challenge_id: int) -> Challenge | None:
+    return db.session.get(Challenge, challenge_id)
+
+
+def challenge_page_by_slug(slug: str) -> Challenge | None:
+    """The challenge at ``/challenges/<slug>``, with the rubric and skills its page shows."""
+    return db.session.scalar(
+        select(Challenge)
+        .where(Challenge.slug == slug)
+        .options(selectinload(Challenge.criteria), selectinload(Challenge.skills))
+    )
+
+
+def skills_in_use() -> list[Skill]:
+    """The skills the list can filter by."""
+    return list(db.session.scalars(listed_skills()))
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of the public list; ``past_the_end`` when the page asked for lies beyond the last one,
+    in which case ``page`` is the last page."""
+
+    page: Pagination
+    past_the_end: bool
+
+
+def list_page(filters: ListFilters, per_page: int) -> ListPage:
+    """The page of the public list that ``filters`` ask for, skills loaded, or the last page."""
+    query = challenge_list(filters).options(selectinload(Challenge.skills))
+    page = db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+    if page.total and filters.page > page.pages:
+        return ListPage(db.paginate(query, page=page.pages, per_page=per_page, error_out=False), True)
+    return ListPage(page, False)
+
+
+def organization_challenges(organization_id: int | None) -> Select[tuple[Challenge]]:
+    """Every challenge an organisation sponsors, drafts included, newest first."""
+    return select(Challenge).where(Challenge.sponsor_org_id == organization_id).order_by(Challenge.id.desc())
+
+
+def challenge_counts_by_sponsor() -> dict[int, int]:
+    """How many challenges each organisation sponsored (drafts and cancelled ones included)."""
+    return dict(
+        db.session.execute(
+            select(Challenge.sponsor_org_id, func.count()).group_by(Challenge.sponsor_org_id)
+        ).all()
+    )
+
+
+def history(challenge: Challenge) -> list[AuditEvent]:
+    """The challenge's audit events, newest first, for its sponsor's page."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "challenges", AuditEvent.subject_id == str(challenge.id))
+            .order_by(AuditEvent.id.desc())
+        )
+    )
