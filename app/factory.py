@@ -50,7 +50,8 @@ DOMAINS_ON_THE_WEB = (
 def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flask:
     """Build the app from a settings object or name (default: ``PODIUM_ENV``), plus overrides."""
     settings = config if isinstance(config, BaseConfig) else config_for(config)
-    app = Flask(__name__, instance_path=settings.INSTANCE_PATH, instance_relative_config=False)
+    # Named for the package, as before the factory moved here: the logger is "app", the root path app/.
+    app = Flask("app", instance_path=settings.INSTANCE_PATH, instance_relative_config=False)
     app.config.update(settings.as_mapping())
     app.config["PODIUM_ENV"] = settings.name
     app.config.update(overrides)
