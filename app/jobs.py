@@ -28,13 +28,13 @@ from app.core import audit
 from app.core.errors import Conflict, NotFound, ServiceUnavailable
 from app.core.timeutil import UTCDateTime, utcnow
 from app.core.transactions import atomic
-from app.extensions import db
+from app.extensions import Model, db
 
 QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
 _PENDING_KEY = "podium_pending_jobs"
 
 
-class JobRecord(db.Model):
+class JobRecord(Model):
     """One background job as users and admins see it: what, about what, by whom, how far, why failed."""
 
     __tablename__ = "job_records"
