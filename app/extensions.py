@@ -1,5 +1,7 @@
 """Bare extension instances; ``create_app`` binds them to an application."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,13 +19,23 @@ NAMING_CONVENTION = {
 }
 
 
-class Model(DeclarativeBase):
+class ModelBase(DeclarativeBase):
     """Declarative base whose metadata carries the naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Model)
+db = SQLAlchemy(model_class=ModelBase)
+
+# What every model subclasses. At run time it is db.Model, which Flask-SQLAlchemy builds from ModelBase's
+# body when the extension is made (adding its query property and table naming). A type checker cannot
+# take an attribute of an instance as a base class, so to it Model is ModelBase: the same mapped shape,
+# and the Mapped[] types of every model then reach the code that uses them.
+if TYPE_CHECKING:
+    Model = ModelBase
+else:
+    Model = db.Model
+
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -29,13 +29,13 @@ from app.core import audit
 from app.core.errors import Conflict, NotFound, ServiceUnavailable
 from app.core.timeutil import UTCDateTime, utcnow
 from app.core.transactions import atomic
-from app.extensions import db
+from app.extensions import Model, db
 
 QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
 _PENDING_KEY = "podium_pending_jobs"
 
 
-class JobRecord(db.Model):
+class JobRecord(Model):
     """One background job as users and admins see it: what, about what, by whom, how far, why failed."""
 
     __tablename__ = "job_records"
@@ -215,7 +215,7 @@ def _drop_pending_after_rollback(session: Session) -> None:
 
 
 def job_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(JobRecord))
+    return db.session.execute(select(func.count()).select_from(JobRecord)).scalar_one()
 
 
 def recent_job_records(*, limit: int) -> list[JobRecord]:

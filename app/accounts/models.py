@@ -11,13 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.access import Role
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.skills.models import Skill, UserSkill
 
 DEFAULT_APPROVAL_CAP_HOURS = 8
 
 
-class Organization(db.Model):
+class Organization(Model):
     """A company or group; the one with ``is_host`` runs the platform and its people are internal."""
 
     __tablename__ = "organizations"
@@ -45,7 +45,7 @@ class Organization(db.Model):
         return f"<Organization {self.name}>"
 
 
-class OrganizationDomain(db.Model):
+class OrganizationDomain(Model):
     """An e-mail domain that belongs to exactly one organisation (lower case, no @)."""
 
     __tablename__ = "organization_domains"
@@ -59,7 +59,7 @@ class OrganizationDomain(db.Model):
     organization: Mapped[Organization] = relationship(back_populates="domains")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person with a login; what they may do comes from their roles."""
 
     __tablename__ = "users"
@@ -118,7 +118,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """A role granted to a user."""
 
     __tablename__ = "user_roles"
@@ -132,7 +132,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_grants")
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed login, kept for the rate-limit window; keyed by the e-mail tried, not by user."""
 
     __tablename__ = "login_failures"
@@ -150,7 +150,7 @@ class TokenScope(enum.StrEnum):
     READ_WRITE = "read_write"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token. Only a SHA-256 digest of the secret is kept: the secret is shown once.
 
     ``prefix`` is the public start of the token, stored in clear so a request's token is found by an

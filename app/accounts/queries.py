@@ -14,11 +14,11 @@ from app.extensions import db
 
 
 def user_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(User))
+    return db.session.execute(select(func.count()).select_from(User)).scalar_one()
 
 
 def organization_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Organization))
+    return db.session.execute(select(func.count()).select_from(Organization)).scalar_one()
 
 
 def user_page(search: str, role: str | None, *, page: int, per_page: int) -> Pagination:

@@ -296,7 +296,7 @@ def update_profile(
                 f"Give your availability as 0 to {MAX_HOURS_AVAILABLE} hours a week.",
                 field="hours_available_per_week",
             )
-        user.hours_available_per_week = hours_available_per_week  # type: ignore[assignment]
+        user.hours_available_per_week = hours_available_per_week
     if shows_on_leaderboard is not _KEEP:
         user.shows_on_leaderboard = bool(shows_on_leaderboard)
     user.display_name = display_name

@@ -52,7 +52,7 @@ def audit_page(
 ) -> AuditPage:
     """The events matching ``filters`` that occurred in [start, end); a page past the last shows the last."""
     query = _events(filters, start, end)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     pages = max(1, -(-total // per_page))
     page_number = min(filters.page, pages)
     rows = db.session.execute(query.limit(per_page).offset((page_number - 1) * per_page)).all()

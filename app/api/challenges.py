@@ -65,18 +65,18 @@ StatusName = Literal[tuple(status.value for status in Status)]  # type: ignore[v
 
 def _text(term: Term) -> Any:
     """The term's text type, with its length limits."""
-    return text(term.length.most, term.length.least)
+    return text(term.length_limits.most, term.length_limits.least)
 
 
 def _bounded(term: Term, **field: Any) -> Any:
     """A field with the term's limits: its range of values, or how many items it holds (no lower
     limit is stated when an empty list will do)."""
     if term.value is not None:
-        field.update(ge=term.value.least, le=term.value.most)
+        field.update(ge=term.value_limits.least, le=term.value_limits.most)
     if term.items is not None:
-        if term.items.least:
-            field["min_length"] = term.items.least
-        field["max_length"] = term.items.most
+        if term.item_limits.least:
+            field["min_length"] = term.item_limits.least
+        field["max_length"] = term.item_limits.most
     return Field(**field)
 
 

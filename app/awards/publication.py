@@ -18,7 +18,7 @@ from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
 from app.judging.panels import require_manager
-from app.judging.results import results_of
+from app.judging.results import judged_version_at, results_of
 from app.notifications import services as notifications
 
 
@@ -37,7 +37,7 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
         groups.setdefault(row.place, []).append(row.submission_id)
     ranking = [groups[place] for place in sorted(groups)]
     entries = {row.submission_id: row.submission for row in results}
-    order = sorted(entries, key=lambda entry_id: (entries[entry_id].latest.created_at, entry_id))
+    order = sorted(entries, key=lambda entry_id: (judged_version_at(entries[entry_id]), entry_id))
     awarded = award_prizes(
         challenge, ranking, order_hint={entry_id: index for index, entry_id in enumerate(order)}, actor=actor
     )

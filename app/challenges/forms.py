@@ -78,11 +78,11 @@ def _choices(labels: dict[str, str]) -> list[SelectChoice]:
 
 def _longest(term: Term) -> Length:
     """The most characters the form takes for the term: of the text it is typed as, or of the term."""
-    return Length(max=term.typed_length or term.length.most)
+    return Length(max=term.typed_length or term.length_limits.most)
 
 
 def _between(term: Term) -> NumberRange:
-    return NumberRange(term.value.least, term.value.most)
+    return NumberRange(term.value_limits.least, term.value_limits.most)
 
 
 def _in_whole_mebibytes(sizes: Bounds) -> NumberRange:
@@ -163,7 +163,7 @@ class ChallengeForm(FlaskForm):
         JUDGING_DUE_AT.label, format=DATETIME_FORMAT, validators=[InputRequired()]
     )
     max_file_mb = IntegerField(
-        MAX_FILE.label, default=100, validators=[InputRequired(), _in_whole_mebibytes(MAX_FILE.value)]
+        MAX_FILE.label, default=100, validators=[InputRequired(), _in_whole_mebibytes(MAX_FILE.value_limits)]
     )
     allowed_types = MultiCheckboxField(
         ALLOWED_TYPES.label, choices=_choices(FILE_TYPES), default=["application/pdf"]
@@ -181,8 +181,8 @@ class ChallengeForm(FlaskForm):
         FormField(CriterionForm),
         CRITERIA.label,
         description=CRITERIA.help,
-        min_entries=CRITERIA.items.most,
-        max_entries=CRITERIA.items.most,
+        min_entries=CRITERIA.item_limits.most,
+        max_entries=CRITERIA.item_limits.most,
     )
     requires_manager_approval = BooleanField(MANAGER_APPROVAL.label)
     judges_conflict_with_own_org = BooleanField(OWN_ORG_CONFLICT.label)

@@ -11,11 +11,11 @@ from app.accounts.models import Organization, User
 from app.challenges.lifecycle import LABELS, Status
 from app.challenges.options import Eligibility, TieRule, UnawardedRule
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.skills.models import Skill, challenge_preferred_skills, challenge_skills
 
 
-class Challenge(db.Model):
+class Challenge(Model):
     """A contest with a funded bounty; its status moves only through the lifecycle services."""
 
     __tablename__ = "challenges"
@@ -85,7 +85,7 @@ class Challenge(db.Model):
         return f"<Challenge {self.slug} {self.status}>"
 
 
-class RubricCriterion(db.Model):
+class RubricCriterion(Model):
     """One thing judges score, with guidance, a relative weight and a scale."""
 
     __tablename__ = "rubric_criteria"

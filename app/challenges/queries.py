@@ -169,7 +169,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def challenge_list(filters: ListFilters) -> Select[tuple[Challenge]]:
+def challenge_list(filters: ListFilters) -> Select[Challenge]:
     """Challenges matching every filter: any of the chosen statuses and skills, and all the rest."""
     states = [state.value for name in filters.statuses for state in STATUS_FILTERS[name]]
     query = select(Challenge).where(Challenge.status.in_(states))
@@ -245,7 +245,7 @@ def list_page(filters: ListFilters, per_page: int) -> ListPage:
     return ListPage(page, False)
 
 
-def organization_challenges(organization_id: int | None) -> Select[tuple[Challenge]]:
+def organization_challenges(organization_id: int | None) -> Select[Challenge]:
     """Every challenge an organisation sponsors, drafts included, newest first."""
     return select(Challenge).where(Challenge.sponsor_org_id == organization_id).order_by(Challenge.id.desc())
 

@@ -95,21 +95,21 @@ class Windows:
 
 def _length(term: Term, text: str) -> bool:
     """Whether the text's length is within the term's bounds."""
-    return term.length is not None and term.length.hold(len(text))
+    return term.length is not None and term.length_limits.hold(len(text))
 
 
 def _value(term: Term, number: int) -> bool:
-    return term.value is not None and term.value.hold(number)
+    return term.value is not None and term.value_limits.hold(number)
 
 
 def _count(term: Term, items: tuple[object, ...]) -> bool:
-    return term.items is not None and term.items.hold(len(items))
+    return term.items is not None and term.item_limits.hold(len(items))
 
 
 def tier_problem(tiers_bp: tuple[int, ...]) -> str | None:
     """Why a prize split is unusable, or None: 3 to 5 places, positive, summing to 100%, best first."""
     if not _count(TIERS, tiers_bp):
-        places = TIERS.items
+        places = TIERS.item_limits
         return f"Choose between {places.least} and {places.most} winners; this split has {len(tiers_bp)}."
     if any(share <= 0 for share in tiers_bp):
         return "Every place needs a share above 0%."
@@ -122,7 +122,7 @@ def tier_problem(tiers_bp: tuple[int, ...]) -> str | None:
 
 def bounty_problem(bounty_minor: int) -> str | None:
     """Why a bounty can't be offered, or None. Its least is one minor unit: more than zero."""
-    if bounty_minor < BOUNTY.value.least:
+    if bounty_minor < BOUNTY.value_limits.least:
         return "The bounty must be more than zero."
     if not _value(BOUNTY, bounty_minor):
         return "That amount is too large."
@@ -131,12 +131,14 @@ def bounty_problem(bounty_minor: int) -> str | None:
 
 def _criterion_problem(criterion: Criterion) -> str | None:
     if not _length(CRITERION_NAME, criterion.name.strip()):
-        names = CRITERION_NAME.length
+        names = CRITERION_NAME.length_limits
         return f"Give each rubric criterion a name of {names.least} to {names.most} characters."
     if not _length(CRITERION_GUIDANCE, criterion.guidance.strip()):
-        return f"Keep the guidance for {criterion.name!r} to {CRITERION_GUIDANCE.length.most} characters."
+        return (
+            f"Keep the guidance for {criterion.name!r} to {CRITERION_GUIDANCE.length_limits.most} characters."
+        )
     if not _value(CRITERION_WEIGHT, criterion.weight):
-        weights = CRITERION_WEIGHT.value
+        weights = CRITERION_WEIGHT.value_limits
         return f"The weight of {criterion.name!r} must be between {weights.least} and {weights.most}."
     in_scale = _value(SCALE_MIN, criterion.scale_min) and _value(SCALE_MAX, criterion.scale_max)
     if not (in_scale and criterion.scale_min < criterion.scale_max):
@@ -146,7 +148,7 @@ def _criterion_problem(criterion: Criterion) -> str | None:
 
 def _criteria_problem(criteria: tuple[Criterion, ...]) -> str | None:
     if not _count(CRITERIA, criteria):
-        rows = CRITERIA.items
+        rows = CRITERIA.item_limits
         return f"The rubric needs {rows.least} to {rows.most} criteria; it has {len(criteria)}."
     names = [criterion.name.strip().lower() for criterion in criteria]
     if any(not name for name in names):
@@ -201,14 +203,14 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
     found: dict[str, str] = {}
     if not _length(TITLE, terms.title.strip()):
         found["title"] = (
-            f"Give the challenge a title of {TITLE.length.least} to {TITLE.length.most} characters."
+            f"Give the challenge a title of {TITLE.length_limits.least} to {TITLE.length_limits.most} characters."
         )
     if not _length(SUMMARY, terms.summary.strip()):
-        found["summary"] = f"Summarise the challenge in at most {SUMMARY.length.most} characters."
+        found["summary"] = f"Summarise the challenge in at most {SUMMARY.length_limits.most} characters."
     for markdown in (BRIEF, RULES):
         if not _length(markdown, getattr(terms, markdown.name)):
             found[markdown.form_field] = (
-                f"Keep the {markdown.in_words} to {markdown.length.most:,} characters."
+                f"Keep the {markdown.in_words} to {markdown.length_limits.most:,} characters."
             )
     if terms.eligibility not in ELIGIBILITY.choices:
         found["eligibility"] = "Choose who may enter: everyone, internal or external contributors."
@@ -228,7 +230,7 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
         found[TIERS.form_field] = tier_error
     found.update(_time_problems(terms, now, windows))
     if not _value(MAX_FILE, terms.max_file_bytes):
-        sizes = MAX_FILE.value
+        sizes = MAX_FILE.value_limits
         found[MAX_FILE.form_field] = f"Allow files between {_size(sizes.least)} and {_size(sizes.most)}."
     unknown_types = set(terms.allowed_types) - set(ALLOWED_TYPES.choices)
     if not _count(ALLOWED_TYPES, terms.allowed_types) or unknown_types:
@@ -239,7 +241,9 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
         (JUDGES, "Ask for {least} to {most} judges per entry."),
     ):
         if not _value(limit, getattr(terms, limit.name)):
-            found[limit.form_field] = message.format(least=limit.value.least, most=limit.value.most)
+            found[limit.form_field] = message.format(
+                least=limit.value_limits.least, most=limit.value_limits.most
+            )
     both = _skill_keys(terms.skills) & _skill_keys(terms.preferred_skills)
     if both:
         found["preferred_skills"] = f"List {', '.join(sorted(both))} as required or as preferred, not both."
@@ -249,7 +253,7 @@ def problems(terms: ChallengeTerms, *, now: datetime, windows: Windows = Windows
     if terms.requires_manager_approval and not (
         terms.expected_hours_per_week and _value(EXPECTED_HOURS, terms.expected_hours_per_week)
     ):
-        hours = EXPECTED_HOURS.value
+        hours = EXPECTED_HOURS.value_limits
         found["expected_hours_per_week"] = (
             f"Say how many hours a week ({hours.least} to {hours.most}) a manager is agreeing to."
         )

@@ -98,6 +98,25 @@ class Term:
     def required(self) -> bool:
         return self.default is REQUIRED
 
+    @property
+    def length_limits(self) -> Bounds:
+        """``length``, for a term that states one; asking a term without it is a mistake in our code."""
+        return _stated(self, "length", self.length)
+
+    @property
+    def value_limits(self) -> Bounds:
+        return _stated(self, "value", self.value)
+
+    @property
+    def item_limits(self) -> Bounds:
+        return _stated(self, "items", self.items)
+
+
+def _stated(term: Term, kind: str, bounds: Bounds | None) -> Bounds:
+    if bounds is None:
+        raise LookupError(f"the term {term.name!r} states no {kind} limits")
+    return bounds
+
 
 # --- the rubric: each criterion a sponsor lists -------------------------------------------------------
 

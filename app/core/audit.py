@@ -9,10 +9,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which subject, when, with the facts needed to explain it later."""
 
     __tablename__ = "audit_events"

@@ -360,7 +360,7 @@ def _connected_to_main_panel(design: _Design) -> np.ndarray:
     sizes = np.bincount(entry_label)
     # The largest component; on equal sizes, the one holding the first entry id.
     main = max(range(sizes.size), key=lambda c: (sizes[c], -int(np.flatnonzero(entry_label == c)[0])))
-    return entry_label == main
+    return np.equal(entry_label, main)
 
 
 def _flags(

@@ -142,7 +142,7 @@ def assign(
     return board.result()
 
 
-class _Board:
+class _Board(Generic[J, E]):
     """The assignment being built, on indices: judges and entries are numbered in id order."""
 
     def __init__(
@@ -415,11 +415,11 @@ class _Board:
         path: list[_Move] = []
         judge = found
         while True:
-            giver, entry = parent[judge]
-            path.append((giver, entry, judge))
-            if giver is None or giver in root_set:
+            handed_by, handed = parent[judge]
+            path.append((handed_by, handed, judge))
+            if handed_by is None or handed_by in root_set:
                 break
-            judge = giver
+            judge = handed_by
         path.reverse()
         return path
 
@@ -602,6 +602,11 @@ class _Board:
         return Assignment(pairs=pairs, missing=missing, judges=tuple(self.judges))
 
 
+def _under_cap(load: int, cap: int | None) -> bool:
+    """Whether a judge holding ``load`` entries may take one more; a cap of None means no cap."""
+    return cap is None or load < cap
+
+
 def fill_gaps(
     needs: Mapping[E, int],
     loads: Mapping[J, int],
@@ -629,7 +634,7 @@ def fill_gaps(
                 for judge in current
                 if judge not in taken
                 and (judge, entry) not in forbidden
-                and (judge_caps[judge] is None or current[judge] < judge_caps[judge])
+                and _under_cap(current[judge], judge_caps[judge])
             ]
             if not eligible:
                 missing[entry] = missing.get(entry, 0) + 1

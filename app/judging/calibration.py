@@ -157,7 +157,7 @@ def fit_panel(
     entry_effect, judge_offset, grand = _additive_start(e, j, y, n_entries, n_judges)
     effect_sd = float(entry_effect.std())
     q = (entry_effect - entry_effect.mean()) / effect_sd if effect_sd > 1e-12 else np.zeros(n_entries)
-    q_var = np.zeros(n_entries)
+    q_var: FloatArray = np.zeros(n_entries)
     residual = y - grand - judge_offset[j] - entry_effect[e]
     v = np.full(n_judges, max(float(np.mean(residual**2)), noise_floor))
     log_v = np.log(v)
@@ -250,7 +250,7 @@ def fit_panel(
         gradient = np.bincount(e, weight * aj * (latent - mu[j] - aj * qe) / vj, minlength=n_entries) - q
         precision = 1.0 + np.bincount(e, weight * aj**2 * information / vj, minlength=n_entries)
         new_q = q + gradient / precision
-        q_var = 1.0 / precision
+        q_var = (1.0 / precision).astype(np.float64, copy=False)
 
         # Re-standardise: qualities centred with E[q^2] = 1, judges adjusted so fitted scores stay put.
         shift = float(new_q.mean())

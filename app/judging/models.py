@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.submissions.models import Submission
 
 INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
@@ -19,7 +19,7 @@ ACTIVE, RECUSED, REMOVED = "active", "recused", "removed"
 DRAFT, SUBMITTED = "draft", "submitted"
 
 
-class PanelMember(db.Model):
+class PanelMember(Model):
     """A judge invited to a challenge's panel, and their answer and maximum load."""
 
     __tablename__ = "panel_members"
@@ -38,7 +38,7 @@ class PanelMember(db.Model):
     judge: Mapped[User] = relationship(foreign_keys=[judge_id])
 
 
-class DeclaredConflict(db.Model):
+class DeclaredConflict(Model):
     """Someone a judge must never review: a person (by e-mail) or an organisation (by name).
 
     Declared once by the judge and matched against contributors privately: the judge is never told
@@ -54,7 +54,7 @@ class DeclaredConflict(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class NamedJudgeConflict(db.Model):
+class NamedJudgeConflict(Model):
     """A panel judge whom a contributor named as conflicted when submitting."""
 
     __tablename__ = "named_judge_conflicts"
@@ -66,7 +66,7 @@ class NamedJudgeConflict(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A judge's duty to review one entry; a recusal ends it and triggers a replacement."""
 
     __tablename__ = "assignments"
@@ -86,7 +86,7 @@ class Assignment(db.Model):
     review: Mapped[Review | None] = relationship(back_populates="assignment", uselist=False)
 
 
-class Review(db.Model):
+class Review(Model):
     """A judge's scores for one entry, per rubric criterion, with comments; drafts until submitted."""
 
     __tablename__ = "reviews"
@@ -103,7 +103,7 @@ class Review(db.Model):
     assignment: Mapped[Assignment] = relationship(back_populates="review")
 
 
-class EntryResult(db.Model):
+class EntryResult(Model):
     """One entry's place in the proposed ranking, with the evidence shown beside it."""
 
     __tablename__ = "entry_results"
@@ -127,7 +127,7 @@ class EntryResult(db.Model):
     submission: Mapped[Submission] = relationship()
 
 
-class JudgeCalibration(db.Model):
+class JudgeCalibration(Model):
     """How a judge scored on this challenge, as the calibration estimated it: for the sponsor's chart."""
 
     __tablename__ = "judge_calibrations"

@@ -70,7 +70,7 @@ def invite_judge(challenge_id: int, actor: User, email: str, *, name: str = "") 
         raise ValidationFailed("Enter the judge's e-mail address.", field="email")
     judge = accounts.find_user_by_email(email)
     created = judge is None
-    if created:
+    if judge is None:
         judge = accounts.register_user(
             email,
             name.strip() or email.split("@", 1)[0],

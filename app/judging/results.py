@@ -38,6 +38,17 @@ def weighted_total(challenge: Challenge, scores: dict[str, int]) -> float:
     )
 
 
+def judged_version_at(entry: Submission) -> datetime:
+    """When the entry's judged (latest finalized) version arrived, which the earlier-submission tie rule reads.
+
+    Every entry that reached the judges has one; an entry without is refused instead of crashing the ranking.
+    """
+    version = entry.latest
+    if version is None:
+        raise Conflict(f"{entry.label} has no finalized version, so it cannot be ranked.")
+    return version.created_at
+
+
 def _submitted_reviews(challenge: Challenge) -> list[tuple[Assignment, Review]]:
     rows = db.session.execute(
         select(Assignment, Review)
@@ -105,7 +116,7 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
                 row.entry_id,
                 row.rank,
                 row.tie_group,
-                entries[row.entry_id].latest.created_at,
+                judged_version_at(entries[row.entry_id]),
                 sum(first_means[row.entry_id]) / len(first_means[row.entry_id]),
             )
             for row in ranking.entries
@@ -148,13 +159,18 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
         )
         for judge in ranking.judges
     )
-    details = {"entries": len(results), "reviews": len(reviews)}
     if challenge.state is Status.JUDGING:
         transition(
-            challenge, Action.PROPOSE_RESULTS, actor=None, now=now, event="judging.aggregated", **details
+            challenge,
+            Action.PROPOSE_RESULTS,
+            actor=None,
+            now=now,
+            event="judging.aggregated",
+            entries=len(results),
+            reviews=len(reviews),
         )
     else:  # a repeated run over proposed results replaces the proposal and keeps the state
-        audit.record("judging.aggregated", challenge, **details)
+        audit.record("judging.aggregated", challenge, entries=len(results), reviews=len(reviews))
     tell_sponsors(
         challenge,
         f"Proposed results: {challenge.title}",

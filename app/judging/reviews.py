@@ -108,7 +108,7 @@ def _checked_scores(challenge: Challenge, raw: dict[str, object], *, complete: b
                 problems[f"criterion-{key}"] = f"Score “{criterion.name}” before submitting."
             continue
         try:
-            number = int(value)  # type: ignore[arg-type]
+            number = int(value)  # type: ignore[call-overload]
         except (TypeError, ValueError):
             problems[f"criterion-{key}"] = f"“{criterion.name}” needs a whole number."
             continue

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class AccountKind(enum.StrEnum):
@@ -22,7 +22,7 @@ class AccountKind(enum.StrEnum):
     PAID_OUT = "paid_out"
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     """One account per kind, owner and currency; it has no balance column on purpose."""
 
     __tablename__ = "ledger_accounts"
@@ -43,7 +43,7 @@ class LedgerAccount(db.Model):
         return f"<LedgerAccount {self.kind} {self.currency} #{self.id}>"
 
 
-class LedgerTransaction(db.Model):
+class LedgerTransaction(Model):
     """A set of entries that moves money; its idempotency key makes a retry a no-op, never a repeat."""
 
     __tablename__ = "ledger_transactions"
@@ -62,7 +62,7 @@ class LedgerTransaction(db.Model):
     )
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One leg of a transaction: a signed amount in minor units on one account."""
 
     __tablename__ = "ledger_entries"

@@ -111,7 +111,7 @@ def award_credits_of(user_id: int) -> list[AwardCredit]:
 AWARD_LEG_ORDER = ((LedgerEntry.id, True),)
 
 
-def award_legs(user_id: int) -> Select[tuple[LedgerEntry]]:
+def award_legs(user_id: int) -> Select[LedgerEntry]:
     """The award entries crediting the person's payable accounts, newest first, each with its
     transaction loaded: the API pages through these one leg at a time (see ``award_credit``)."""
     return (

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 STATUS_LABELS = {PENDING: "waiting for your manager", APPROVED: "approved", DECLINED: "declined"}
 
 
-class ApprovalRequest(db.Model):
+class ApprovalRequest(Model):
     """An internal contributor asking their manager for hours a week to spend on one challenge."""
 
     __tablename__ = "approval_requests"
@@ -41,7 +41,7 @@ class ApprovalRequest(db.Model):
         return STATUS_LABELS.get(self.status, self.status)
 
 
-class OutcomeSurvey(db.Model):
+class OutcomeSurvey(Model):
     """One participant's short survey about one challenge: sent after results, answered once."""
 
     __tablename__ = "outcome_surveys"

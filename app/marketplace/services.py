@@ -106,9 +106,12 @@ def requests_to_decide(manager: User) -> list[ApprovalRequest]:
 
 def _lock_person(user_id: int) -> User:
     """The person re-read under a row lock, so two approvals for them are checked one after the other."""
-    return db.session.scalar(
+    person = db.session.scalar(
         select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
     )
+    if person is None:
+        raise NotFound("No such user.")
+    return person
 
 
 def _clean_note(note: str, field_name: str) -> str:

@@ -8,12 +8,12 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """A message in a user's inbox."""
 
     __tablename__ = "notifications"
@@ -31,7 +31,7 @@ class Notification(db.Model):
         return self.read_at is not None
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail waiting for, or done with, delivery; the send job reads and updates it."""
 
     __tablename__ = "outbox_messages"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.payouts.references import payout_reference
 
 
@@ -37,7 +37,7 @@ PAYOUT_TRANSITIONS: dict[PayoutStatus, frozenset[PayoutStatus]] = {
 }
 
 
-class PayoutBatch(db.Model):
+class PayoutBatch(Model):
     """One hand-over of payouts to a provider: for the finance batch, the CSV finance downloads and pays."""
 
     __tablename__ = "payout_batches"
@@ -51,7 +51,7 @@ class PayoutBatch(db.Model):
     payouts: Mapped[list[Payout]] = relationship(back_populates="batch", order_by="Payout.id")
 
 
-class Payout(db.Model):
+class Payout(Model):
     """What one recipient is owed from one challenge's award, and how far paying it has got.
 
     The unique (challenge, recipient) pair and the unique idempotency key mean a retried or duplicated
@@ -111,7 +111,7 @@ class TaxForm(enum.StrEnum):
     W8BEN_E = "W-8BEN-E"
 
 
-class PayeeDetails(db.Model):
+class PayeeDetails(Model):
     """Who an external winner's prize is paid to, as finance needs it for the transfer and the tax return.
 
     Only what is needed to pay and report is kept: the legal name, the country, how they want to be paid

@@ -76,11 +76,11 @@ def earnings(user_id: int, credits: list[AwardCredit]) -> list[Earning]:
     challenges and payouts in one query each.
     """
     challenge_ids = {credit.challenge_id for credit in credits} - {None}
-    challenges = {
+    challenges: dict[int | None, Challenge] = {
         challenge.id: challenge
         for challenge in db.session.scalars(select(Challenge).where(Challenge.id.in_(challenge_ids)))
     }
-    payouts = {
+    payouts: dict[int | None, Payout] = {
         payout.challenge_id: payout
         for payout in db.session.scalars(
             select(Payout).where(Payout.recipient_id == user_id, Payout.challenge_id.in_(challenge_ids))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.skills.levels import SkillLevel
 
 challenge_skills = Table(
@@ -23,7 +23,7 @@ challenge_preferred_skills = Table(
 )
 
 
-class Skill(db.Model):
+class Skill(Model):
     """One entry of the skills vocabulary, matched case-insensitively by its slug."""
 
     __tablename__ = "skills"
@@ -33,7 +33,7 @@ class Skill(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class UserSkill(db.Model):
+class UserSkill(Model):
     """A skill a user lists, with how well they know it (1 learning, 2 practised, 3 expert)."""
 
     __tablename__ = "user_skills"

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.core.timeutil import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 ACTIVE, WITHDRAWN = "active", "withdrawn"
 PENDING, FINALIZED, REJECTED, EXPIRED = "pending", "finalized", "rejected", "expired"
 
 
-class Submission(db.Model):
+class Submission(Model):
     """One contributor's entry in a challenge; judges and sponsors know it only by its alias."""
 
     __tablename__ = "submissions"
@@ -48,7 +48,7 @@ class Submission(db.Model):
         return f"Entry {self.alias}"
 
 
-class SubmissionVersion(db.Model):
+class SubmissionVersion(Model):
     """A finalized file: what storage holds, as verified by the server when it arrived."""
 
     __tablename__ = "submission_versions"
@@ -68,7 +68,7 @@ class SubmissionVersion(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="versions")
 
 
-class Upload(db.Model):
+class Upload(Model):
     """A file on its way to storage. It becomes a version when finalized, or is cleaned up.
 
     New submissions carry their title and description here until the file is verified, so a

@@ -22,7 +22,7 @@ from app.accounts.models import User
 from app.challenges.filetypes import describe
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.challenges.services import can_manage
+from app.challenges.services import can_manage, get_challenge
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -419,7 +419,7 @@ def finalize_upload(
     """
     now = now or utcnow()
     upload = _own_pending_upload(upload_id, actor)
-    challenge = db.session.get(Challenge, upload.challenge_id)
+    challenge = get_challenge(upload.challenge_id)
     with storage_call() as storage:
         too_late = rules.deadline_problem(
             now=now,

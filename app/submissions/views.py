@@ -24,7 +24,7 @@ def _submission_id(raw: object) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)  # type: ignore[arg-type]
+        return int(raw)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise ValidationFailed("That submission does not exist.", field="submission_id") from None
 
