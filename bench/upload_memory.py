@@ -223,7 +223,7 @@ def _seed_open_challenge(size: int) -> str:
     from app.challenges import services as challenges
     from app.core.access import Role
     from app.core.timeutil import utcnow
-    from app.ledger import services as payouts
+    from app.ledger import services as ledger
     from tests.challenges.support import terms_at
 
     now = utcnow()
@@ -232,7 +232,7 @@ def _seed_open_challenge(size: int) -> str:
     sponsor = accounts.register_user("sam@sponsor.example", "Sam Sponsor", PASSWORD, roles=(Role.SPONSOR,))
     admin = accounts.register_user("root@host.example", "Root Admin", PASSWORD, roles=(Role.ADMIN,))
     accounts.register_user(CONTRIBUTOR, "Casey Contributor", PASSWORD, roles=(Role.CONTRIBUTOR,))
-    payouts.record_deposit(sponsor_org.id, "EUR", 5_000_000, "WIRE-BENCH", actor=admin)
+    ledger.record_deposit(sponsor_org.id, "EUR", 5_000_000, "WIRE-BENCH", actor=admin)
     terms = terms_at(now, opens_at=now, max_file_bytes=size + MIB, allowed_types=("application/pdf",))
     challenge = challenges.create_challenge(sponsor, terms, now=now)
     challenges.fund_challenge(challenge.id, sponsor, now=now)
