@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.api import (
-    auth,
-    awards,
-    bp,
-    challenges,
-    judging,
-    marketplace,
-    me,
-    openapi,
-    payouts,
-    results,
-    submissions,
-)
+from app.api import bp
+
+# isort: off
+# In this order the operations register, so the OpenAPI document and the docs page list them so.
+from app.api import auth
+from app.api import challenges
+from app.api import submissions
+from app.api import judging
+from app.api import results
+from app.api import awards
+from app.api import payouts
+from app.api import marketplace
+from app.api import me
+from app.api import openapi
+
+# isort: on
 
 ATTACHED = (
     auth,

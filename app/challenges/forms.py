@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -191,20 +190,24 @@ class ChallengeForm(FlaskForm):
     )
 
 
-# A share as people type it, once any "%" is gone: digits, maybe a sign and decimals. Anything else
-# (1e999999999, inf, nan) is refused before Decimal could turn it into an overflow or a huge integer.
-_SHARE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+# A share's size in basis points beyond which it cannot be a percentage: it is refused as such before
+# it becomes an integer (1e999999999 would be one with a billion digits). Far above 100%, so shares that
+# are merely too big still reach the rules and their message about adding up to 100%.
+_MAX_SHARE_EXPONENT = 15
 
 
 def _percent_to_basis_points(text: str) -> tuple[int, ...]:
+    """Shares as people type them: "50, 30, 20", "50 %; 30 %; 20 %", "33.34,33.33,33.33"."""
     shares = []
     for part in text.replace(";", ",").split(","):
         if not part.strip():
             continue
-        share = part.strip().rstrip("%")
-        if not _SHARE.match(share):
+        try:
+            value = Decimal(part.strip().rstrip("%")) * 100
+        except ArithmeticError:  # not a number, or one past Decimal's range (InvalidOperation, Overflow)
+            raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field) from None
+        if not value.is_finite() or value.adjusted() > _MAX_SHARE_EXPONENT:
             raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field)
-        value = Decimal(share) * 100
         if value != value.to_integral_value():
             raise ValidationFailed("Use at most two decimals in each share.", field=TIERS.form_field)
         shares.append(int(value))

@@ -86,7 +86,7 @@ def _render_posting_form(form: ChallengeForm, challenge, status: int):
     )
 
 
-@bp.get("/prize-split")
+@bp.get("/new/prize-split")  # under "new", a reserved slug, so no challenge's address can ever be this
 @role_required(Role.SPONSOR, Role.ADMIN)
 def prize_split():
     """What each place wins for the bounty and split typed so far, for the posting form's live preview.

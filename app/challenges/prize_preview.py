@@ -2,7 +2,7 @@
 
 The amounts come from ``splitting.tier_amounts``, the rule that pays the prizes, so the preview never
 differs from the payout by a cent. The browser asks for them as the sponsor types (GET
-/challenges/prize-split) and only shows the answer; the page itself shows the split of what was last
+/challenges/new/prize-split) and only shows the answer; the page itself shows the split of what was last
 sent, so the preview also works without JavaScript.
 """
 

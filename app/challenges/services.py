@@ -35,7 +35,7 @@ from app.notifications import services as notifications
 from app.skills import services as skills
 
 SCHEDULE_QUEUE = "scheduled"
-RESERVED_SLUGS = frozenset({"new", "prize-split"})  # paths of their own under /challenges/
+RESERVED_SLUGS = frozenset({"new"})  # paths of their own under /challenges/
 
 
 # --- loading and permission -----------------------------------------------------------------------

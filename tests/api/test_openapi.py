@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from typing import get_args
 
 from markupsafe import escape
@@ -118,3 +121,24 @@ def test_every_payee_state_the_batch_file_names_has_an_api_name():
         payee_status("alice@outside.example", "Alice A", internal),
     }
     assert found == set(PAYEE_STATES)
+
+
+def test_the_document_lists_the_resources_in_the_order_of_a_contest(tmp_path):
+    """The order operations register in is the order the API's web module imports them, as in a fresh
+    server process; this test process has imported some API modules already, so it asks a fresh one."""
+    script = (
+        "from app import create_app\n"
+        "app = create_app('development', SQLALCHEMY_DATABASE_URI='sqlite://')\n"
+        "print(' '.join(tag['name'] for tag in app.test_client().get('/api/v1/openapi.json').get_json()['tags']))"
+    )
+    environment = {**os.environ, "PODIUM_ENV": "development", "PODIUM_INSTANCE_PATH": str(tmp_path)}
+    answer = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    tags = answer.stdout.split()
+    assert tags == ["challenges", "submissions", "judging", "results", "payouts", "marketplace", "me"]

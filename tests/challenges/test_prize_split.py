@@ -1,4 +1,4 @@
-"""The posting form's prize preview: the server splits the bounty (GET /challenges/prize-split) by the
+"""The posting form's prize preview: the server splits the bounty (GET /challenges/new/prize-split) by the
 rule that pays the prizes, refuses bad input with a 422 problem naming the field, and the page shows
 the split of what was last sent for anyone without JavaScript."""
 
@@ -23,7 +23,7 @@ JSON = {"Accept": "application/json"}
 
 def _ask(browser, **typed: str):
     query = {"reward_kind": "cash", "currency": "EUR", "bounty": "9,000", "tiers": "50, 30, 20", **typed}
-    return browser.get(f"/challenges/prize-split?{urlencode(query)}", headers=JSON)
+    return browser.get(f"/challenges/new/prize-split?{urlencode(query)}", headers=JSON)
 
 
 def test_each_place_is_worth_its_share_to_the_cent(db, sponsor, login):
@@ -93,15 +93,18 @@ def test_it_only_answers_and_only_to_those_who_post_challenges(db, sponsor, logi
     events = db.session.scalar(select(func.count()).select_from(AuditEvent))
     assert _ask(browser).status_code == 200
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
-    assert browser.post("/challenges/prize-split", headers=JSON).status_code == 405
+    assert browser.post("/challenges/new/prize-split", headers=JSON).status_code == 405
     assert _ask(client).status_code == 401
     make_user("carl@outside.example")
     assert _ask(login("carl@outside.example")).status_code == 403
 
 
-def test_a_challenge_called_prize_split_gets_a_slug_of_its_own(db, sponsor):
+def test_the_preview_shadows_no_challenge_page_whatever_its_title(db, sponsor, login):
     posted = challenges.create_challenge(sponsor.member, terms_at(utcnow(), title="Prize split"))
-    assert posted.slug.startswith("prize-split-")
+    assert posted.slug == "prize-split"
+    page = login("sam@acme.example").get(f"/challenges/{posted.slug}")
+    assert page.status_code == 200
+    assert "Prize split" in page.get_data(as_text=True)
 
 
 def test_without_javascript_the_page_shows_the_split_of_what_was_last_sent(db, sponsor, login):
