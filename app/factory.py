@@ -17,6 +17,7 @@ from app.api.converters import BoundedIntConverter
 from app.awards import web as awards_web
 from app.challenges import web as challenges_web
 from app.core.errors import register_error_handlers
+from app.core.response_headers import register_response_headers
 from app.extensions import csrf, db, migrate
 from app.judging import web as judging_web
 from app.ledger import web as ledger_web
@@ -60,6 +61,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     register_extensions(app)
     register_domains(app)
     register_error_handlers(app)
+    register_response_headers(app)
     register_template_helpers(app)
     cli.register_commands(app)
     return app
