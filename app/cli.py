@@ -43,7 +43,12 @@ def storage_init() -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Create the demo organisations and users once; print their logins."""
+    """Create the demo organisations and users once; print their logins. Refused in production: the
+    demo accounts share a password printed in the README."""
+    if current_app.config["PODIUM_ENV"] == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run in production: its accounts share a published password"
+        )
     created = demo.seed_demo()
     click.echo("Demo data " + ("created." if created else "already present."))
     click.echo(f"Every demo login uses the password: {demo.DEMO_PASSWORD}")

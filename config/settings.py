@@ -232,9 +232,11 @@ CONFIGS: dict[str, type[BaseConfig]] = {
 
 
 def config_for(name: str | None = None, env: Mapping[str, str] | None = None) -> BaseConfig:
-    """Build the settings named by ``name`` or ``PODIUM_ENV`` (default: development)."""
+    """Build the settings named by ``name`` or ``PODIUM_ENV``. Without either, production: a server
+    started with no settings must not run with development's published secret key and debugger, so it
+    refuses to start until SECRET_KEY (and a database) are given or development is asked for."""
     env = os.environ if env is None else env
-    chosen = (name or _text(env, "PODIUM_ENV", "development") or "development").lower()
+    chosen = (name or _text(env, "PODIUM_ENV", "production") or "production").lower()
     if chosen not in CONFIGS:
         raise ConfigError(f"PODIUM_ENV={chosen!r} is not one of: {', '.join(CONFIGS)}")
     return CONFIGS[chosen](env)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.factory import create_app
 from config import ConfigError, DevelopmentConfig, ProductionConfig, TestingConfig, config_for
 
 
@@ -79,3 +80,26 @@ def test_settings_read_each_documented_variable():
         587,
         True,
     )
+
+
+def test_without_podium_env_the_settings_are_productions_and_refuse_to_start_without_a_secret():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        config_for(env={})
+    settings = config_for(env={"SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db/podium"})
+    assert settings.name == "production"
+    assert settings.SESSION_COOKIE_SECURE
+
+
+def test_seed_demo_refuses_to_run_in_production(tmp_path):
+    app = create_app(
+        ProductionConfig(
+            {
+                "SECRET_KEY": "s" * 40,
+                "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",  # never reached
+                "PODIUM_INSTANCE_PATH": str(tmp_path),
+            }
+        )
+    )
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "refuses to run in production" in result.output
