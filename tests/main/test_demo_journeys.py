@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models import User
 from app.challenges import services as challenges
 from app.demo import (
     APPROVAL_TITLE,
@@ -140,3 +141,15 @@ def _user(email: str):
     from app.accounts import services
 
     return services.find_user_by_email(email)
+
+
+def test_no_demo_entry_names_its_maker_where_blind_judges_read(db, seeded):
+    """Judges see an entry's title, description and file name before results: none may name a person."""
+    makers = db.session.scalars(select(User)).all()
+    for entry in db.session.scalars(select(Submission)).all():
+        shown = " ".join(
+            (entry.title, entry.description_md or "", *(v.original_filename or "" for v in entry.versions))
+        )
+        for person in makers:
+            assert person.display_name not in shown, (entry.title, person.display_name)
+            assert person.email.split("@")[0] not in shown.lower().split(), (entry.title, person.email)

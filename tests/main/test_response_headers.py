@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.response_headers import HEADERS
+from app.core.response_headers import HEADERS, HSTS
+from app.factory import create_app
+from config import ProductionConfig
 from tests.conftest import extract_csrf
 
 
@@ -58,3 +60,20 @@ def test_a_new_api_token_is_not_stored_by_any_cache(db, scene, login):
     assert created.status_code in (200, 201), created.get_data(as_text=True)
     assert "secret" in created.get_json() or "token" in created.get_json()
     assert created.headers["Cache-Control"] == "no-store"
+
+
+def test_only_production_tells_browsers_to_use_https_only(client, tmp_path):
+    assert "Strict-Transport-Security" not in client.get("/static/css/podium.css").headers
+    production = create_app(
+        ProductionConfig(
+            {
+                "SECRET_KEY": "s" * 40,
+                "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",  # a static file needs none
+                "PODIUM_INSTANCE_PATH": str(tmp_path),
+            }
+        )
+    )
+    response = production.test_client().get("/static/css/podium.css")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"] == HSTS
+    _assert_protected(response, cached=True)
