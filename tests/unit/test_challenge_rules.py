@@ -2,7 +2,7 @@
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -10,38 +10,13 @@ from hypothesis import strategies as st
 
 from app.challenges.rules import (
     DEFAULT_TIERS,
-    ChallengeTerms,
     Criterion,
     Windows,
     changed_fields,
     problems,
     tier_problem,
 )
-
-NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
-DAY = timedelta(days=1)
-GOOD = ChallengeTerms(
-    title="Faster checkout",
-    summary="Halve the time to pay.",
-    brief_md="",
-    rules_md="",
-    skills=(),
-    eligibility="open",
-    currency="EUR",
-    bounty_minor=500_000,
-    tiers_bp=(5000, 3000, 2000),
-    tie_rule="share",
-    unawarded_rule="return",
-    opens_at=NOW + DAY,
-    closes_at=NOW + 8 * DAY,
-    judging_due_at=NOW + 15 * DAY,
-    max_file_bytes=10 * 1024 * 1024,
-    allowed_types=("application/pdf",),
-    submissions_per_contributor=1,
-    versions_per_submission=5,
-    judges_per_entry=3,
-    criteria=(Criterion("Speed"),),
-)
+from tests.unit.sample_terms import DAY, GOOD, NOW
 
 
 def test_good_terms_have_no_problems():

@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -47,33 +47,11 @@ from app.challenges.terms import (
     Lock,
     Term,
 )
+from tests.unit.sample_terms import GOOD as SAMPLE
+from tests.unit.sample_terms import NOW
 
-NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
-DAY = timedelta(days=1)
-GOOD = ChallengeTerms(
-    title="Faster checkout",
-    summary="Halve the time to pay.",
-    brief_md="",
-    rules_md="",
-    skills=(),
-    eligibility="open",
-    currency="EUR",
-    bounty_minor=500_000,
-    tiers_bp=(5000, 3000, 2000),
-    tie_rule="share",
-    unawarded_rule="return",
-    opens_at=NOW + DAY,
-    closes_at=NOW + 8 * DAY,
-    judging_due_at=NOW + 15 * DAY,
-    max_file_bytes=10 * 1024 * 1024,
-    allowed_types=("application/pdf",),
-    submissions_per_contributor=1,
-    versions_per_submission=5,
-    judges_per_entry=3,
-    criteria=(Criterion("Speed"),),
-    requires_manager_approval=True,
-    expected_hours_per_week=4,
-)
+# The terms tests also ask for manager approval, so its hours are checked too.
+GOOD = replace(SAMPLE, requires_manager_approval=True, expected_hours_per_week=4)
 MADE_UP = Term("colour", str, "Colour", length=Bounds(1, 20), default="blue")
 # The form's only field that is no term: whether the reward is cash or points (points set the currency).
 FORM_ONLY = {"reward_kind"}
