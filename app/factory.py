@@ -25,6 +25,7 @@ from app.main import web as main_web
 from app.marketplace import web as marketplace_web
 from app.notifications import web as notifications_web
 from app.payouts import web as payouts_web
+from app.storage import get_storage
 from app.storage import web as storage_web
 from app.submissions import web as submissions_web
 from app.templating import register_template_helpers
@@ -61,7 +62,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     register_extensions(app)
     register_domains(app)
     register_error_handlers(app)
-    register_response_headers(app)
+    register_response_headers(app, file_origins=lambda: get_storage().browser_origins())
     register_template_helpers(app)
     cli.register_commands(app)
     return app

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -229,6 +230,68 @@ def job_record_page(status: str | None, *, page: int, per_page: int) -> Paginati
     if status:
         query = query.where(JobRecord.status == status)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """How much work one RQ queue holds, as Redis says right now."""
+
+    name: str
+    waiting: int
+    running: int
+    scheduled: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """One worker process as it last reported itself to Redis."""
+
+    name: str
+    state: str
+    queues: tuple[str, ...]
+    current_job_id: str | None
+    last_heartbeat: datetime | None
+
+
+def queue_states() -> list[QueueState]:
+    """Every configured queue's counts; read-only (changing anything goes through ``retry_job``)."""
+    connection = redis_connection()
+    states = []
+    for name in current_app.config["RQ_QUEUES"]:
+        queue = Queue(name, connection=connection)
+        states.append(
+            QueueState(
+                name=name,
+                waiting=queue.count,
+                running=queue.started_job_registry.count,
+                scheduled=queue.scheduled_job_registry.count,
+                failed=queue.failed_job_registry.count,
+            )
+        )
+    return states
+
+
+def worker_states() -> list[WorkerState]:
+    """Every worker registered with Redis, by name."""
+    workers = Worker.all(connection=redis_connection())
+    return [
+        WorkerState(
+            name=worker.name,
+            state=str(getattr(worker.get_state(), "value", worker.get_state())),
+            queues=tuple(worker.queue_names()),
+            current_job_id=worker.get_current_job_id(),
+            last_heartbeat=_aware(worker.last_heartbeat),
+        )
+        for worker in sorted(workers, key=lambda worker: worker.name)
+    ]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """RQ keeps UTC times without a zone; ours always carry one."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 # --- inside the worker -------------------------------------------------------------------------

@@ -11,4 +11,4 @@ from config import ConfigError
 try:
     app = create_app()
 except ConfigError as error:
-    sys.exit(f"podium: configuration error: {error}")
+    sys.exit(f"podium: {error.message}")

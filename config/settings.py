@@ -12,13 +12,22 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+import click
+
 STORAGE_BACKENDS = ("local", "s3")
 S3_ADDRESSING_STYLES = ("auto", "path", "virtual")
 MAIL_BACKENDS = ("smtp", "log")
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message names the environment variable."""
+class ConfigError(click.ClickException):
+    """A setting is missing or malformed; the message names the environment variable.
+
+    It is a ``ClickException`` so that every ``flask`` command stops with the one line
+    "Error: <message>" and exit status 1, not a traceback; ``app.wsgi`` does the same for servers.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"configuration error: {message}")
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:

@@ -10,6 +10,7 @@ import contextvars
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -135,6 +136,33 @@ def redis(app: Flask, db: object) -> Iterator[Redis]:
     connection.flushdb()
     yield connection
     connection.flushdb()
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, app, db, redis, tmp_path):
+    """Run the test once on local disk and once on S3 over HTTP."""
+    saved = {
+        key: app.config[key]
+        for key in ("STORAGE_BACKEND", "STORAGE_LOCAL_ROOT", "S3_ENDPOINT_URL", "S3_BUCKET")
+    }
+    saved["S3_ADDRESSING_STYLE"] = app.config["S3_ADDRESSING_STYLE"]
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        app.config.update(
+            STORAGE_BACKEND="s3",
+            S3_ENDPOINT_URL=endpoint,
+            S3_BUCKET=f"podium-{uuid.uuid4().hex[:12]}",
+            S3_ADDRESSING_STYLE="path",
+        )
+    else:
+        app.config.update(STORAGE_BACKEND="local", STORAGE_LOCAL_ROOT=str(tmp_path / "storage"))
+    app.extensions.pop("podium_storage", None)
+    from app.storage import get_storage
+
+    get_storage().ensure_ready()
+    yield request.param
+    app.config.update(saved)
+    app.extensions.pop("podium_storage", None)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Administration pages and the RQ dashboard on the web.
+"""Administration pages on the web.
 
 Only the app factory imports this module (through ``init_app``): importing the modules below attaches
 their routes to blueprints and their listeners to hooks; the domain's other modules load without
@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Flask
 
 from app.admin import audit_log, bp, job_views, people
-from app.admin.queue_dashboard import mount_queue_dashboard
 
 ATTACHED = (
     audit_log,
@@ -20,4 +19,3 @@ ATTACHED = (
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    mount_queue_dashboard(app)

@@ -20,8 +20,7 @@ class IdConverter(IntegerConverter):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """The app-wide ``int``: any whole number PostgreSQL's integer can hold (0 included, which
-    mounted tools such as rq-dashboard use for their own paths)."""
+    """The app-wide ``int``: any whole number PostgreSQL's integer can hold (0 included)."""
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

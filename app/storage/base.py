@@ -145,6 +145,12 @@ class Storage(abc.ABC):
     def abort_multipart(self, key: str, upload_id: str) -> None:
         """Discard a pending upload and its parts; aborting one that is gone is not an error."""
 
+    def browser_origins(self) -> tuple[str, ...]:
+        """Origins other than the app's own that browsers reach for this backend's upload forms,
+        part links and download links; the Content-Security-Policy allows exactly these. Files on
+        local storage are served by the app itself, so by default there are none."""
+        return ()
+
     @abc.abstractmethod
     def list_objects(self, prefix: str) -> Iterator[StoredObject]:
         """Every stored object whose key starts with ``prefix`` (a plain string prefix, as in S3:

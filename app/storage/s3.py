@@ -9,11 +9,12 @@ from contextlib import AbstractContextManager
 from datetime import UTC, timedelta
 from functools import cached_property
 from typing import Any, BinaryIO, Literal
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from app.core.timeutil import utcnow
 from app.storage.base import (
@@ -214,6 +215,24 @@ class S3Storage(Storage):
         return self.client.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=int(expires_in.total_seconds())
         )
+
+    def browser_origins(self) -> tuple[str, ...]:
+        return self._browser_origins
+
+    @cached_property
+    def _browser_origins(self) -> tuple[str, ...]:
+        """The origin of this bucket's links, read from a link boto3 signs (it depends on the endpoint,
+        the region and the addressing style, so it is not worked out here a second way)."""
+        try:
+            link = self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": "origin"}, ExpiresIn=60
+            )
+        except BotoCoreError:  # no credentials yet: no link works anyway, the endpoint is the best guess
+            link = self.endpoint_url or ""
+        parts = urlsplit(link)
+        if not parts.netloc:
+            return ()
+        return (f"{parts.scheme}://{parts.netloc}",)
 
     def create_multipart(self, key: str, *, content_type: str) -> str:
         validate_key(key)

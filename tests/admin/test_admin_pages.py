@@ -3,6 +3,10 @@ failed job once more through a real worker, and the RQ dashboard that only admin
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +17,7 @@ from app.core.audit import AuditEvent
 from app.core.timeutil import utcnow
 from app.jobs import FAILED, FINISHED, QUEUED, JobRecord
 from app.notifications import services as notifications
-from tests.conftest import extract_csrf
+from tests.conftest import PROJECT_ROOT, extract_csrf
 from tests.services import free_port
 
 ADMIN_PAGES = ("/admin/users", "/admin/organizations", "/admin/audit", "/admin/jobs")
@@ -142,22 +146,45 @@ def test_only_admins_may_retry_a_job(db, redis, scene, login, make_user, run_wor
     assert db.session.get(JobRecord, record.id).status == FAILED
 
 
-def test_the_rq_dashboard_is_mounted_for_admins_and_hidden_from_everyone_else(
-    db, redis, scene, login, client
-):
+def test_admins_see_the_queues_and_workers_and_nothing_there_changes_state(db, redis, scene, login, client):
     admin = login(scene.admin.email)
-    page = admin.get("/admin/rq/")
-    assert page.status_code == 200 and "RQ dashboard" in page.get_data(as_text=True)
-    queues = admin.get("/admin/rq/0/data/queues.json")
-    # the scene scheduled the challenge's closing: the dashboard reads our Redis
-    assert queues.status_code == 200 and "scheduled" in {q["name"] for q in queues.json["queues"]}
-    for browser in (login(scene.sponsor.email), login(scene.alice.email), client):
-        assert browser.get("/admin/rq/").status_code == 404
-        assert browser.get("/admin/rq/0/data/queues.json").status_code == 404
-        assert browser.post("/admin/rq/queue/default/queued/empty").status_code == 404
+    page = admin.get("/admin/jobs/queues")
+    html = page.get_data(as_text=True)
+    # the scene scheduled the challenge's closing: the page reads our Redis
+    assert page.status_code == 200 and "<code>scheduled</code>" in html
+    assert "No worker is running" in html
+    assert "<form" not in html.split("</nav>", 1)[1]  # a read-only page: the only action is a job's Retry
+    for browser in (login(scene.sponsor.email), login(scene.alice.email)):
+        assert browser.get("/admin/jobs/queues").status_code == 403
+    assert client.get("/admin/jobs/queues").status_code == 302  # to the sign-in page
+    # The dashboard we once mounted re-ran every failed job on a plain GET; it is gone.
+    assert admin.get("/admin/rq/").status_code == 404
+    assert admin.get("/admin/rq/requeue/default").status_code == 404
+    assert admin.get("/admin/rq/0/data/job/%00.json").status_code == 404
+
+
+def test_a_running_worker_is_listed_with_its_queues(db, redis, scene, login, test_env):
+    admin = login(scene.admin.email)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **test_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "No worker is running" in (html := admin.get("/admin/jobs/queues").get_data(as_text=True)):
+            assert time.monotonic() < deadline, "the worker never registered with Redis"
+            time.sleep(0.5)
+        assert "default, mail, scheduled" in html
+        assert "<td>idle</td>" in html or "<td>busy</td>" in html
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def test_an_admins_page_links_every_admin_tool(db, scene, login):
     html = login(scene.admin.email).get("/admin").get_data(as_text=True)
-    for path in (*ADMIN_PAGES, "/admin/rq/", "/payouts/admin/deposits"):
+    for path in (*ADMIN_PAGES, "/admin/jobs/queues", "/payouts/admin/deposits"):
         assert f'href="{path}"' in html, path

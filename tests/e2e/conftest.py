@@ -54,13 +54,23 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def browser_page(chromium_path):
+    """A Chromium tab. Every browser test also fails if the page's Content-Security-Policy blocked
+    anything: a script, a style, an upload to storage or a preview the page needed."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         yield page
         browser.close()
+    assert not blocked, blocked
 
 
 @dataclass

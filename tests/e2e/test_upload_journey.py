@@ -13,8 +13,10 @@ from tests.conftest import TEST_PASSWORD
 
 
 def test_a_contributor_uploads_an_entry_in_chromium(
-    live_server, browser_page, scene, db, tmp_path, screenshot
+    backend, live_server, browser_page, scene, db, tmp_path, screenshot
 ):
+    """On local storage the browser posts to the app; on S3, straight to the bucket's origin, which
+    the page's Content-Security-Policy must allow (the browser page fails on anything it blocks)."""
     page = browser_page
     data = b"%PDF-1.7\n" + bytes(range(256)) * 8192  # about 2 MiB
     entry = tmp_path / "route plan.pdf"

@@ -81,7 +81,7 @@ def test_the_launcher_serves_the_demo_on_sqlite_and_stops_everything_on_sigint(t
             allow_redirects=False,
         )
         assert signed_in.status_code == 302
-        for path in ("/admin", "/admin/jobs", "/admin/rq/", "/analytics", "/payouts/admin/payouts"):
+        for path in ("/admin", "/admin/jobs", "/admin/jobs/queues", "/analytics", "/payouts/admin/payouts"):
             assert admin.get(f"{base}{path}").status_code == 200, path
         assert requests.get(f"{base}/api/v1/openapi.json", timeout=5).json()["openapi"].startswith("3.1")
         children = _children_of(launcher.pid)

@@ -1,18 +1,19 @@
-"""Every response carries the protective headers: no framing by other sites, no type sniffing, no
-referrer to other sites, and no caching of anything but static files."""
+"""Every response carries the protective headers: scripts and styles from our own files only, no
+framing by other sites, no type sniffing, no referrer to other sites, and no caching of anything but
+static files. (Every browser test also fails if the policy blocked anything a page needed.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from app.core.response_headers import HEADERS, HSTS
+from app.core.response_headers import HSTS, security_headers
 from app.factory import create_app
 from config import ProductionConfig
 from tests.conftest import extract_csrf
 
 
-def _assert_protected(response, *, cached: bool = False) -> None:
-    for name, value in HEADERS.items():
+def _assert_protected(response, *, cached: bool = False, file_origins: tuple[str, ...] = ()) -> None:
+    for name, value in security_headers(file_origins).items():
         assert response.headers.get(name) == value, (response.request.path, name)
     if not cached:
         assert response.headers.get("Cache-Control") == "no-store", response.request.path
@@ -33,8 +34,7 @@ def test_every_page_without_arguments_is_protected_for_visitors_and_admins(
     assert len(routes) > 30
     for browser in (client, login(scene.admin.email)):
         for route in routes:
-            # The job dashboard's icon is a file it sends with its own caching, as our static files are.
-            _assert_protected(browser.get(route), cached=route.endswith("favicon.ico"))
+            _assert_protected(browser.get(route))
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,34 @@ def test_only_production_tells_browsers_to_use_https_only(client, tmp_path):
     assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"] == HSTS
     _assert_protected(response, cached=True)
+
+
+def test_the_policy_allows_no_inline_code_and_no_other_site():
+    policy = dict(
+        directive.split(" ", 1) for directive in security_headers()["Content-Security-Policy"].split("; ")
+    )
+    assert policy["default-src"] == policy["script-src"] == policy["style-src"] == "'self'"
+    assert policy["connect-src"] == policy["frame-src"] == policy["form-action"] == "'self'"
+    assert policy["img-src"] == "'self' data:"
+    assert (policy["object-src"], policy["base-uri"], policy["frame-ancestors"]) == (
+        "'none'",
+        "'none'",
+        "'self'",
+    )
+    assert "unsafe" not in security_headers()["Content-Security-Policy"]
+
+
+def test_on_s3_the_policy_lets_browsers_reach_the_bucket_and_nothing_else(backend, client, s3_endpoint):
+    response = client.get("/login")
+    if backend == "local":
+        _assert_protected(response)
+        assert s3_endpoint not in response.headers["Content-Security-Policy"]
+        return
+    _assert_protected(response, file_origins=(s3_endpoint,))
+    policy = dict(
+        directive.split(" ", 1) for directive in response.headers["Content-Security-Policy"].split("; ")
+    )
+    for directive in ("connect-src", "frame-src", "img-src"):
+        assert s3_endpoint in policy[directive].split(), directive
+    for directive in ("script-src", "style-src", "form-action", "default-src"):
+        assert policy[directive] == "'self'", directive

@@ -1,43 +1,13 @@
-"""Fixtures for submission tests: an open challenge, contributors, and the storage backend under test
-(local disk, or S3 through moto's server over HTTP), switched on the session's app."""
+"""Helpers for submission tests: files of known types, and uploads sent the way a browser sends them.
+The storage backend under test (``backend``) is a fixture of the whole suite, in tests/conftest.py."""
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 import requests
 from urllib3 import encode_multipart_formdata
 
-from app.storage import get_storage
-
 PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 40 + b"%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
-
-
-@pytest.fixture(params=["local", "s3"])
-def backend(request, app, db, redis, tmp_path):
-    """Run the test once on local disk and once on S3 over HTTP."""
-    saved = {
-        key: app.config[key]
-        for key in ("STORAGE_BACKEND", "STORAGE_LOCAL_ROOT", "S3_ENDPOINT_URL", "S3_BUCKET")
-    }
-    saved["S3_ADDRESSING_STYLE"] = app.config["S3_ADDRESSING_STYLE"]
-    if request.param == "s3":
-        endpoint = request.getfixturevalue("s3_endpoint")
-        app.config.update(
-            STORAGE_BACKEND="s3",
-            S3_ENDPOINT_URL=endpoint,
-            S3_BUCKET=f"podium-{uuid.uuid4().hex[:12]}",
-            S3_ADDRESSING_STYLE="path",
-        )
-    else:
-        app.config.update(STORAGE_BACKEND="local", STORAGE_LOCAL_ROOT=str(tmp_path / "storage"))
-    app.extensions.pop("podium_storage", None)
-    get_storage().ensure_ready()
-    yield request.param
-    app.config.update(saved)
-    app.extensions.pop("podium_storage", None)
 
 
 def send_post(app, ticket, data: bytes, filename: str = "entry.pdf") -> int:

@@ -1,9 +1,14 @@
 """Settings come from the environment and refuse bad values with a message naming the variable."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from app.factory import create_app
 from config import ConfigError, DevelopmentConfig, ProductionConfig, TestingConfig, config_for
+from tests.conftest import PROJECT_ROOT
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -103,3 +108,23 @@ def test_seed_demo_refuses_to_run_in_production(tmp_path):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "refuses to run in production" in result.output
+
+
+@pytest.mark.parametrize("command", [["routes"], ["seed-demo"], ["db", "upgrade"]])
+def test_a_flask_command_without_a_secret_stops_with_one_line_and_no_traceback(command, tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("PODIUM_ENV", "SECRET_KEY")}
+    env["PODIUM_INSTANCE_PATH"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "Error: configuration error: SECRET_KEY is not set; production refuses to start without it"
+    )

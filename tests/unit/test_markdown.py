@@ -16,7 +16,8 @@ def test_emphasis_headings_and_lists_are_kept():
 def test_tables_are_rendered_with_their_alignment():
     html = render_markdown("| Item | Points |\n|:-----|-------:|\n| Speed | *10* |\n")
     assert "<table>" in html and "<th" in html
-    assert '<td style="text-align:right"><em>10</em></td>' in html
+    assert '<td class="align-right"><em>10</em></td>' in html
+    assert "style=" not in html  # the page's policy allows no inline style
 
 
 def test_result_is_markup_so_templates_do_not_escape_it_again():
@@ -81,3 +82,16 @@ def test_code_blocks_show_html_as_text():
 def test_headings_can_be_moved_under_the_pages_own_but_not_past_h6():
     html = render_markdown("# Goal\n\n#### Detail\n\n###### Fine print", heading_offset=2)
     assert "<h3>Goal</h3>" in html and "<h6>Detail</h6>" in html and "<h6>Fine print</h6>" in html
+
+
+def test_an_image_from_another_site_becomes_a_link_and_our_own_stays_an_image():
+    html = render_markdown(
+        "![chart](https://tracker.example/p.png?entry=7) ![logo](/static/logo.png) ![x](//cdn.example/x)"
+    )
+    assert "<img" in html and 'src="/static/logo.png"' in html
+    assert html.count("<img") == 1  # a reader's browser fetches nothing from tracker.example or cdn.example
+    assert (
+        '<a href="https://tracker.example/p.png?entry=7" rel="noopener noreferrer nofollow">Image: chart</a>'
+        in html
+    )
+    assert '<a href="//cdn.example/x" rel="noopener noreferrer nofollow">Image: x</a>' in html
