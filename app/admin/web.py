@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.admin import audit_log, bp, job_views, people
+from app.admin import audit_log, bp, job_views, people, storage_checks
 from app.admin.queue_dashboard import mount_queue_dashboard
 
 ATTACHED = (
     audit_log,
     job_views,
     people,
+    storage_checks,
 )
 
 
