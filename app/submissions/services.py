@@ -453,11 +453,8 @@ def finalize_upload(
         )
         if problem:
             raise _reject(upload, storage, problem, actor, copy_key=copy_key)
-        if measured_by_app is not None:
-            # The app streamed the bytes to the version key itself; no contributor link reaches it.
-            info = storage.head(measured_by_app.key)
-        else:
-            info = storage.head(upload.storage_key)
+        # Through the app, the bytes already went straight to their version key, which no link reaches.
+        info = storage.head(copy_key or upload.storage_key)
         if info is None:
             raise Conflict(
                 "The file has not arrived in storage yet. Wait for the upload to finish, then try again."

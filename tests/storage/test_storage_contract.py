@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.storage import CHUNK_SIZE, ObjectMissing, Storage, StorageError, new_key
+from app.storage import CHUNK_SIZE, ObjectChanged, ObjectMissing, Storage, StorageError, new_key
 from app.storage.base import MULTIPART_MIN_PART_SIZE
 from app.storage.s3 import S3Storage
 
@@ -462,3 +462,25 @@ def test_s3_copies_a_big_object_part_by_part(storage):
 
     assert (copied.size, copied.content_type) == (len(data), "video/mp4")
     assert hashlib.sha256(read_all_in_chunks(storage, target)).digest() == hashlib.sha256(data).digest()
+
+
+@pytest.mark.parametrize("backend", [pytest.param("s3", marks=pytest.mark.services)])
+def test_s3_copies_wholly_one_version_when_the_source_is_replaced_mid_copy(storage):
+    """A re-post lands between the copy's look at the source and the copy itself (sent by boto3's
+    own event hook at exactly that moment, over HTTP). S3 refuses the copy (its ETag condition
+    fails); a store that ignores the condition, like moto's server, copies the newer bytes whole.
+    Never a mix, and never the old hash over the new bytes: finalize hashes the copy itself."""
+    source, target = new_key(), new_key()
+    storage.put_stream(source, BytesIO(b"verified bytes"), content_type="application/pdf")
+
+    def repost(**_kwargs):
+        storage.client.meta.events.unregister("before-call.s3.CopyObject", repost)
+        storage.client.put_object(Bucket=storage.bucket, Key=source, Body=b"swapped bytes")
+
+    storage.client.meta.events.register("before-call.s3.CopyObject", repost)
+    try:
+        storage.copy(source, target)
+    except ObjectChanged:
+        assert storage.head(target) is None
+    else:
+        assert read_all_in_chunks(storage, target) in (b"verified bytes", b"swapped bytes")

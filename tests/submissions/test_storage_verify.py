@@ -131,7 +131,10 @@ def test_versions_still_at_their_upload_key_are_moved_to_a_version_key(app, db, 
 
     assert "1 mismatch(es) in 2 version(s)" in result.output
     db.session.expire_all()
-    kept, tampered = db.session.get(SubmissionVersion, kept.id), db.session.get(SubmissionVersion, tampered.id)
+    kept, tampered = (
+        db.session.get(SubmissionVersion, kept.id),
+        db.session.get(SubmissionVersion, tampered.id),
+    )
     assert kept.storage_key.startswith("versions/") and storage.head(kept_key) is None
     _, body, _ = fetch(app, services.download_url(kept.submission_id, scene.sponsor))
     assert body == PDF

@@ -9,15 +9,17 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from app.challenges import services as challenges
 from app.core.access import Role
+from app.core.errors import Conflict
 from app.judging import assigning, panels
 from app.storage import get_storage
 from app.submissions import services
-from app.submissions.models import Upload
+from app.submissions.models import SubmissionVersion, Upload
 from tests.submissions.conftest import PDF, fetch, send_parts, send_post
 
 OTHER_PDF = b"%PDF-1.7\n" + b"2 0 obj << /Type /Page /Swapped true >> endobj\n" * 60 + b"%%EOF\n"
@@ -91,6 +93,34 @@ def test_a_reposted_form_after_the_deadline_never_reaches_the_judged_bytes(
     assert _judge_downloads(app, scene, make_user, version.submission_id) == PDF
     db.session.refresh(version)
     assert version.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+@pytest.mark.parametrize("backend", ["s3"], indirect=True)
+def test_a_repost_racing_finalize_never_leaves_a_hash_over_other_bytes(app, db, backend, scene, make_user):
+    """The contributor re-posts the form at the worst moment: after finalize looked at the upload,
+    just before storage copies it (boto3's event hook sends the re-post then, over HTTP). Either the
+    copy is refused and nothing is accepted, or what is recorded is exactly what the judge gets."""
+    ticket = _start(scene)
+    send_post(app, ticket, PDF)
+    client = get_storage().client
+
+    def repost(**_kwargs):
+        client.meta.events.unregister("before-call.s3.CopyObject", repost)
+        assert send_post(app, ticket, OTHER_PDF) in (200, 201, 204)
+
+    client.meta.events.register("before-call.s3.CopyObject", repost)
+    try:
+        version = services.finalize_upload(ticket.upload_id, scene.alice)
+    except Conflict as refusal:  # S3 itself: the copy's ETag condition failed
+        assert "changed while it was being checked" in refusal.message
+        assert db.session.get(Upload, ticket.upload_id).status == "pending"
+        assert db.session.scalar(select(SubmissionVersion)) is None
+        return
+    finally:
+        client.meta.events.unregister("before-call.s3.CopyObject", repost)
+    body = _judge_downloads(app, scene, make_user, version.submission_id)
+    assert body in (PDF, OTHER_PDF)  # moto's server ignores the condition and copies the re-post
+    assert (hashlib.sha256(body).hexdigest(), len(body)) == (version.sha256, version.size_bytes)
 
 
 def test_part_links_after_finalize_never_reach_the_judged_bytes(app, db, backend, scene, make_user):
