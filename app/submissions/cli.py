@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from app.core.errors import ServiceUnavailable
 from app.submissions import verification
 
 
@@ -32,8 +33,13 @@ def verify_command(restart: bool) -> None:
     with click.progressbar(
         length=left.bytes, label=f"Hashing {left.versions} version(s)", show_pos=True
     ) as bar:
-        for version_id in verification.version_ids_after(check.last_version_id):
-            verification.check_version(check.id, version_id, on_bytes=bar.update)
+        try:
+            for version_id in verification.version_ids_after(check.last_version_id):
+                verification.check_version(check.id, version_id, on_bytes=bar.update)
+        except ServiceUnavailable as outage:
+            raise click.ClickException(
+                f"{outage.message} Run #{check.id} stopped; run this command again to continue it."
+            ) from None
     check = verification.finish_check(check.id)
     for mismatch in check.mismatches:
         click.echo(

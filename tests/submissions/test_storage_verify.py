@@ -151,3 +151,32 @@ def test_the_storage_page_is_for_admins_only_and_linked_from_the_admin_navigatio
     assert 'href="/admin/storage"' in admin.get("/admin/jobs").get_data(as_text=True)
     assert login(scene.sponsor.email).get("/admin/storage").status_code == 403
     assert login(scene.alice.email).get("/admin/storage").status_code == 403
+
+
+def test_a_storage_outage_stops_the_run_with_a_message_and_the_next_run_continues_it(
+    app, db, backend, scene, make_user
+):
+    from tests.services import free_port
+
+    first, *_ = _three_entries(app, scene, make_user)
+    check = verification.open_check()
+    verification.check_version(check.id, first.id)
+    saved = {key: app.config[key] for key in ("STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET")}
+    app.config.update(
+        STORAGE_BACKEND="s3", S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", S3_BUCKET="gone"
+    )
+    app.extensions.pop("podium_storage", None)
+    try:
+        stopped = _verify(app)
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("podium_storage", None)
+    assert stopped.exit_code != 0
+    assert f"Run #{check.id} stopped; run this command again to continue it." in stopped.output
+    db.session.expire_all()
+    assert db.session.get(StorageCheck, check.id).finished_at is None
+
+    resumed = _verify(app)
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Continuing run #{check.id} after version {first.id}" in resumed.output
+    assert db.session.get(StorageCheck, check.id).versions_checked == 3
