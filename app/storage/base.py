@@ -105,9 +105,11 @@ class Storage(abc.ABC):
         The copy is of one version of the source: if the source is replaced while it is being copied,
         the copy is wholly the old bytes or wholly the new ones, or refused with ``ObjectChanged``.
         S3 keeps this with its copy conditions; a store that ignores them (moto's server does) may
-        copy whatever it holds, so callers that must know what the copy holds hash the copy itself. ``ObjectMissing`` if the source does not exist. The target's ``sha256`` is
-        reported (and recorded) only when the backend read the bytes itself; otherwise it is None and
-        whoever needs it reads the copy. The content type is carried over.
+        copy whatever it holds, so callers that must know what the copy holds hash the copy itself.
+
+        ``ObjectMissing`` if the source does not exist. The target's ``sha256`` is reported (and
+        recorded) only when the backend read the bytes itself; otherwise it is None and whoever needs
+        it reads the copy. The content type is carried over.
         """
 
     @abc.abstractmethod
