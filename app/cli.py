@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from app import demo, jobs
 from app.storage import get_storage
+from app.submissions.cli import verify_command as storage_verify_command
 
 
 @click.command("worker")
@@ -38,6 +39,9 @@ def storage_init() -> None:
     """Create the bucket and CORS rule (S3) or the storage folder (local)."""
     get_storage().ensure_ready()
     click.echo(f"storage ready: {current_app.config['STORAGE_BACKEND']}")
+
+
+storage_group.add_command(storage_verify_command)
 
 
 @click.command("seed-demo")

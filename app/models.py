@@ -16,7 +16,13 @@ from app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction  # n
 from app.marketplace.models import ApprovalRequest, OutcomeSurvey  # noqa: F401
 from app.notifications.models import Notification, OutboxMessage  # noqa: F401
 from app.payouts.models import PayeeDetails, Payout, PayoutBatch  # noqa: F401
-from app.submissions.models import Submission, SubmissionVersion, Upload  # noqa: F401
+from app.submissions.models import (  # noqa: F401
+    StorageCheck,
+    StorageMismatch,
+    Submission,
+    SubmissionVersion,
+    Upload,
+)
 
 # Read by the app factory: importing this module is what puts every table in the metadata.
 METADATA_IS_COMPLETE = True

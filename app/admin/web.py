@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.admin import audit_log, bp, job_views, people
+from app.admin import audit_log, bp, job_views, people, storage_checks
 
 ATTACHED = (
     audit_log,
     job_views,
     people,
+    storage_checks,
 )
 
 

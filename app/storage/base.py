@@ -42,6 +42,10 @@ class ObjectMissing(StorageError):
     """No object is stored under the requested key."""
 
 
+class ObjectChanged(StorageError):
+    """The object was replaced while it was being copied; nothing was stored under the target."""
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     """What a backend knows about a stored object; ``sha256`` is None when it was never recorded."""
@@ -93,6 +97,20 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def head(self, key: str) -> ObjectInfo | None:
         """Size, stored content type and known SHA-256 of the object, or None if it is missing."""
+
+    @abc.abstractmethod
+    def copy(self, source_key: str, target_key: str) -> ObjectInfo:
+        """Copy one object to another key inside storage, without the bytes passing through memory.
+
+        The copy is of one version of the source: if the source is replaced while it is being copied,
+        the copy is wholly the old bytes or wholly the new ones, or refused with ``ObjectChanged``.
+        S3 keeps this with its copy conditions; a store that ignores them (moto's server does) may
+        copy whatever it holds, so callers that must know what the copy holds hash the copy itself.
+
+        ``ObjectMissing`` if the source does not exist. The target's ``sha256`` is reported (and
+        recorded) only when the backend read the bytes itself; otherwise it is None and whoever needs
+        it reads the copy. The content type is carried over.
+        """
 
     @abc.abstractmethod
     def delete(self, key: str) -> None:

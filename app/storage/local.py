@@ -179,6 +179,22 @@ class LocalStorage(Storage):
             key=key, size=size, content_type=meta.get("content_type"), sha256=meta.get("sha256")
         )
 
+    def copy(self, source_key: str, target_key: str) -> ObjectInfo:
+        """Stream the source into the target (atomically, as ``put_stream`` does), hashing it.
+
+        The source is read through one open handle, so a source replaced meanwhile (uploads swap
+        files in with ``os.replace``) is still copied wholly as it was when the copy began.
+        """
+        validate_key(target_key)
+        source = self.path_for(source_key)
+        content_type = str(_read_meta(source).get("content_type") or "application/octet-stream")
+        try:
+            handle = source.open("rb", buffering=CHUNK_SIZE)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as error:
+            raise ObjectMissing(source_key) from error
+        with handle:
+            return self._store(target_key, iter(lambda: handle.read(CHUNK_SIZE), b""), content_type)
+
     def delete(self, key: str) -> None:
         path = self.path_for(key)
         _meta_path(path).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from app.core.timeutil import utcnow
 from app.storage.base import (
     ATTACHMENT,
     CHUNK_SIZE,
+    ObjectChanged,
     ObjectInfo,
     ObjectMissing,
     PresignedUpload,
@@ -62,6 +63,10 @@ class S3Storage(Storage):
     Credentials come from boto3's usual chain (``AWS_ACCESS_KEY_ID`` and friends). The client is
     created on first use, because boto3 resolves credentials (possibly over the network) then.
     """
+
+    # S3 copies up to 5 GiB in one request; above that, in parts of COPY_PART_SIZE.
+    COPY_IN_ONE_UP_TO = 5 * 1024**3
+    COPY_PART_SIZE = 512 * 1024 * 1024
 
     def __init__(
         self,
@@ -165,6 +170,73 @@ class S3Storage(Storage):
             content_type=response.get("ContentType"),
             sha256=sha256,
         )
+
+    def copy(self, source_key: str, target_key: str) -> ObjectInfo:
+        """A server-side copy pinned to the source's ETag, so the copy is one version of the source.
+
+        Every request carries ``CopySourceIfMatch``: a source replaced during the copy makes S3
+        refuse (412) instead of joining parts of two versions. Objects up to ``COPY_IN_ONE_UP_TO``
+        are copied in one request (S3's limit is 5 GiB), bigger ones part by part. Tags (the sha256
+        put_stream recorded) are not carried over: the copy's hash is unknown until someone reads it.
+        """
+        validate_key(source_key)
+        validate_key(target_key)
+        try:
+            source = self.client.head_object(Bucket=self.bucket, Key=source_key)
+        except ClientError as error:
+            if _code(error) in _MISSING_CODES:
+                raise ObjectMissing(source_key) from error
+            raise StorageError(f"Cannot inspect {source_key!r}: {error}") from error
+        etag, size = source["ETag"], int(source["ContentLength"])
+        content_type = source.get("ContentType") or "application/octet-stream"
+        copy_source = {"Bucket": self.bucket, "Key": source_key}
+        try:
+            if size <= self.COPY_IN_ONE_UP_TO:
+                self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=target_key,
+                    CopySource=copy_source,
+                    CopySourceIfMatch=etag,
+                    MetadataDirective="REPLACE",
+                    ContentType=content_type,
+                    TaggingDirective="REPLACE",
+                )
+            else:
+                self._copy_in_parts(copy_source, target_key, etag, size, content_type)
+        except ClientError as error:
+            if _code(error) in _MISSING_CODES:
+                raise ObjectMissing(source_key) from error
+            if _code(error) in ("412", "PreconditionFailed"):
+                raise ObjectChanged(f"{source_key!r} was replaced while it was being copied") from error
+            raise StorageError(f"Cannot copy {source_key!r}: {_message(error)}") from error
+        return ObjectInfo(key=target_key, size=size, content_type=content_type, sha256=None)
+
+    def _copy_in_parts(
+        self, copy_source: dict[str, str], target_key: str, etag: str, size: int, content_type: str
+    ) -> None:
+        upload_id = self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=target_key, ContentType=content_type
+        )["UploadId"]
+        try:
+            parts = []
+            for number, start in enumerate(range(0, size, self.COPY_PART_SIZE), start=1):
+                end = min(start + self.COPY_PART_SIZE, size) - 1
+                reply = self.client.upload_part_copy(
+                    Bucket=self.bucket,
+                    Key=target_key,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    CopySource=copy_source,
+                    CopySourceIfMatch=etag,
+                    CopySourceRange=f"bytes={start}-{end}",
+                )
+                parts.append({"PartNumber": number, "ETag": reply["CopyPartResult"]["ETag"]})
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=target_key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            self.abort_multipart(target_key, upload_id)
+            raise
 
     def delete(self, key: str) -> None:
         validate_key(key)

@@ -95,3 +95,43 @@ class Upload(Model):
 
     challenge: Mapped[Challenge] = relationship()
     submission: Mapped[Submission | None] = relationship()
+
+
+class StorageCheck(Model):
+    """One run of ``flask storage verify``: how far it got (versions are checked in id order, so
+    ``last_version_id`` is where an interrupted run resumes) and what it found."""
+
+    __tablename__ = "storage_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_version_id: Mapped[int] = mapped_column(default=0)
+    versions_checked: Mapped[int] = mapped_column(default=0)
+    bytes_checked: Mapped[int] = mapped_column(BigInteger, default=0)
+    versions_moved: Mapped[int] = mapped_column(default=0)
+    mismatch_count: Mapped[int] = mapped_column(default=0)
+
+    mismatches: Mapped[list[StorageMismatch]] = relationship(
+        back_populates="check", order_by="StorageMismatch.id", cascade="all, delete-orphan"
+    )
+
+
+class StorageMismatch(Model):
+    """A stored version whose bytes are not the ones verified when it was finalized, or are gone."""
+
+    __tablename__ = "storage_mismatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("storage_checks.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("submission_versions.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    expected_sha256: Mapped[str] = mapped_column(String(64))
+    found_sha256: Mapped[str | None] = mapped_column(String(64))
+    expected_size: Mapped[int] = mapped_column(BigInteger)
+    found_size: Mapped[int | None] = mapped_column(BigInteger)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    check: Mapped[StorageCheck] = relationship(back_populates="mismatches")
+    version: Mapped[SubmissionVersion] = relationship()

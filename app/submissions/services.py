@@ -29,7 +29,7 @@ from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavail
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
-from app.storage import Storage, StorageError, get_storage, new_key
+from app.storage import ObjectChanged, ObjectMissing, Storage, StorageError, get_storage, new_key
 from app.storage.base import ATTACHMENT, INLINE
 from app.submissions import hooks, rules, sniffing
 from app.submissions.models import (
@@ -44,7 +44,12 @@ from app.submissions.models import (
     Upload,
 )
 
+# Uploads arrive under KEY_PREFIX, at a key the contributor's presigned form or part links can
+# write to until they expire. Finalize copies the verified bytes to a fresh key under VERSION_PREFIX,
+# which no link handed to a contributor ever names, so a finalized version's bytes never change.
+# Versions recorded before this rule still point at their upload key (see ``verification``).
 KEY_PREFIX = "submissions"
+VERSION_PREFIX = "versions"
 SNIFF_BYTES = 8192
 HASH_CHUNK = 1024 * 1024
 EXTENSIONS = {
@@ -352,9 +357,14 @@ def complete_multipart(upload_id: int, actor: User, parts: list[tuple[int, str]]
 # --- finalize --------------------------------------------------------------------------------------
 
 
-def _reject(upload: Upload, storage: Storage, reason: str, actor: User) -> UploadRejected:
-    """Delete what arrived, close the upload with the reason, and commit that before refusing."""
+def _reject(
+    upload: Upload, storage: Storage, reason: str, actor: User, *, copy_key: str | None = None
+) -> UploadRejected:
+    """Delete what arrived (and the copy made of it, if any), close the upload with the reason,
+    and commit that before refusing."""
     storage.delete(upload.storage_key)
+    if copy_key is not None:
+        storage.delete(copy_key)
     upload.status = REJECTED
     upload.rejection_reason = reason
     upload.finished_at = utcnow()
@@ -365,8 +375,10 @@ def _reject(upload: Upload, storage: Storage, reason: str, actor: User) -> Uploa
 
 @dataclass(frozen=True)
 class Measured:
-    """What the app learnt about a file while it streamed the bytes itself: first bytes, hash, size."""
+    """What the app learnt about a file while it streamed the bytes itself to ``key`` (a version
+    key nobody else can write to): first bytes, hash, size."""
 
+    key: str
     head: bytes
     sha256: str
     size: int
@@ -416,6 +428,11 @@ def finalize_upload(
     Storage in tests (and some S3-compatible stores) does not enforce presigned limits, so size,
     type and deadline are all checked here. A file that breaks a rule is deleted, and the
     contributor told why; a storage outage changes nothing and may simply be retried.
+
+    The contributor's form or part links can still write to the upload key after this, so the bytes
+    are first copied (inside storage) to a fresh version key no link names, and every check (size,
+    SHA-256, sniffed type) is made on that copy: what is verified is exactly what judges download,
+    even if the upload key is overwritten while this runs. The upload key is emptied afterwards.
     """
     now = now or utcnow()
     upload = _own_pending_upload(upload_id, actor)
@@ -427,33 +444,58 @@ def finalize_upload(
             started_at=upload.started_at,
             grace=current_app.config["SUBMISSION_GRACE"],
         )
+        copy_key = measured_by_app.key if measured_by_app is not None else None
         if too_late:
-            raise _reject(upload, storage, too_late, actor)
+            raise _reject(upload, storage, too_late, actor, copy_key=copy_key)
         # Still eligible? Roles, eligibility and limits may have changed since the upload started.
         problem = _entry_problem(
             challenge, actor, now, new_submission=upload.submission_id is None, late=now > challenge.closes_at
         )
         if problem:
-            raise _reject(upload, storage, problem, actor)
-        info = storage.head(upload.storage_key)
+            raise _reject(upload, storage, problem, actor, copy_key=copy_key)
+        # Through the app, the bytes already went straight to their version key, which no link reaches.
+        info = storage.head(copy_key or upload.storage_key)
         if info is None:
             raise Conflict(
                 "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
             )
-        if info.size == 0:
-            raise _reject(upload, storage, "The file is empty.", actor)
-        if info.size > challenge.max_file_bytes:
-            raise _reject(
-                upload,
-                storage,
-                f"The file is {_size(info.size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}.",
-                actor,
-            )
+        # Cheap refusals first, before any copy is made.
+        size_problem = _size_problem(info.size, challenge)
+        if size_problem:
+            raise _reject(upload, storage, size_problem, actor, copy_key=copy_key)
         if measured_by_app is not None and measured_by_app.size == info.size:
-            # The app streamed these bytes to storage itself and hashed them on the way: no re-read.
+            # The app hashed these bytes on their way to the version key: no re-read.
             head, sha256, measured = measured_by_app.head, measured_by_app.sha256, measured_by_app.size
         else:
-            head, sha256, measured = _measure(storage, upload.storage_key)
+            if copy_key is None:
+                copy_key = new_key(VERSION_PREFIX)
+                try:
+                    copied = storage.copy(upload.storage_key, copy_key)
+                except ObjectMissing:
+                    raise Conflict(
+                        "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
+                    ) from None
+                except ObjectChanged:
+                    # Replaced while it was being copied: refuse this attempt, keep the upload open.
+                    raise Conflict(
+                        "The file changed while it was being checked. Wait for the upload to finish, then try again."
+                    ) from None
+                except StorageError as error:
+                    current_app.logger.warning("copy of %s failed: %s", upload.storage_key, error)
+                    raise ServiceUnavailable(
+                        "File storage could not keep a copy of the file; nothing was lost. Try again shortly."
+                    ) from None
+                if copied.sha256 is not None:
+                    # The backend hashed the bytes as it wrote the copy: only the first bytes are needed.
+                    head, sha256, measured = _first_bytes(storage, copy_key), copied.sha256, copied.size
+                else:
+                    head, sha256, measured = _measure(storage, copy_key)
+            else:
+                head, sha256, measured = _measure(storage, copy_key)
+            # The copy may differ from what ``head`` saw if the upload was replaced meanwhile.
+            size_problem = _size_problem(measured, challenge)
+            if size_problem:
+                raise _reject(upload, storage, size_problem, actor, copy_key=copy_key)
         sniffed = sniffing.sniff(head)
         if not sniffing.is_allowed(sniffed, challenge.allowed_types):
             raise _reject(
@@ -461,6 +503,7 @@ def finalize_upload(
                 storage,
                 f"The file is {sniffed.description}, not one of the accepted types ({describe(challenge.allowed_types)}).",
                 actor,
+                copy_key=copy_key,
             )
     content_type = _accepted_type(sniffed, challenge.allowed_types)
     submission = upload.submission
@@ -477,7 +520,7 @@ def finalize_upload(
     version = SubmissionVersion(
         submission=submission,
         number=len(submission.versions) + 1,
-        storage_key=upload.storage_key,
+        storage_key=copy_key,
         size_bytes=measured,
         sha256=sha256,
         content_type=content_type,
@@ -503,7 +546,31 @@ def finalize_upload(
         content_type=content_type,
     )
     db.session.commit()
+    _delete_quietly(upload.storage_key)
     return version
+
+
+def _size_problem(size: int, challenge: Challenge) -> str | None:
+    if size == 0:
+        return "The file is empty."
+    if size > challenge.max_file_bytes:
+        return f"The file is {_size(size)}; this challenge accepts files up to {_size(challenge.max_file_bytes)}."
+    return None
+
+
+def _first_bytes(storage: Storage, key: str) -> bytes:
+    with storage.open(key) as stream:
+        return stream.read(SNIFF_BYTES)
+
+
+def _delete_quietly(key: str) -> None:
+    """Remove an upload key once its bytes are safe under the version key. The version is already
+    committed, so a failure here only leaves an orphan, which ``clean_up_uploads`` deletes later."""
+    try:
+        with storage_call() as storage:
+            storage.delete(key)
+    except (StorageError, ServiceUnavailable, ClientError) as error:
+        current_app.logger.warning("could not delete upload key %s after finalize: %s", key, error)
 
 
 def _accepted_type(sniffed: sniffing.Sniffed, allowed: list[str]) -> str:
@@ -554,12 +621,16 @@ def submit_through_app(
     _record_start(upload, actor)
     challenge = upload.challenge
     keeper = _HeadKeeper(_CappedReader(stream, challenge.max_file_bytes))
+    # No link to the upload key is handed out on this path, but the bytes still go straight to a
+    # version key of their own, so every version lives where only the app writes.
+    version_key = new_key(VERSION_PREFIX)
     with storage_call() as storage:
         try:
-            stored = storage.put_stream(upload.storage_key, keeper, content_type=upload.declared_content_type)
+            stored = storage.put_stream(version_key, keeper, content_type=upload.declared_content_type)
         except _OverLimit as over:
             raise _reject(upload, storage, _too_big(over.size, challenge).message, actor) from None
-    measured = Measured(keeper.head, stored.sha256, stored.size) if stored.sha256 else None
+    sha256 = stored.sha256 or ""
+    measured = Measured(version_key, keeper.head, sha256, stored.size if sha256 else -1)
     return finalize_upload(upload.id, actor, now=now, measured_by_app=measured)
 
 
@@ -711,10 +782,13 @@ def clean_up_uploads(*, now: datetime | None = None) -> dict[str, int]:
         kept = set(db.session.scalars(select(SubmissionVersion.storage_key)))
         kept |= set(db.session.scalars(select(Upload.storage_key).where(Upload.status == PENDING)))
         orphans = 0
-        for stored in storage.list_objects(KEY_PREFIX + "/"):
-            if stored.key not in kept and stored.last_modified < cutoff:
-                storage.delete(stored.key)
-                orphans += 1
+        # Upload keys of finalized uploads are orphans too: finalize empties them, but a form still
+        # valid can fill them again, and nothing reads them after the version was copied out.
+        for prefix in (KEY_PREFIX, VERSION_PREFIX):
+            for stored in storage.list_objects(prefix + "/"):
+                if stored.key not in kept and stored.last_modified < cutoff:
+                    storage.delete(stored.key)
+                    orphans += 1
     if expired or orphans:
         audit.record("uploads.cleaned", subject_type="uploads", expired=expired, orphans_deleted=orphans)
     db.session.commit()
