@@ -16,6 +16,7 @@ from app.api import web as api_web
 from app.api.converters import BoundedIntConverter
 from app.awards import web as awards_web
 from app.challenges import web as challenges_web
+from app.core import safe_methods
 from app.core.errors import register_error_handlers
 from app.core.response_headers import register_response_headers
 from app.extensions import csrf, db, migrate
@@ -70,6 +71,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
 
 def register_extensions(app: Flask) -> None:
     assert models.METADATA_IS_COMPLETE  # every table joins the metadata before anything uses it
+    assert safe_methods.SAFE_METHODS  # its session listeners refuse any write during a GET
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_project_root() / "migrations"))
     csrf.init_app(app)

@@ -158,6 +158,7 @@ class ApiToken(Model):
     """
 
     __tablename__ = "api_tokens"
+    READ_BOOKKEEPING = frozenset({"last_used_at"})  # updated by the reads it records (app.core.safe_methods)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -274,7 +274,8 @@ def escrow_account(challenge: Challenge):
 
 
 def escrow_balance(challenge: Challenge) -> int:
-    return ledger.balance(escrow_account(challenge))
+    """What the challenge's escrow holds now; reading it creates no account."""
+    return ledger.balance_of(AccountKind.ESCROW, challenge.currency, challenge_id=challenge.id)
 
 
 def _move_to_escrow(challenge: Challenge, amount_minor: int, key: str, kind: str, actor: User) -> None:

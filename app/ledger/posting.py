@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import Conflict
@@ -62,9 +62,7 @@ def account(
     transaction stays usable. This works the same on PostgreSQL and SQLite.
     """
     owner = owner_label(organization_id, challenge_id, user_id)
-    query = select(LedgerAccount).where(
-        LedgerAccount.kind == kind.value, LedgerAccount.currency == currency, LedgerAccount.owner == owner
-    )
+    query = _account_query(kind, currency, owner)
     found = db.session.scalar(query)
     if found is not None:
         return found
@@ -82,6 +80,29 @@ def account(
     except IntegrityError:
         return db.session.scalars(query).one()
     return created
+
+
+def _account_query(kind: AccountKind, currency: str, owner: str) -> Select[tuple[LedgerAccount]]:
+    return select(LedgerAccount).where(
+        LedgerAccount.kind == kind.value, LedgerAccount.currency == currency, LedgerAccount.owner == owner
+    )
+
+
+def balance_of(
+    kind: AccountKind,
+    currency: str,
+    *,
+    organization_id: int | None = None,
+    challenge_id: int | None = None,
+    user_id: int | None = None,
+) -> int:
+    """The balance of the account for this kind, currency and owner; 0 if it has never been used.
+
+    For pages: unlike ``account`` it creates nothing, so reading a balance never writes.
+    """
+    owner = owner_label(organization_id, challenge_id, user_id)
+    found = db.session.scalar(_account_query(kind, currency, owner))
+    return 0 if found is None else balance(found)
 
 
 def lock(ledger_account: LedgerAccount) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from tests.submissions.conftest import PDF, backend  # noqa: F401  (the storage backend fixture)
+from tests.submissions.conftest import PDF
 
 
 def _send(client, ticket: dict, data: bytes) -> int:
@@ -41,7 +41,7 @@ def _upload(alice, challenge_id: int, data: bytes = PDF, **extra) -> dict:
     return ticket
 
 
-def test_a_contributor_uploads_finalizes_and_manages_a_submission(db, backend, scene, api):  # noqa: F811
+def test_a_contributor_uploads_finalizes_and_manages_a_submission(db, backend, scene, api):
     alice = api(scene.alice)
     ticket = _upload(alice, scene.challenge.id)
     finalized = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
