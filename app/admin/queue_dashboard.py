@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Flask, abort, request
 from flask_login import current_user
+from rq.exceptions import NoSuchJobError
+from werkzeug.exceptions import NotFound
 
 from app.core.access import Role
 from app.extensions import csrf
@@ -32,3 +34,8 @@ def mount_queue_dashboard(app: Flask) -> None:
             current_user.is_authenticated and current_user.has_role(Role.ADMIN)
         ):
             abort(404)
+
+    @app.errorhandler(NoSuchJobError)
+    def job_no_longer_in_the_queue(error: NoSuchJobError):
+        # The dashboard fetches the job its address names; one that expired or never was is a 404.
+        return app.handle_http_exception(NotFound("There is no such job: it expired, or it never existed."))
