@@ -295,6 +295,27 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/api/v1/payout-batches/<id:batch_id>/csv"): api(admin=200),
     ("POST", "/api/v1/payout-confirmations"): api("POST", admin=422),  # reached: a file of no rows
 }
+
+# The same routes at the address of Acme's draft, where the row above uses a public challenge: to whoever
+# may not see the draft, every one of them answers as for an address nobody ever used.
+AT_A_DRAFT: dict[tuple[str, str], dict[str, Cell]] = {
+    ("GET", "/submissions/new/<slug>"): web(contributor_role=404, sponsor_org_member=200),
+    ("POST", "/submissions/new/<slug>"): web(contributor_role=404, sponsor_org_member=422),
+    ("POST", "/submissions/uploads"): web(contributor_role=404),  # nobody enters a draft
+    ("POST", "/challenges/<slug>/approval"): web(contributor_role=404, sponsor_org_member=303),
+    ("POST", "/judging/panel/<slug>/invite"): web(sponsor=302, rival_sponsor=404, admin=302),
+    ("GET", "/judging/results/<slug>"): web(sponsor=200, rival_sponsor=404, judges=404, admin=200),
+    ("POST", "/judging/results/<slug>/publish"): web(sponsor=409, rival_sponsor=404, admin=409),
+    ("POST", "/judging/results/<slug>/extra-review/<int:submission_id>"): web(sponsor=409, rival_sponsor=404, admin=409),
+    ("GET", "/api/v1/challenges/<id:challenge_id>/panel"): api(**AT_THE_DRAFT, sponsor=200, admin=200),
+    ("POST", "/api/v1/challenges/<id:challenge_id>/panel"): api("POST", **AT_THE_DRAFT, sponsor=201, admin=201),
+    ("GET", "/api/v1/challenges/<id:challenge_id>/results"): api(**AT_THE_DRAFT, sponsor=200, admin=200),
+    ("POST", "/api/v1/challenges/<id:challenge_id>/results/publish"): api("POST", **AT_THE_DRAFT, sponsor=409, admin=409),
+    ("POST", "/api/v1/challenges/<id:challenge_id>/cancel"): api("POST", **AT_THE_DRAFT, sponsor=200, admin=200),
+    # Nobody asks approval for, or enters, a draft: not even its own sponsor learns more than 404.
+    ("POST", "/api/v1/challenges/<id:challenge_id>/approval-requests"): api("POST", people=404, token_read=403),
+    ("POST", "/api/v1/uploads"): api("POST", people=404, token_read=403),
+}
 # fmt: on
 
 
@@ -424,6 +445,50 @@ ADDRESSES: dict[str, Callable[[World], str]] = {
     "/submissions/uploads/<int:upload_id>/complete": lambda w: f"/submissions/uploads/{w.upload_id}/complete",
     "/submissions/uploads/<int:upload_id>/finalize": lambda w: f"/submissions/uploads/{w.upload_id}/finalize",
     "/surveys/<int:survey_id>": lambda w: f"/surveys/{w.survey_id}",
+}
+
+
+DRAFT_ADDRESSES: dict[str, Callable[[World], str]] = {
+    "/submissions/new/<slug>": lambda w: f"/submissions/new/{w.draft.slug}",
+    "/submissions/uploads": lambda w: "/submissions/uploads",
+    "/challenges/<slug>/approval": lambda w: f"/challenges/{w.draft.slug}/approval",
+    "/judging/panel/<slug>/invite": lambda w: f"/judging/panel/{w.draft.slug}/invite",
+    "/judging/results/<slug>": lambda w: f"/judging/results/{w.draft.slug}",
+    "/judging/results/<slug>/publish": lambda w: f"/judging/results/{w.draft.slug}/publish",
+    "/judging/results/<slug>/extra-review/<int:submission_id>": (
+        lambda w: f"/judging/results/{w.draft.slug}/extra-review/{w.entry.id}"
+    ),
+    "/api/v1/challenges/<id:challenge_id>/panel": lambda w: f"/api/v1/challenges/{w.draft.id}/panel",
+    "/api/v1/challenges/<id:challenge_id>/results": lambda w: f"/api/v1/challenges/{w.draft.id}/results",
+    "/api/v1/challenges/<id:challenge_id>/results/publish": (
+        lambda w: f"/api/v1/challenges/{w.draft.id}/results/publish"
+    ),
+    "/api/v1/challenges/<id:challenge_id>/cancel": lambda w: f"/api/v1/challenges/{w.draft.id}/cancel",
+    "/api/v1/challenges/<id:challenge_id>/approval-requests": (
+        lambda w: f"/api/v1/challenges/{w.draft.id}/approval-requests"
+    ),
+    "/api/v1/uploads": lambda w: "/api/v1/uploads",
+}
+# Bodies that name the challenge rather than take it from the address.
+DRAFT_BODIES: dict[tuple[str, str], Callable[[World], Any]] = {
+    ("POST", "/submissions/uploads"): lambda w: Json(
+        {
+            "challenge": w.draft.slug,
+            "filename": "a.pdf",
+            "size": 100,
+            "content_type": "application/pdf",
+            "title": "A",
+        }
+    ),
+    ("POST", "/api/v1/uploads"): lambda w: Json(
+        {
+            "challenge_id": w.draft.id,
+            "filename": "a.pdf",
+            "size": 100,
+            "content_type": "application/pdf",
+            "title": "A",
+        }
+    ),
 }
 
 
@@ -595,44 +660,95 @@ def _expected(cell: Cell) -> int | str:
     return cell.status if isinstance(cell, Known) else cell
 
 
-def _side_by_side(
-    people, cells: dict[str, list[tuple[tuple[str, str], str, Any]]]
-) -> dict[tuple[str, str, str], int | str]:
-    """Requests that change nothing, a thread per role: they may run side by side, and the time goes
-    on waiting for the database more than on Python. ``cells`` lists (route, url, body) by role."""
+@dataclass(frozen=True, eq=False)  # told apart by identity: a key in the answers
+class Case:
+    """One route at one address, and what each role should get there."""
 
-    def one_role(role: str) -> list[tuple[tuple[str, str, str], int | str]]:
+    method: str
+    rule: str
+    url: str
+    body: Callable[[World], Any] | None
+    expected: dict[str, Cell] | None
+    where: str = ""  # "" for the route's own row, "at a draft" for AT_A_DRAFT's
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.method, self.url, self.where) if part)
+
+    def changes_nothing(self, role: str) -> bool:
+        """Reads, and requests the matrix expects to be refused (a refusal changes nothing, as the
+        services promise), except a failed sign-in, which is counted against the address."""
+        if self.method in SAFE:
+            return True
+        if self.expected is None or self.rule == "/login":
+            return False
+        expected = _expected(self.expected[role])
+        return expected == LOGIN or int(expected) >= 400
+
+    def send(self, caller, world: World):
+        return _send(
+            caller,
+            self.method,
+            self.url,
+            self.body(world) if self.body else None,
+            api=self.rule.startswith("/api/"),
+        )
+
+
+def _cases(app, world: World) -> tuple[list[Case], list[tuple[str, str]]]:
+    """Every route of the URL map at its address, then the draft's addresses; and the routes."""
+    routes = _routes(app)
+    cases = [
+        Case(
+            method,
+            rule,
+            ADDRESSES[rule](world) if "<" in rule else rule,
+            BODIES.get((method, rule)),
+            EXPECTED.get((method, rule)),
+        )
+        for method, rule in routes
+    ]
+    cases += [
+        Case(
+            method,
+            rule,
+            DRAFT_ADDRESSES[rule](world),
+            DRAFT_BODIES.get((method, rule), BODIES.get((method, rule))),
+            row,
+            "at a draft",
+        )
+        for (method, rule), row in AT_A_DRAFT.items()
+    ]
+    return cases, routes
+
+
+def _side_by_side(people, world: World, cells: list[tuple[Case, str]]) -> dict[tuple[Case, str], int | str]:
+    """Requests that change nothing, a thread per role: they may run side by side, and the time goes
+    on waiting for the database more than on Python. Bodies are made here, outside the threads."""
+    by_role: dict[str, list[tuple[Case, Any]]] = {role: [] for role in ROLES}
+    for case, role in cells:
+        by_role[role].append((case, case.body(world) if case.body else None))
+
+    def one_role(role: str) -> list[tuple[tuple[Case, str], int | str]]:
         return [
             (
-                (*route, role),
-                _outcome(_send(people[role], route[0], url, body, api=route[1].startswith("/api/"))),
+                (case, role),
+                _outcome(_send(people[role], case.method, case.url, body, api=case.rule.startswith("/api/"))),
             )
-            for route, url, body in cells[role]
+            for case, body in by_role[role]
         ]
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return {cell: outcome for answers in pool.map(one_role, cells) for cell, outcome in answers}
-
-
-def _changes_nothing(method: str, rule: str, role: str) -> bool:
-    """Reads, and requests the matrix expects to be refused (a refusal changes nothing, as the
-    services promise), except a failed sign-in, which is counted against the address."""
-    if method in SAFE:
-        return True
-    expected = EXPECTED.get((method, rule), {}).get(role)
-    return expected is not None and rule != "/login" and (expected == LOGIN or _expected(expected) >= 400)
+        return {cell: outcome for answers in pool.map(one_role, ROLES) for cell, outcome in answers}
 
 
 def _one_at_a_time(
-    people, world: World, snapshot: Snapshot, cells, urls
-) -> dict[tuple[str, str, str], int | str]:
-    """The requests that may change something, in order, putting the scene back after each that did."""
+    people, world: World, snapshot: Snapshot, cells: list[tuple[Case, str]]
+) -> dict[tuple[Case, str], int | str]:
+    """The requests that may change something, in order, putting the scene back after each."""
     observed = {}
-    for method, rule, role in cells:
-        make_body = BODIES.get((method, rule))
-        body = make_body(world) if make_body else None
-        response = _send(people[role], method, urls[(method, rule)], body, api=rule.startswith("/api/"))
-        observed[(method, rule, role)] = _outcome(response)
+    for case, role in cells:
+        observed[(case, role)] = _outcome(case.send(people[role], world))
         snapshot.restore()
         people[role].forget_new_cookies()
     return observed
@@ -643,40 +759,37 @@ def test_every_route_answers_every_role_as_the_matrix_says(app, scene, make_user
     world = build_world(scene, make_user)
     people = callers(app, world, login)
     snapshot = Snapshot()
-    routes = _routes(app)
-    urls = {(method, rule): ADDRESSES[rule](world) if "<" in rule else rule for method, rule in routes}
-    quiet: dict[str, list[tuple[tuple[str, str], str, Any]]] = {role: [] for role in ROLES}
-    loud = []
-    for method, rule in routes:
-        make_body = BODIES.get((method, rule))
-        for role in ROLES:
-            if _changes_nothing(method, rule, role):
-                quiet[role].append(
-                    ((method, rule), urls[(method, rule)], make_body(world) if make_body else None)
-                )
-            else:
-                loud.append((method, rule, role))
-    answers = _side_by_side(people, quiet)
+    cases, routes = _cases(app, world)
+    cells = [(case, role) for case in cases for role in ROLES]
+    answers = _side_by_side(
+        people, world, [(case, role) for case, role in cells if case.changes_nothing(role)]
+    )
     snapshot.restore()  # in case a request expected to be refused was not
-    answers |= _one_at_a_time(people, world, snapshot, loud, urls)
-    observed = {route: {role: answers[(*route, role)] for role in ROLES} for route in routes}
+    answers |= _one_at_a_time(
+        people, world, snapshot, [(case, role) for case, role in cells if not case.changes_nothing(role)]
+    )
 
     report = []
-    missing = [route for route in routes if route not in EXPECTED]
+    missing = [case for case in cases if case.expected is None]
     if missing:
         report.append("Routes without a row (what each role got):")
-        report += [f"    ({method!r}, {rule!r}): {observed[(method, rule)]!r}," for method, rule in missing]
-    stale = sorted(set(EXPECTED) - set(routes))
+        report += [
+            f"    ({case.method!r}, {case.rule!r}): {dict((role, answers[(case, role)]) for role in ROLES)!r},"
+            for case in missing
+        ]
+    stale = sorted((set(EXPECTED) | set(AT_A_DRAFT)) - set(routes))
     if stale:
         report.append("Rows for routes that no longer exist: " + ", ".join(f"{m} {r}" for m, r in stale))
     wrong = [
-        f"    {method} {urls[(method, rule)]} as {role}: expected {_expected(expected[role])}, got {got}"
-        for (method, rule), expected in EXPECTED.items()
-        if (method, rule) in observed
-        for role, got in observed[(method, rule)].items()
-        if got != _expected(expected[role])
+        f"    {case.name} as {role}: expected {_expected(case.expected[role])}, got {answers[(case, role)]}"
+        for case in cases
+        if case.expected is not None
+        for role in ROLES
+        if answers[(case, role)] != _expected(case.expected[role])
     ]
     if wrong:
         report += ["Answers that differ from the matrix:", *wrong]
-    print(f"{len(routes)} routes x {len(ROLES)} roles in {time.monotonic() - started:.1f} s")
+    print(
+        f"{len(routes)} routes x {len(ROLES)} roles, and {len(AT_A_DRAFT)} at a draft, in {time.monotonic() - started:.1f} s"
+    )
     assert not report, "\n".join(report)
