@@ -48,9 +48,11 @@ def get_challenge(challenge_id: int) -> Challenge:
     return challenge
 
 
-def get_by_slug(slug: str) -> Challenge:
+def get_by_slug(slug: str, viewer: User | None) -> Challenge:
+    """The challenge at ``slug`` as ``viewer`` may know it: a draft they may not see is not found,
+    like an address that was never used, so no answer tells them it exists or whose it is."""
     challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None:
+    if challenge is None or not may_view(viewer, challenge):
         raise NotFound("No such challenge.")
     return challenge
 

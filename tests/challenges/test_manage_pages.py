@@ -197,9 +197,25 @@ def test_editing_shows_the_prize_split_as_stored_and_saves_it_unchanged(db, spon
 
 
 @pytest.mark.parametrize("path", ["manage", "edit"])
-def test_sponsors_of_other_organisations_get_403_on_management_pages(db, sponsor, login, path):
+def test_another_organisations_draft_is_not_found_on_management_pages(db, sponsor, login, path):
     owner = login("sam@acme.example")
     challenge = _challenge_posted_by(owner, db)
+    outsider = login("olga@rival.example")
+    response = outsider.get(f"/challenges/{challenge.slug}/{path}")
+    # A draft is Acme's secret: the answer is the one for an address nobody used, naming no one.
+    assert response.status_code == 404
+    assert "Acme" not in response.get_data(as_text=True)
+    assert outsider.get(f"/challenges/{challenge.slug}-never-used/{path}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["manage", "edit"])
+def test_sponsors_of_other_organisations_get_403_on_a_public_challenges_management_pages(
+    db, sponsor, login, path
+):
+    sponsor.deposit(2_000_000)
+    owner = login("sam@acme.example")
+    challenge = _challenge_posted_by(owner, db)
+    assert _action(owner, challenge, "fund").status_code == 302  # funded: listed, so no secret
     outsider = login("olga@rival.example")
     response = outsider.get(f"/challenges/{challenge.slug}/{path}")
     assert response.status_code == 403
@@ -214,12 +230,12 @@ def test_sponsors_of_other_organisations_cannot_fund_or_edit(db, sponsor, login)
     token = extract_csrf(outsider.get("/sponsor").get_data(as_text=True))
     assert (
         outsider.post(f"/challenges/{challenge.slug}/fund", data={"fund-csrf_token": token}).status_code
-        == 403
+        == 404
     )
     edit = outsider.post(
         f"/challenges/{challenge.slug}/edit", data={**_form_data(title="Hijacked"), "csrf_token": token}
     )
-    assert edit.status_code == 403
+    assert edit.status_code == 404
     db.session.expire_all()
     stored = db.session.get(Challenge, challenge.id)
     assert (stored.status, stored.title) == ("draft", "Warehouse heat map")
