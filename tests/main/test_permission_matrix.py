@@ -107,7 +107,6 @@ def api(method: str = "GET", **cells: Cell) -> dict[str, Cell]:
 
 
 # fmt: off
-RQ = {"admin": 200}  # the RQ dashboard: a 404 for everyone else, as if it were not there
 AT_THE_DRAFT = {"people": 404, "sponsor_org_member": 403}  # Acme's draft: unknown to outsiders
 EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     # --- home, sign-in, account -----------------------------------------------------------------------
@@ -138,6 +137,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/admin/organizations"): web(admin=200),
     ("GET", "/admin/audit"): web(admin=200),
     ("GET", "/admin/jobs"): web(admin=200),
+    ("GET", "/admin/jobs/queues"): web(admin=200),
+    ("GET", "/admin/storage"): web(admin=200),
     ("POST", "/admin/jobs/<int:record_id>/retry"): web(admin=302),
     ("GET", "/admin/skills"): web(admin=200),
     ("POST", "/admin/skills/<int:skill_id>/rename"): web(admin=303),
@@ -145,27 +146,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/admin/org-chart"): web(admin=200),
     ("POST", "/admin/org-chart"): web(admin=422),  # reached: the sample file is refused
     ("POST", "/admin/approval-cap"): web(admin=303),
-    ("GET", "/admin/rq/"): everyone(404, **RQ),
     # Werkzeug sends these aliases to the dashboard's own address before anything runs, for everyone.
-    ("GET", "/admin/rq/<int:instance_number>/"): everyone(308),
-    ("GET", "/admin/rq/<int:instance_number>/view"): everyone(308),
-    ("GET", "/admin/rq/<int:instance_number>/view/queues"): everyone(308),
-    ("GET", "/admin/rq/<int:instance_number>/data/job/<job_id>.json"): everyone(404, **RQ),
-    ("GET", "/admin/rq/<int:instance_number>/data/jobs/<queue_name>/<registry_name>/<per_page>/<order>/<page>.json"): everyone(404, **RQ),  # noqa: E501
-    ("GET", "/admin/rq/<int:instance_number>/data/queues.json"): everyone(404, **RQ),
-    ("GET", "/admin/rq/<int:instance_number>/data/workers.json"): everyone(404, **RQ),
-    ("GET", "/admin/rq/<int:instance_number>/view/job/<job_id>"): everyone(404, **RQ),
-    ("GET", "/admin/rq/<int:instance_number>/view/jobs"): everyone(404, **RQ),
-    ("GET", "/admin/rq/<int:instance_number>/view/jobs/<queue_name>/<registry_name>/<int:per_page>/<order>/<int:page>"): everyone(404, **RQ),  # noqa: E501
-    ("GET", "/admin/rq/<int:instance_number>/view/workers"): everyone(404, **RQ),
-    ("GET", "/admin/rq/favicon.ico"): everyone(404, **RQ),
-    ("GET", "/admin/rq/static/<path:filename>"): everyone(404, **RQ),
-    ("POST", "/admin/rq/job/<job_id>/delete"): everyone(404, **RQ),
-    ("POST", "/admin/rq/job/<job_id>/requeue"): everyone(404),  # no such job, for the admin too
-    ("POST", "/admin/rq/queue/<queue_name>/<registry_name>/empty"): everyone(404, **RQ),
-    ("POST", "/admin/rq/queue/<queue_name>/compact"): everyone(404, **RQ),
-    ("GET", "/admin/rq/requeue/<queue_name>"): everyone(404, **RQ),
-    ("POST", "/admin/rq/requeue/<queue_name>"): everyone(404, **RQ),
     # --- finance --------------------------------------------------------------------------------------
     ("GET", "/payouts/admin/deposits"): web(admin=200),
     ("POST", "/payouts/admin/deposits"): web(admin=302),
@@ -348,29 +329,6 @@ ADDRESSES: dict[str, Callable[[World], str]] = {
     "/account/tokens/<int:token_id>/revoke": lambda w: f"/account/tokens/{w.alice_token_id}/revoke",
     "/admin/jobs/<int:record_id>/retry": lambda w: f"/admin/jobs/{w.job_record_id}/retry",
     "/admin/skills/<int:skill_id>/rename": lambda w: f"/admin/skills/{w.skill_id}/rename",
-    "/admin/rq/<int:instance_number>/": lambda w: "/admin/rq/0/",
-    "/admin/rq/<int:instance_number>/data/job/<job_id>.json": lambda w: (
-        f"/admin/rq/0/data/job/{w.rq_job_id}.json"
-    ),
-    "/admin/rq/<int:instance_number>/data/jobs/<queue_name>/<registry_name>/<per_page>/<order>/<page>.json": (
-        lambda w: "/admin/rq/0/data/jobs/default/queued/8/asc/1.json"
-    ),
-    "/admin/rq/<int:instance_number>/data/queues.json": lambda w: "/admin/rq/0/data/queues.json",
-    "/admin/rq/<int:instance_number>/data/workers.json": lambda w: "/admin/rq/0/data/workers.json",
-    "/admin/rq/<int:instance_number>/view": lambda w: "/admin/rq/0/view",
-    "/admin/rq/<int:instance_number>/view/job/<job_id>": lambda w: f"/admin/rq/0/view/job/{w.rq_job_id}",
-    "/admin/rq/<int:instance_number>/view/jobs": lambda w: "/admin/rq/0/view/jobs",
-    "/admin/rq/<int:instance_number>/view/jobs/<queue_name>/<registry_name>/<int:per_page>/<order>/<int:page>": (
-        lambda w: "/admin/rq/0/view/jobs/default/queued/8/asc/1"
-    ),
-    "/admin/rq/<int:instance_number>/view/queues": lambda w: "/admin/rq/0/view/queues",
-    "/admin/rq/<int:instance_number>/view/workers": lambda w: "/admin/rq/0/view/workers",
-    "/admin/rq/job/<job_id>/delete": lambda w: "/admin/rq/job/no-such-job/delete",
-    "/admin/rq/job/<job_id>/requeue": lambda w: "/admin/rq/job/no-such-job/requeue",
-    "/admin/rq/queue/<queue_name>/<registry_name>/empty": lambda w: "/admin/rq/queue/default/failed/empty",
-    "/admin/rq/queue/<queue_name>/compact": lambda w: "/admin/rq/queue/default/compact",
-    "/admin/rq/requeue/<queue_name>": lambda w: "/admin/rq/requeue/default",
-    "/admin/rq/static/<path:filename>": lambda w: "/admin/rq/static/css/main.css",
     "/api/v1/approvals/<id:request_id>/decision": lambda w: f"/api/v1/approvals/{w.approval_id}/decision",
     "/api/v1/challenges/<id:challenge_id>": lambda w: f"/api/v1/challenges/{w.draft.id}",
     "/api/v1/challenges/<id:challenge_id>/approval-requests": (
