@@ -69,7 +69,7 @@ def _declare(browser, **fields):
 def test_a_declaration_during_judging_changes_the_queue_only_at_the_run_and_never_singles_out_the_match(
     db, scene, make_user, login, run_worker, declared
 ):
-    panel, makers, entries = _judging(db, scene, make_user, run_worker)
+    panel, _makers, entries = _judging(db, scene, make_user, run_worker)
     judge = panel[0]
     held = sorted(entry_id for judge_id, entry_id in _active(db) if judge_id == judge.id)
     assert len(held) == 3
@@ -108,7 +108,7 @@ def test_a_declaration_during_judging_changes_the_queue_only_at_the_run_and_neve
 def test_a_declared_organisation_does_not_reveal_which_entries_are_internal(
     db, scene, make_user, login, run_worker
 ):
-    panel, _makers, entries = _judging(db, scene, make_user, run_worker, judges=3, entries=4, per_entry=3)
+    panel, _makers, _entries = _judging(db, scene, make_user, run_worker, judges=3, entries=4, per_entry=3)
     internal = Submission(
         challenge_id=scene.challenge.id, contributor_id=scene.inez.id, alias="KINT", title="x"
     )
