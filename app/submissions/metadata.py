@@ -52,7 +52,7 @@ def _finding(field: str, value: object) -> Finding | None:
 
 def _pdf(path: str) -> Iterator[Finding | None]:
     reader = PdfReader(path, strict=False)
-    info = reader.metadata or {}
+    info: dict[str, object] = dict(reader.metadata or {})
     yield _finding("PDF document info: author", info.get("/Author"))
     for key in ("/Title", "/Subject", "/Keywords", "/Creator", "/Producer"):
         value = str(info.get(key) or "")
