@@ -131,14 +131,15 @@ def test_a_declared_organisation_does_not_reveal_which_entries_are_internal(
 
 def test_declaring_the_same_conflict_twice_at_once_is_one_declaration(app, db, scene, make_user, login):
     judge = make_user("twice@judges.example", Role.JUDGE)
+    judge_id, user_type = judge.id, type(judge)  # read here: the threads must not touch this session
     answers: list[object] = []
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=30)
 
     def declare() -> None:
         with app.app_context():
-            me = db.session.get(type(judge), judge.id)
-            start.wait()
             try:
+                me = db.session.get(user_type, judge_id)
+                start.wait()
                 answers.append(panels.declare_conflict(me, email="Someone@Example.org").id)
             except Exception as error:  # the test reports any failure, not only the expected kind
                 answers.append(error)
@@ -166,15 +167,17 @@ def test_naming_the_same_judges_twice_at_once_saves_them_once(app, db, scene, ma
     )
     db.session.add(entry)
     db.session.commit()
+    # Read here: the threads must not touch this session's objects.
+    entry_id, judge_id, alice_id, user_type = entry.id, judge.id, scene.alice.id, type(judge)
     answers: list[object] = []
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=30)
 
     def name() -> None:
         with app.app_context():
-            alice = db.session.get(type(scene.alice), scene.alice.id)
-            start.wait()
             try:
-                answers.append(panels.name_conflicted_judges(entry.id, alice, [judge.id]))
+                alice = db.session.get(user_type, alice_id)
+                start.wait()
+                answers.append(panels.name_conflicted_judges(entry_id, alice, [judge_id]))
             except Exception as error:  # the test reports any failure, not only the expected kind
                 answers.append(error)
             finally:
