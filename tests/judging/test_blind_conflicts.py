@@ -82,6 +82,8 @@ def test_a_declaration_during_judging_changes_the_queue_only_at_the_run_and_neve
     answer = _declare(browser, email=email)
     assert answer.status_code == 302
     assert "you will not be told which ones" in browser.get("/judging/invitations").get_data(as_text=True)
+    waiting = "(takes effect at the next replacement run)"
+    assert waiting in browser.get("/judging/invitations").get_data(as_text=True)
     # Until the replacement run nothing the judge sees has changed: the queue, and every entry opens.
     assert _queue(browser) == before
     for assignment_id in before.values():
@@ -89,6 +91,7 @@ def test_a_declaration_during_judging_changes_the_queue_only_at_the_run_and_neve
 
     run_worker()  # the replacement run: release among decoys, then other judges for every entry
     after = _queue(browser)
+    assert waiting not in browser.get("/judging/invitations").get_data(as_text=True)
     released = set(before) - set(after)
     assert set(after) <= set(before)
     assert len(released) == conflicts.release_size(3, 0) == 2  # the same whether or not anything matched
