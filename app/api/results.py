@@ -21,6 +21,7 @@ from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.core.errors import PermissionDenied
 from app.judging import panels
+from app.judging import queries as judging_queries
 from app.judging import results as judging_results
 
 TAG = "results"
@@ -98,14 +99,14 @@ def results_out(challenge: Challenge) -> ResultsOut:
         ],
         judges=[
             JudgeCalibrationOut(
-                label=f"Judge {chr(ord('A') + index)}",
+                label=label,
                 leniency=row.leniency,
                 scale=row.scale,
                 noise=row.noise,
                 relative_weight=row.relative_weight,
                 review_count=row.review_count,
             )
-            for index, row in enumerate(judging_results.calibrations_of(challenge))
+            for label, row in judging_queries.labelled_calibrations(challenge)
         ],
     )
 

@@ -66,6 +66,11 @@ class CompleteOut(Output):
     joined: int
 
 
+class MetadataFieldOut(Output):
+    field: str = Field(description="where in the file's own metadata, in words")
+    value: str
+
+
 class VersionOut(Output):
     number: int
     size_bytes: int
@@ -73,6 +78,10 @@ class VersionOut(Output):
     content_type: str
     original_filename: str
     created_at: datetime
+    identity_fields: list[MetadataFieldOut] = Field(
+        default_factory=list,
+        description="names and e-mails the file's own metadata carries; shown to its contributor alone",
+    )
 
 
 class ChallengeRefOut(Output):
@@ -123,7 +132,20 @@ def submission_out(submission: Submission) -> SubmissionOut:
         status=submission.status,
         created_at=submission.created_at,
         withdrawn_at=submission.withdrawn_at,
-        versions=[VersionOut.model_validate(version) for version in submission.versions],
+        versions=[
+            VersionOut.model_validate(
+                {
+                    "number": version.number,
+                    "size_bytes": version.size_bytes,
+                    "sha256": version.sha256,
+                    "content_type": version.content_type,
+                    "original_filename": version.original_filename,
+                    "created_at": version.created_at,
+                    "identity_fields": version.identity_fields or [],
+                }
+            )
+            for version in submission.versions
+        ],
     )
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from random import Random, SystemRandom
 
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
+from app.challenges.models import Challenge
 from app.challenges.services import get_challenge, lock_challenge, tell_sponsors
 from app.challenges.transitions import transition
 from app.core import audit
@@ -19,13 +21,17 @@ from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
 from app.judging.assignment import assign, judges_needed, keep_and_fill
+from app.judging.conflicts import entries_to_release
 from app.judging.models import (
     ACCEPTED,
     ACTIVE,
+    RELEASED,
     REMOVED,
     Assignment,
+    DeclaredConflict,
+    PanelMember,
 )
-from app.judging.panels import conflicts_for, panel_of, require_manager
+from app.judging.panels import challenges_held_by, conflicts_for, panel_of, require_manager
 from app.notifications import services as notifications
 from app.submissions.models import ACTIVE as ENTRY_ACTIVE
 from app.submissions.models import Submission
@@ -129,6 +135,78 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
         tell_sponsors(challenge, f"More judges needed: {challenge.title}", outcome.message)
     db.session.commit()
     return outcome
+
+
+def challenges_judged_by(judge_id: int) -> list[int]:
+    """The challenges, closed or being judged, on whose panel this judge sits."""
+    return list(
+        db.session.scalars(
+            select(PanelMember.challenge_id)
+            .join(Challenge, Challenge.id == PanelMember.challenge_id)
+            .where(
+                PanelMember.judge_id == judge_id,
+                PanelMember.status == ACCEPTED,
+                Challenge.status.in_((Status.CLOSED.value, Status.JUDGING.value)),
+            )
+            .order_by(PanelMember.challenge_id)
+        )
+    )
+
+
+@atomic
+def apply_declared_conflicts(
+    judge_id: int, *, now: datetime | None = None, rng: Random | None = None
+) -> list[int]:
+    """The replacement run's first half for a judge's declarations made during judging.
+
+    On every challenge where the judge holds entries, the entries that match are released together
+    with decoys picked at random (``conflicts.entries_to_release``), and the declarations take effect
+    in the same commit, so the judge never sees a match leave alone. Returns the challenges touched;
+    ``jobs.apply_declared_conflicts`` then gives their released entries other judges.
+    """
+    now = now or utcnow()
+    pending = list(
+        db.session.scalars(
+            select(DeclaredConflict)
+            .where(DeclaredConflict.judge_id == judge_id, DeclaredConflict.effective_at.is_(None))
+            .order_by(DeclaredConflict.id)
+            .with_for_update()
+        )
+    )
+    if not pending:
+        return []
+    judge = db.session.get(User, judge_id)
+    if judge is None:
+        raise NotFound("No such judge.")
+    rng = rng or SystemRandom()
+    touched = []
+    for challenge in challenges_held_by(judge_id):
+        held = list(
+            db.session.scalars(
+                select(Assignment)
+                .where(
+                    Assignment.challenge_id == challenge.id,
+                    Assignment.judge_id == judge_id,
+                    Assignment.status == ACTIVE,
+                )
+                .order_by(Assignment.id)
+            )
+        )
+        forbidden = conflicts_for(challenge, [judge], [row.submission for row in held], pending=True)
+        released = entries_to_release(
+            [row.submission_id for row in held], [entry_id for _, entry_id in forbidden], rng
+        )
+        for row in held:
+            if row.submission_id in released:
+                row.status, row.ended_at = RELEASED, now
+        # The count only: which of them matched is recorded nowhere, not even for administrators.
+        audit.record("judging.entries_released", challenge, judge_id=judge_id, released=len(released))
+        touched.append(challenge.id)
+    for declared in pending:
+        declared.effective_at = now
+        audit.record("conflict.took_effect", declared, judge_id=judge_id)
+    db.session.commit()
+    return touched
 
 
 @atomic

@@ -3,12 +3,16 @@
 A judge never reviews an entry they made, one by their manager or a direct report, one by a member of
 their own organisation when the challenge says so, one by a person or organisation they declared,
 one whose contributor named them, or one they recused from.
+
+A declaration made while the judge is reviewing must not tie an alias to a name: it takes effect at the
+next replacement run, which releases the matching entries together with decoys picked at random.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from random import Random
 
 Pair = tuple[int, int]  # (judge_id, entry_id)
 
@@ -66,3 +70,29 @@ def conflicted_pairs(
             if any(_clash(judge, maker, rules.same_organization) for maker in entry.makers):
                 forbidden.add((judge.person.user_id, entry.entry_id))
     return frozenset(forbidden)
+
+
+def release_size(held: int, conflicted: int) -> int:
+    """How many of a judge's entries on one challenge a declaration made during judging releases.
+
+    A third of what they hold, rounded up, and at least two (or all, if they hold fewer), whether or
+    not any entry matches; only when more entries match than that is everything released. So the
+    number tells the judge at most whether "many" entries matched, never which ones.
+    """
+    if held <= 0:
+        return 0
+    base = min(held, max(2, -(-held // 3)))
+    return base if conflicted <= base else held
+
+
+def entries_to_release(held: Iterable[int], conflicted: Iterable[int], rng: Random) -> frozenset[int]:
+    """The entries a judge steps off when a declaration made during judging takes effect.
+
+    Every held entry that conflicts, and decoys drawn at random from the rest up to ``release_size``:
+    seen from the judge, each entry released is as likely as any other to be the one that matched.
+    """
+    held_set = sorted(set(held))
+    matched = sorted(set(conflicted) & set(held_set))
+    size = release_size(len(held_set), len(matched))
+    others = [entry for entry in held_set if entry not in set(matched)]
+    return frozenset(matched) | frozenset(rng.sample(others, size - len(matched)))

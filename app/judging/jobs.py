@@ -28,6 +28,18 @@ def reassign(challenge_id: int) -> str:
     return outcome.message or "every entry has its judges"
 
 
+def apply_declared_conflicts(judge_id: int) -> str:
+    """A judge declared a conflict while holding entries: release the matches among decoys, then give
+    every released entry another judge on each challenge still being judged. Running it again only
+    refills, which changes nothing once every entry has its judges."""
+    touched = assigning.apply_declared_conflicts(judge_id)
+    panels_being_judged = assigning.challenges_judged_by(judge_id)
+    messages = [reassign(challenge_id) for challenge_id in panels_being_judged]
+    return f"released entries on {len(touched)} challenge(s); " + (
+        "; ".join(messages) if messages else "nothing to refill"
+    )
+
+
 def aggregate_when_ready(challenge_id: int) -> str:
     """When every review is in, or the judging deadline has passed: calibrate and propose results."""
 

@@ -16,6 +16,7 @@ from app.submissions.models import Submission
 
 INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
 ACTIVE, RECUSED, REMOVED = "active", "recused", "removed"
+RELEASED = "released"  # stepped off by a declaration made during judging (the match, or a decoy)
 DRAFT, SUBMITTED = "draft", "submitted"
 
 
@@ -42,16 +43,22 @@ class DeclaredConflict(Model):
     """Someone a judge must never review: a person (by e-mail) or an organisation (by name).
 
     Declared once by the judge and matched against contributors privately: the judge is never told
-    which entry matched.
+    which entry matched. One made while the judge holds entries takes effect (``effective_at``) at the
+    replacement run that releases the matches among decoys; until then it changes nothing they see.
     """
 
     __tablename__ = "declared_conflicts"
+    __table_args__ = (
+        UniqueConstraint("judge_id", "email_key"),
+        UniqueConstraint("judge_id", "organization_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     email_key: Mapped[str | None] = mapped_column(String(320))
     organization_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NamedJudgeConflict(Model):

@@ -7,7 +7,9 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from app import jobs
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.challenges.lifecycle import Status
@@ -22,8 +24,11 @@ from app.extensions import db
 from app.judging import conflicts as conflict_rules
 from app.judging.models import (
     ACCEPTED,
+    ACTIVE,
     DECLINED,
     INVITED,
+    RECUSED,
+    RELEASED,
     Assignment,
     DeclaredConflict,
     NamedJudgeConflict,
@@ -33,6 +38,8 @@ from app.notifications import services as notifications
 from app.submissions.models import Submission
 
 PANEL_OPEN_STATES = (Status.DRAFT, Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING)
+# Assigned and not yet published: a judge's entries here are theirs to see (or about to be).
+HELD_STATES = (Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED)
 
 
 def require_manager(actor: User, challenge: Challenge) -> None:
@@ -131,11 +138,49 @@ def declared_conflicts_of(judge: User) -> list[DeclaredConflict]:
     )
 
 
+def challenges_held_by(judge_id: int) -> list[Challenge]:
+    """Challenges past their close on which this judge holds entries: a declaration there waits for
+    the replacement run, so that nothing the judge sees changes the moment they declare."""
+    return list(
+        db.session.scalars(
+            select(Challenge)
+            .where(
+                Challenge.id.in_(
+                    select(Assignment.challenge_id).where(
+                        Assignment.judge_id == judge_id, Assignment.status == ACTIVE
+                    )
+                ),
+                Challenge.status.in_([state.value for state in HELD_STATES]),
+            )
+            .order_by(Challenge.id)
+        )
+    )
+
+
+def _same_declaration(
+    judge_id: int, email_key: str | None, organization: str | None
+) -> DeclaredConflict | None:
+    return db.session.scalar(
+        select(DeclaredConflict).where(
+            DeclaredConflict.judge_id == judge_id,
+            DeclaredConflict.email_key == email_key
+            if email_key is not None
+            else DeclaredConflict.organization_name == organization,
+        )
+    )
+
+
 @atomic
 def declare_conflict(
-    actor: User, *, email: str | None = None, organization: str | None = None
+    actor: User, *, email: str | None = None, organization: str | None = None, now: datetime | None = None
 ) -> DeclaredConflict:
-    """Record a person (by e-mail) or an organisation (by name) this judge must never review."""
+    """Record a person (by e-mail) or an organisation (by name) this judge must never review.
+
+    Declaring the same one again (or twice at once) answers with the first declaration. While the
+    judge holds entries of a challenge being judged, the declaration waits for the replacement run
+    (``assigning.apply_declared_conflicts``), which releases the matching entries among decoys.
+    """
+    now = now or utcnow()
     if not actor.has_role(Role.JUDGE):
         raise PermissionDenied("Only judges declare conflicts.")
     key = accounts.email_key(email) if email and email.strip() else None
@@ -144,10 +189,41 @@ def declare_conflict(
         raise ValidationFailed("Name either one person's e-mail or one organisation.", field="email")
     if key is not None and "@" not in key:
         raise ValidationFailed("Enter a full e-mail address.", field="email")
-    declared = DeclaredConflict(judge_id=actor.id, email_key=key, organization_name=org)
+    if org is not None and len(org) > 200:
+        raise ValidationFailed("An organisation's name is at most 200 characters.", field="organization")
+    if key is not None and len(key) > 320:
+        raise ValidationFailed("An e-mail address is at most 320 characters.", field="email")
+    judge_id = actor.id
+    existing = _same_declaration(judge_id, key, org)
+    if existing is not None:
+        return existing
+    waits = bool(challenges_held_by(judge_id))
+    declared = DeclaredConflict(
+        judge_id=judge_id,
+        email_key=key,
+        organization_name=org,
+        created_at=now,
+        effective_at=None if waits else now,
+    )
     db.session.add(declared)
-    db.session.flush()
-    audit.record("conflict.declared", declared, actor=actor)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same declaration arrived at the same moment from another request: it stands.
+        db.session.rollback()
+        existing = _same_declaration(judge_id, key, org)
+        if existing is None:
+            raise
+        return existing
+    audit.record("conflict.declared", declared, actor=actor, waits_for_replacement_run=waits)
+    if waits:
+        jobs.enqueue(
+            "app.judging.jobs:apply_declared_conflicts",
+            judge_id,
+            subject=actor,
+            started_by=actor,
+            commit=False,
+        )
     db.session.commit()
     return declared
 
@@ -169,7 +245,19 @@ def named_conflicts_of(submission: Submission) -> set[int]:
 def name_conflicted_judges(
     submission_id: int, actor: User, judge_ids: list[int], *, now: datetime | None = None
 ) -> set[int]:
-    """A contributor names the panel judges who must not review their entry, until the deadline."""
+    """A contributor names the panel judges who must not review their entry, until the deadline.
+
+    Sending the same choice twice at once (a double click, two tabs) saves it once."""
+    try:
+        return _name_conflicted_judges(submission_id, actor, judge_ids, now=now)
+    except IntegrityError:
+        db.session.rollback()  # the other request added the same names first: apply ours over it
+        return _name_conflicted_judges(submission_id, actor, judge_ids, now=now)
+
+
+def _name_conflicted_judges(
+    submission_id: int, actor: User, judge_ids: list[int], *, now: datetime | None = None
+) -> set[int]:
     now = now or utcnow()
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.contributor_id != actor.id:
@@ -191,6 +279,7 @@ def name_conflicted_judges(
         )
     ):
         db.session.delete(row)
+    db.session.flush()
     audit.record("submission.conflicts_named", submission, actor=actor, judges=len(chosen))
     db.session.commit()
     return chosen
@@ -207,12 +296,19 @@ def _person(user: User) -> conflict_rules.Person:
 
 
 def conflicts_for(
-    challenge: Challenge, judges: list[User], entries: list[Submission]
+    challenge: Challenge, judges: list[User], entries: list[Submission], *, pending: bool = False
 ) -> frozenset[tuple[int, int]]:
-    """Every forbidden (judge id, submission id) pair for this challenge, by the conflict rules."""
-    declared = db.session.scalars(
-        select(DeclaredConflict).where(DeclaredConflict.judge_id.in_([judge.id for judge in judges]))
-    ).all()
+    """Every forbidden (judge id, submission id) pair for this challenge, by the conflict rules.
+
+    Declarations still waiting for their replacement run count only with ``pending=True`` (the run
+    itself): everywhere else they change nothing, so no page or answer singles out a match early.
+    """
+    declared_query = select(DeclaredConflict).where(
+        DeclaredConflict.judge_id.in_([judge.id for judge in judges])
+    )
+    if not pending:
+        declared_query = declared_query.where(DeclaredConflict.effective_at.is_not(None))
+    declared = db.session.scalars(declared_query).all()
     emails: dict[int, set[str]] = {}
     organizations: dict[int, set[str]] = {}
     for row in declared:
@@ -228,7 +324,7 @@ def conflicts_for(
     ).all()
     recused = db.session.execute(
         select(Assignment.judge_id, Assignment.submission_id).where(
-            Assignment.submission_id.in_(entry_ids), Assignment.status == "recused"
+            Assignment.submission_id.in_(entry_ids), Assignment.status.in_((RECUSED, RELEASED))
         )
     ).all()
     return conflict_rules.conflicted_pairs(

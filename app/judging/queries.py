@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
+from app.challenges.models import Challenge
 from app.extensions import db
-from app.judging.models import ACTIVE, Assignment
+from app.judging.labels import judge_letters
+from app.judging.models import ACTIVE, Assignment, JudgeCalibration
 from app.submissions.models import Submission
 
 
@@ -25,3 +28,20 @@ def active_assignment_by_alias(challenge_id: int, alias: str, judge_id: int) -> 
             Assignment.status == ACTIVE,
         )
     )
+
+
+def label_secret() -> bytes:
+    """The key judge letters are ordered by: the app's secret, so nobody outside can recompute it."""
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
+def labelled_calibrations(challenge: Challenge) -> list[tuple[str, JudgeCalibration]]:
+    """Each judge's calibration under their letter for this challenge, in letter order (so neither
+    the letters nor the order follow the panel's order)."""
+    rows = list(
+        db.session.scalars(select(JudgeCalibration).where(JudgeCalibration.challenge_id == challenge.id))
+    )
+    letters = judge_letters(
+        [row.judge_id for row in rows], secret=label_secret(), scope=f"challenge:{challenge.id}"
+    )
+    return sorted(((letters[row.judge_id], row) for row in rows), key=lambda pair: (len(pair[0]), pair[0]))

@@ -16,6 +16,7 @@ from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
+from app.judging.labels import judge_letters
 from app.judging.models import (
     ACTIVE,
     RECUSED,
@@ -24,6 +25,7 @@ from app.judging.models import (
     Review,
 )
 from app.judging.panels import is_conflicted
+from app.judging.queries import label_secret
 from app.judging.results import published, reviews_outstanding
 from app.submissions.models import Submission
 
@@ -185,6 +187,12 @@ def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime |
         raise Conflict("You already recused yourself from this entry.")
     if assignment.status != ACTIVE:
         raise PermissionDenied(NOT_YOURS)
+    challenge = assignment.submission.challenge
+    if challenge.state is not Status.JUDGING:
+        raise Conflict(
+            f"Judging of “{challenge.title}” has ended, so its entries can no longer be stepped away from; "
+            "write to the sponsor if something is wrong."
+        )
     assignment.status = RECUSED
     assignment.recusal_reason = (reason or "").strip()[:1000]
     assignment.ended_at = now
@@ -201,13 +209,28 @@ def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime |
 
 
 def my_scores(submission: Submission) -> list[tuple[str, Review]]:
-    """After publication, a contributor's own reviews, judges named only "Judge A", "Judge B"…"""
+    """After publication, a contributor's own reviews, judges named only "Judge A", "Judge B"…
+
+    The letters follow a keyed order of their own (``labels.judge_letters``), not the order judges
+    were invited or assigned, so the panel listed elsewhere does not decode them.
+    """
     if not published(submission.challenge):
         return []
     rows = db.session.execute(
         select(Assignment, Review)
         .join(Review, Review.assignment_id == Assignment.id)
-        .where(Assignment.submission_id == submission.id, Review.status == SUBMITTED)
-        .order_by(Assignment.id)
+        .where(
+            Assignment.submission_id == submission.id,
+            Assignment.status == ACTIVE,
+            Review.status == SUBMITTED,
+        )
     ).all()
-    return [(f"Judge {chr(ord('A') + index)}", review) for index, (_assignment, review) in enumerate(rows)]
+    letters = judge_letters(
+        [assignment.judge_id for assignment, _review in rows],
+        secret=label_secret(),
+        scope=f"entry:{submission.id}",
+    )
+    return sorted(
+        ((letters[assignment.judge_id], review) for assignment, review in rows),
+        key=lambda pair: (len(pair[0]), pair[0]),
+    )

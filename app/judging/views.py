@@ -11,12 +11,18 @@ from app.challenges.markdown import render_markdown
 from app.core.access import Role, role_required
 from app.core.errors import PermissionDenied, ValidationFailed, wants_json
 from app.core.forms import submit_form
-from app.judging import assigning, bp, panels, reviews
+from app.judging import assigning, bp, panels, queries, reviews
 from app.judging import results as judging_results
 from app.judging.aggregation import describe_flag
 from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm, RecuseForm
 from app.judging.models import SUBMITTED
 from app.submissions.services import may_preview_inline
+
+DECLARED = (
+    "Noted. You will never be given entries from them, and you will not be told which ones. If you hold "
+    "entries under review, some leave your queue at the next replacement run, a few minutes from now: "
+    "any from them among others picked at random, and they are passed to other judges."
+)
 
 
 @bp.route("/invitations", methods=["GET"])
@@ -60,10 +66,7 @@ def declare_conflict():
         ),
     )
     if outcome.done:
-        flash(
-            "Noted. You will never be given entries from them, and you will not be told which ones.",
-            "success",
-        )
+        flash(DECLARED, "success")
     else:
         for message in [*form.form_errors, *form.email.errors]:
             flash(message, "error")
@@ -191,15 +194,13 @@ def results(slug: str):
     )
     if not (challenges.can_manage(current_user, challenge) or on_panel):
         raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can see these results.")
-    calibrations = judging_results.calibrations_of(challenge)
+    labelled = queries.labelled_calibrations(challenge)
     return render_template(
         "judging/results.html",
         challenge=challenge,
         results=judging_results.results_of(challenge),
-        calibrations=calibrations,
-        judge_labels={
-            row.judge_id: f"Judge {chr(ord('A') + index)}" for index, row in enumerate(calibrations)
-        },
+        calibrations=[row for _label, row in labelled],
+        judge_labels={row.judge_id: label for label, row in labelled},
         describe_flag=describe_flag,
         outstanding=judging_results.reviews_outstanding(challenge),
         extra_form=RecuseForm(),

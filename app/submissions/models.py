@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -64,6 +64,8 @@ class SubmissionVersion(Model):
     original_filename: Mapped[str] = mapped_column(String(255))
     upload_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Names and e-mails the file's own metadata carries, for its contributor only: [{"field", "value"}].
+    identity_fields: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
 

@@ -31,7 +31,7 @@ from app.core.transactions import atomic
 from app.extensions import db
 from app.storage import ObjectChanged, ObjectMissing, Storage, StorageError, get_storage, new_key
 from app.storage.base import ATTACHMENT, INLINE
-from app.submissions import hooks, rules, sniffing
+from app.submissions import hooks, metadata, rules, sniffing
 from app.submissions.models import (
     ACTIVE,
     EXPIRED,
@@ -505,6 +505,7 @@ def finalize_upload(
                 actor,
                 copy_key=copy_key,
             )
+        identity_fields = metadata.inspect_stored(storage, upload.storage_key, measured)
     content_type = _accepted_type(sniffed, challenge.allowed_types)
     submission = upload.submission
     if submission is None:
@@ -527,6 +528,7 @@ def finalize_upload(
         original_filename=upload.original_filename,
         upload_started_at=upload.started_at,
         created_at=now,
+        identity_fields=identity_fields,
     )
     db.session.add(version)
     upload.status = FINALIZED

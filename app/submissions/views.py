@@ -106,7 +106,15 @@ def _submit_streamed(challenge, body: StreamedForm):
         f"Received: version {version.number}, {version.size_bytes} bytes, SHA-256 {version.sha256[:12]}…",
         "success",
     )
+    if version.identity_fields:
+        flash(METADATA_NAMES_YOU, "info")
     return redirect(url_for("submissions.detail", submission_id=version.submission_id))
+
+
+METADATA_NAMES_YOU = (
+    "The file's own metadata names you (see “Your file's metadata may name you” below); "
+    "you may clear it and send a new version."
+)
 
 
 @bp.post("/uploads")
@@ -155,6 +163,8 @@ def finalize_upload(upload_id: int):
             "sha256": version.sha256,
             "content_type": version.content_type,
             "location": url_for("submissions.detail", submission_id=version.submission_id),
+            # For the contributor alone: the names and e-mails the file's own metadata carries.
+            "identity_fields": version.identity_fields or [],
         }
     )
 

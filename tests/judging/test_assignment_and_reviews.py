@@ -238,9 +238,12 @@ def test_reviewing_an_entry_not_assigned_to_you_says_nothing_more(db, scene, jud
     assert str(guessed.value) == reviews.NOT_YOURS
 
 
-def test_a_judge_who_becomes_conflicted_can_no_longer_review(db, scene, judging):
+def test_a_judge_who_becomes_conflicted_can_no_longer_review(db, scene, judging, run_worker):
     judges, entry, rows = judging
     panels.declare_conflict(judges[0], email=entry.contributor.email)
+    reviews.save_review(rows[judges[0].id].id, judges[0], _scores(scene))  # nothing changes until the run
+    run_worker()  # the replacement run releases the entry and finds another judge
+    db.session.expire_all()
     with pytest.raises(PermissionDenied):
         reviews.save_review(rows[judges[0].id].id, judges[0], _scores(scene))
 

@@ -95,9 +95,10 @@ def test_a_judge_not_assigned_gets_the_same_refusal_for_real_and_guessed_ids(
     assert other.get(f"/submissions/{assignment.submission_id}/download").status_code == 404
 
 
-def test_a_conflicted_judge_cannot_open_the_entry_by_any_url(db, scene, judged, login):
+def test_a_conflicted_judge_cannot_open_the_entry_by_any_url(db, scene, judged, login, run_worker):
     judge, assignment, maker = judged
     panels.declare_conflict(judge, email=maker.email)
+    run_worker()  # the replacement run, where a declaration made during judging takes effect
     browser = login("judy@judges.example")
     assert browser.get(f"/judging/entries/{assignment.id}").status_code == 403
     assert browser.get(f"/submissions/{assignment.submission_id}/download").status_code == 404
