@@ -30,7 +30,7 @@ def _reading_request() -> str | None:
 
 
 def _bookkeeping_only(row: Any) -> bool:
-    allowed = getattr(type(row), "READ_BOOKKEEPING", frozenset())
+    allowed: frozenset[str] = getattr(type(row), "READ_BOOKKEEPING", frozenset())
     state = inspect(row)
     changed = {attribute.key for attribute in state.attrs if attribute.history.has_changes()}
     return bool(changed) and changed <= allowed

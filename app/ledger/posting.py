@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -82,7 +83,7 @@ def account(
     return created
 
 
-def _account_query(kind: AccountKind, currency: str, owner: str) -> Select[tuple[LedgerAccount]]:
+def _account_query(kind: AccountKind, currency: str, owner: str) -> Select[Any]:
     return select(LedgerAccount).where(
         LedgerAccount.kind == kind.value, LedgerAccount.currency == currency, LedgerAccount.owner == owner
     )

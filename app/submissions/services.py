@@ -505,7 +505,8 @@ def finalize_upload(
                 actor,
                 copy_key=copy_key,
             )
-        identity_fields = metadata.inspect_stored(storage, upload.storage_key, measured)
+        assert copy_key is not None  # the version key: written by the app, or the copy made above
+        identity_fields = metadata.inspect_stored(storage, copy_key, measured)  # the verified bytes
     content_type = _accepted_type(sniffed, challenge.allowed_types)
     submission = upload.submission
     if submission is None:

@@ -2,7 +2,7 @@
 person or organisation a judge declares; the names and e-mails found in an entry file's own metadata
 
 Revision ID: 0009
-Revises: 0007 (0007_api_tokens.py)
+Revises: 0008 (0008_storage_checks.py)
 Create Date: 2026-12-03 13:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
