@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from app.core import audit
 from app.core.access import Actor, Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.numbers import read_id
 from app.core.transactions import atomic
 from app.extensions import db
 from app.skills.levels import SkillEntryError, SkillLevel, parse_skill_entries
@@ -62,7 +63,8 @@ def _require_admin(actor: Actor) -> None:
 
 
 def _get_skill(skill_id: int) -> Skill:
-    skill = db.session.get(Skill, skill_id)
+    # An id from a form field may be any integer; one PostgreSQL cannot hold names no skill.
+    skill = db.session.get(Skill, skill_id) if read_id(skill_id) is not None else None
     if skill is None:
         raise NotFound("No such skill.")
     return skill
