@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -24,6 +24,7 @@ class WholeNumberField(IntegerField):
     """The integer field of every form: only the digits 0-9 (WTForms' int() also reads "١٢" and
     " 1_000 "), and no number a query or a range check cannot hold, refused with a message."""
 
+    data: Any  # as WTForms has it: None until a number is read
     def process_formdata(self, valuelist: list) -> None:
         if not valuelist:
             return

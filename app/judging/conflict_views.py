@@ -22,8 +22,9 @@ def name_conflicts(submission_id: int):
     form = WithdrawForm()  # only the CSRF token is a field; the judge checkboxes are read below
     if not form.validate_on_submit():
         abort(400)
-    judge_ids = [read_id(value) for value in request.form.getlist("judge")]
-    if None in judge_ids:
+    read = [read_id(value) for value in request.form.getlist("judge")]
+    judge_ids = [judge_id for judge_id in read if judge_id is not None]
+    if len(judge_ids) != len(read):
         raise ValidationFailed("Choose judges from the list.", field="judges")
     panels.name_conflicted_judges(submission_id, current_user, judge_ids)
     flash("Saved. Those judges will never be given your entry.", "success")
