@@ -25,6 +25,7 @@ class WholeNumberField(IntegerField):
     " 1_000 "), and no number a query or a range check cannot hold, refused with a message."""
 
     data: Any  # as WTForms has it: None until a number is read
+
     def process_formdata(self, valuelist: list) -> None:
         if not valuelist:
             return
