@@ -119,3 +119,10 @@ def test_a_cleaned_file_name_never_holds_a_bidi_control_control_character_or_pat
     assert not set(cleaned) & BIDI_CONTROLS
     assert control_problem(cleaned) is None
     assert "/" not in cleaned and "\\" not in cleaned
+
+
+def test_skill_names_shown_to_others_lose_their_bidi_controls():
+    from app.skills.services import shown_skill_name, skill_slug
+
+    assert shown_skill_name(" Data\u202e  \u2066visualisation\u2069 ") == "Data visualisation"
+    assert skill_slug(shown_skill_name("Py\u202ethon")) == "python"
