@@ -58,7 +58,7 @@ def normalise_currency(code: str) -> str:
     cleaned = (code or "").strip().upper()
     if not is_known_currency(cleaned):
         raise MoneyError(
-            f"{_quoted(code)} is not the ISO 4217 code of a currency in use (such as EUR or USD), nor PTS."
+            f"{_quoted(code)} is not an ISO 4217 currency code in use (such as EUR or USD), nor PTS."
         )
     return cleaned
 

@@ -102,7 +102,7 @@ def test_a_bounty_in_a_code_that_is_not_a_currency_is_refused(db, scene, api, cu
     before = _count(db)
     sent = challenge_body(utcnow(), bounty={"amount_minor": 100_000, "currency": currency})
     body = _problem(api(scene.sponsor).post("/api/v1/challenges", sent), 422, "validation_failed")
-    assert "is not the ISO 4217 code of a currency in use" in body["errors"]["currency"]
+    assert "is not an ISO 4217 currency code in use" in body["errors"]["currency"]
     assert _count(db) == before
 
 

@@ -117,7 +117,7 @@ def test_a_bounty_in_a_code_that_is_not_a_currency_is_refused_on_the_form(db, sc
     before = _count(db, Challenge)
     response = _post(login(scene.sponsor.email), "/challenges/new", **_form_data(currency=currency))
     assert response.status_code == 422
-    assert "is not the ISO 4217 code of a currency in use" in response.get_data(as_text=True)
+    assert "is not an ISO 4217 currency code in use" in response.get_data(as_text=True)
     assert _count(db, Challenge) == before
 
 
@@ -131,8 +131,8 @@ DEPOSITS = "/payouts/admin/deposits"
     [
         ("EUR", "\u0661\u0662\u0663", "is not an amount; write it like 5000 or 5,000.00, in the digits 0-9."),
         ("EUR", "\u0967\u0968\u0969", "in the digits 0-9"),
-        ("XAU", "123", "is not the ISO 4217 code of a currency in use"),
-        ("XTS", "123", "is not the ISO 4217 code of a currency in use"),
+        ("XAU", "123", "is not an ISO 4217 currency code in use"),
+        ("XTS", "123", "is not an ISO 4217 currency code in use"),
     ],
 )
 def test_a_deposit_in_other_digits_or_in_no_currency_is_refused(db, scene, login, currency, amount, message):

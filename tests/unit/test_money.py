@@ -118,7 +118,7 @@ def test_normalise_currency_accepts_iso_codes_and_points_in_any_case(code, expec
 
 @pytest.mark.parametrize("code", ["XYZ", "", "EURO", "€", "E U R", None])
 def test_normalise_currency_refuses_what_is_not_a_currency(code):
-    with pytest.raises(MoneyError, match="is not the ISO 4217 code of a currency in use"):
+    with pytest.raises(MoneyError, match="is not an ISO 4217 currency code in use"):
         normalise_currency(code)
 
 
@@ -173,7 +173,7 @@ def test_amounts_in_digits_other_than_ascii_are_refused_not_read(text):
     ["XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XSU", "XUA", "CHE", "USN", "CLF", "DEM", "xau"],
 )
 def test_codes_that_are_not_money_anyone_is_paid_in_are_refused(code):
-    with pytest.raises(MoneyError, match="is not the ISO 4217 code of a currency in use"):
+    with pytest.raises(MoneyError, match="is not an ISO 4217 currency code in use"):
         normalise_currency(code)
 
 

@@ -90,7 +90,7 @@ def test_readable_rows_become_confirmations_in_minor_units():
         ),
         (
             "PODIUM-P000001,BANK-1,5.00,EURO",
-            "'EURO' is not the ISO 4217 code of a currency in use (such as EUR or USD), nor PTS.",
+            "'EURO' is not an ISO 4217 currency code in use (such as EUR or USD), nor PTS.",
         ),
         ("PODIUM-P000001,,5.00,EUR", "The bank reference is missing."),
         ("PODIUM-P000001,BANK-1", "The row stops before its amount, currency."),
