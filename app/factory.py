@@ -18,6 +18,7 @@ from app.awards import web as awards_web
 from app.challenges import web as challenges_web
 from app.core import safe_methods
 from app.core.errors import register_error_handlers
+from app.core.input_guard import register_input_guard
 from app.core.response_headers import register_response_headers
 from app.extensions import csrf, db, migrate
 from app.judging import web as judging_web
@@ -61,6 +62,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # SQLite and local storage live here
 
     register_extensions(app)
+    register_input_guard(app)
     register_domains(app)
     register_error_handlers(app)
     register_response_headers(app, file_origins=lambda: get_storage().browser_origins())

@@ -5,7 +5,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 
 from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.accounts.tokens import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
+from app.core.forms import WholeNumberField
 
 PASSWORD_RULE = f"Use a password of at least {MIN_PASSWORD_LENGTH} characters (at most 1024)."
 
@@ -67,7 +67,7 @@ class ProfileForm(FlaskForm):
         description="Comma-separated, each with a level if you like (learning, practised or expert), "
         "e.g. Python: expert, data visualisation, UX research: learning. Unmarked means practised.",
     )
-    hours_available_per_week = IntegerField(
+    hours_available_per_week = WholeNumberField(
         "Hours a week you could give challenges",
         validators=[Optional(), NumberRange(0, 60)],
         description="Beside your job; challenges that fit it are shown to you first. Leave empty if unsure.",
@@ -95,7 +95,7 @@ class TokenForm(FlaskForm):
         choices=[SelectChoice("read", "Read only"), SelectChoice("read_write", "Read and write")],
         default="read",
     )
-    lifetime_days = IntegerField(
+    lifetime_days = WholeNumberField(
         "Expires after (days)",
         default=DEFAULT_LIFETIME_DAYS,
         validators=[InputRequired(), NumberRange(1, MAX_LIFETIME_DAYS)],

@@ -15,6 +15,7 @@ from app.accounts.passwords import burn_verification_time, hash_password, needs_
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from app.core.text import TextError, clean_name
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
@@ -49,6 +50,17 @@ def _organization_for_email(email: str) -> Organization | None:
 
 
 @atomic
+def checked_display_name(display_name: str) -> str:
+    """The name others will see, cleaned (spaces collapsed, bidi controls removed), or
+    ValidationFailed when it is empty, holds a control character or shows nothing."""
+    if not (display_name or "").strip():
+        raise ValidationFailed("Enter the name other people will see.", field="display_name")
+    try:
+        return clean_name(display_name, what="name")
+    except TextError as error:
+        raise ValidationFailed(str(error), field="display_name") from None
+
+
 def register_user(
     email: str,
     display_name: str,
@@ -62,15 +74,14 @@ def register_user(
     email = email.strip()
     if "@" not in email:
         raise ValidationFailed("Enter a valid e-mail address.", field="email")
-    if not display_name.strip():
-        raise ValidationFailed("Enter the name other people will see.", field="display_name")
+    display_name = checked_display_name(display_name)
     _check_password_strength(password)
     if find_user_by_email(email) is not None:
         raise Conflict("An account with this e-mail address already exists.", field="email")
     user = User(
         email=email,
         email_key=email_key(email),
-        display_name=display_name.strip(),
+        display_name=display_name,
         password_hash=hash_password(password),
         organization=organization or _organization_for_email(email),
     )
@@ -283,9 +294,7 @@ def update_profile(
 ) -> None:
     """Change the name others see, the timezone times are shown in, the skills listed (each may carry
     a level: "Python: expert"), and, when given, weekly availability and the leaderboard opt-in."""
-    display_name = display_name.strip()
-    if not display_name:
-        raise ValidationFailed("Enter the name other people will see.", field="display_name")
+    display_name = checked_display_name(display_name)
     if timezone not in available_timezones():
         raise ValidationFailed(f"{timezone!r} is not a timezone such as Europe/Paris.", field="timezone")
     if hours_available_per_week is not _KEEP:
@@ -321,7 +330,7 @@ def new_invited_user(email: str, display_name: str) -> User:
     user = User(
         email=email,
         email_key=email_key(email),
-        display_name=display_name.strip(),
+        display_name=checked_display_name(display_name),
         password_hash=UNUSABLE_PASSWORD_HASH,
         organization=_organization_for_email(email),
     )

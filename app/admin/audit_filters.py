@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.core.paging import read_page
+
 MAX_TEXT = 120
 
 
@@ -62,16 +64,15 @@ def parse_audit_filters(args: Mapping[str, str]) -> AuditFilters:
     if date_from and date_to and date_from > date_to:
         problems.append("The “from” date is after the “to” date; they were swapped.")
         date_from, date_to = date_to, date_from
-    raw_page = _text(args, "page")
-    page = int(raw_page) if raw_page.isdigit() and int(raw_page) >= 1 else 1
-    if raw_page and page == 1 and raw_page != "1":
-        problems.append(f"“{raw_page[:40]}” is not a page number; showing the first page.")
+    page = read_page(_text(args, "page"))
+    if page.problem:
+        problems.append(page.problem)
     return AuditFilters(
         actor=_text(args, "actor").lower(),
         action=_text(args, "action").lower(),
         subject_type=_text(args, "subject_type").lower(),
         date_from=date_from,
         date_to=date_to,
-        page=page,
+        page=page.number,
         problems=tuple(problems),
     )

@@ -18,6 +18,7 @@ from app.admin.forms import RetryJobForm
 from app.core.access import Role, role_required
 from app.core.errors import ServiceUnavailable
 from app.core.forms import submit_form
+from app.core.paging import read_page
 
 PER_PAGE = 50
 STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.FINISHED, jobs.FAILED)
@@ -29,7 +30,9 @@ def job_list():
     status = request.args.get("status", "")
     if status not in STATUSES:
         status = ""
-    page = jobs.job_record_page(status or None, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    page = jobs.job_record_page(
+        status or None, page=read_page(request.args.get("page")).number, per_page=PER_PAGE
+    )
     return render_template(
         "admin/jobs.html",
         page=page,

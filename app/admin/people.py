@@ -8,6 +8,7 @@ from app.accounts import queries as accounts
 from app.admin import bp
 from app.challenges import queries as challenge_queries
 from app.core.access import Role, role_required
+from app.core.paging import read_page
 
 PER_PAGE = 50
 
@@ -20,7 +21,7 @@ def users():
     if role not in {choice.value for choice in Role}:
         role = ""
     page = accounts.user_page(
-        search, role or None, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+        search, role or None, page=read_page(request.args.get("page")).number, per_page=PER_PAGE
     )
     return render_template(
         "admin/users.html",

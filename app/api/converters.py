@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-MAX_ID = 2**31 - 1  # the largest value of an integer primary key in PostgreSQL
+from app.core.numbers import MAX_ID
+
+__all__ = ["MAX_ID", "AliasConverter", "BoundedIntConverter", "IdConverter"]
+
 ALIAS_PATTERN = r"[A-Za-z0-9]{1,16}"
 
 

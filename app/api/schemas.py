@@ -13,19 +13,18 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.converters import MAX_ID
 from app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.core.text import control_problem
 
-# PostgreSQL refuses NUL characters in text, so no string may carry one.
-NO_NUL = r"^[^\x00]*$"
+# No string may carry a control character but tab and line breaks (app/core/text.py): PostgreSQL
+# refuses NUL in text, and no person types the others. The pattern says so in the OpenAPI document.
+NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 EARLIEST, LATEST = 2000, 2999
 
 
-def _no_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("text may not contain NUL characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid UTF-8") from None
+def _no_controls(text: str) -> str:
+    problem = control_problem(text, multiline=True)
+    if problem is not None:
+        raise ValueError(problem)
     return text
 
 
@@ -40,9 +39,11 @@ def _in_utc(moment: datetime) -> datetime:
 
 
 def text(max_length: int, min_length: int = 0):
-    """A string type with the given length limits, free of NUL characters."""
+    """A string type with the given length limits, free of control characters but tab and line breaks."""
     return Annotated[
-        str, Field(min_length=min_length, max_length=max_length, pattern=NO_NUL), AfterValidator(_no_nul)
+        str,
+        Field(min_length=min_length, max_length=max_length, pattern=NO_CONTROLS),
+        AfterValidator(_no_controls),
     ]
 
 

@@ -33,7 +33,7 @@ def browse():
     page = listed.page
     problems = list(filters.problems)
     if listed.past_the_end:
-        problems.append(f"There is no page {filters.page}; showing the last page.")
+        problems.append(f"There is no page {filters.page_asked or filters.page}; showing the last page.")
 
     def page_url(number: int) -> str:
         return url_for("challenges.browse", **filters.query_args(), page=number)

@@ -12,7 +12,6 @@ from wtforms import (
     DateTimeLocalField,
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -65,6 +64,7 @@ from app.challenges.terms import (
     Term,
 )
 from app.core.errors import ValidationFailed
+from app.core.forms import WholeNumberField
 from app.core.money import MoneyError, format_plain, normalise_currency, parse_amount
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -95,15 +95,15 @@ class CriterionForm(FlaskForm):
 
     name = StringField(CRITERION_NAME.label, validators=[Optional(), _longest(CRITERION_NAME)])
     guidance = TextAreaField(CRITERION_GUIDANCE.label, validators=[Optional(), _longest(CRITERION_GUIDANCE)])
-    weight = IntegerField(
+    weight = WholeNumberField(
         CRITERION_WEIGHT.label,
         default=CRITERION_WEIGHT.default,
         validators=[Optional(), _between(CRITERION_WEIGHT)],
     )
-    scale_min = IntegerField(
+    scale_min = WholeNumberField(
         SCALE_MIN.label, default=SCALE_MIN.default, validators=[Optional(), _between(SCALE_MIN)]
     )
-    scale_max = IntegerField(
+    scale_max = WholeNumberField(
         SCALE_MAX.label, default=SCALE_MAX.default, validators=[Optional(), _between(SCALE_MAX)]
     )
 
@@ -161,19 +161,19 @@ class ChallengeForm(FlaskForm):
     judging_due_at = DateTimeLocalField(
         JUDGING_DUE_AT.label, format=DATETIME_FORMAT, validators=[InputRequired()]
     )
-    max_file_mb = IntegerField(
+    max_file_mb = WholeNumberField(
         MAX_FILE.label, default=100, validators=[InputRequired(), _in_whole_mebibytes(MAX_FILE.value_limits)]
     )
     allowed_types = MultiCheckboxField(
         ALLOWED_TYPES.label, choices=_choices(FILE_TYPES), default=["application/pdf"]
     )
-    submissions_per_contributor = IntegerField(
+    submissions_per_contributor = WholeNumberField(
         SUBMISSIONS.label, default=SUBMISSIONS.default, validators=[InputRequired(), _between(SUBMISSIONS)]
     )
-    versions_per_submission = IntegerField(
+    versions_per_submission = WholeNumberField(
         VERSIONS.label, default=VERSIONS.default, validators=[InputRequired(), _between(VERSIONS)]
     )
-    judges_per_entry = IntegerField(
+    judges_per_entry = WholeNumberField(
         JUDGES.label, default=JUDGES.default, validators=[InputRequired(), _between(JUDGES)]
     )
     criteria = FieldList(
@@ -185,7 +185,7 @@ class ChallengeForm(FlaskForm):
     )
     requires_manager_approval = BooleanField(MANAGER_APPROVAL.label)
     judges_conflict_with_own_org = BooleanField(OWN_ORG_CONFLICT.label)
-    expected_hours_per_week = IntegerField(
+    expected_hours_per_week = WholeNumberField(
         EXPECTED_HOURS.label, validators=[Optional(), _between(EXPECTED_HOURS)]
     )
 

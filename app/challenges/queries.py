@@ -16,6 +16,7 @@ from app.challenges.models import Challenge
 from app.challenges.options import Eligibility
 from app.core.audit import AuditEvent
 from app.core.money import POINTS
+from app.core.paging import read_page
 from app.extensions import db
 from app.skills.models import Skill, challenge_skills
 from app.skills.services import skill_slug
@@ -61,6 +62,8 @@ class ListFilters:
     search: str = ""
     sort: str = DEFAULT_SORT
     page: int = 1
+    # The page number as the query string wrote it, for saying there is no such page.
+    page_asked: str = field(default="", compare=False)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def query_args(self) -> dict[str, list[str]]:
@@ -145,12 +148,10 @@ def parse_filters(args: Mapping[str, Sequence[str]], known_skills: Sequence[str]
             f"“{_shown(sorts[-1])}” is not a way to sort (use {_or_list(list(SORTS))}); sorting by deadline."
         )
 
-    page = 1
     pages = [value.strip() for value in args.get("page", ()) if value.strip()]
-    if pages and pages[-1].isdigit() and int(pages[-1]) >= 1:
-        page = int(pages[-1])
-    elif pages:
-        problems.append(f"“{_shown(pages[-1])}” is not a page number; showing the first page.")
+    asked = read_page(pages[-1] if pages else None)
+    if asked.problem:
+        problems.append(asked.problem)
 
     search = " ".join(" ".join(args.get("q", ())).split())[:MAX_SEARCH_LENGTH]
     return ListFilters(
@@ -160,7 +161,8 @@ def parse_filters(args: Mapping[str, Sequence[str]], known_skills: Sequence[str]
         reward=reward,
         search=search,
         sort=sort,
-        page=page,
+        page=asked.number,
+        page_asked=_shown(pages[-1]) if pages else "",
         problems=tuple(problems),
     )
 

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList
+from wtforms import Field, FieldList, IntegerField
 
 from app.core.errors import PodiumError
 
 T = TypeVar("T")
+
+# At most 18 digits: every such number fits PostgreSQL's bigint, and NumberRange can compare it
+# (it asks math.isnan, which fails with OverflowError on an int past a float's range).
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
+class WholeNumberField(IntegerField):
+    """The integer field of every form: only the digits 0-9 (WTForms' int() also reads "١٢" and
+    " 1_000 "), and no number a query or a range check cannot hold, refused with a message."""
+
+    data: Any  # as WTForms has it: None until a number is read
+
+    def process_formdata(self, valuelist: list) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
+        if not _WHOLE_NUMBER.fullmatch(text):
+            self.data = None
+            raise ValueError("Enter a whole number of at most 18 digits, written with the digits 0-9.")
+        self.data = int(text)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Panel forms: inviting a judge, answering an invitation, declaring a conflict."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, StringField
+from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import WholeNumberField
 
 
 class InviteJudgeForm(FlaskForm):
@@ -11,7 +13,7 @@ class InviteJudgeForm(FlaskForm):
 
 
 class AnswerInvitationForm(FlaskForm):
-    max_load = IntegerField(
+    max_load = WholeNumberField(
         "Most entries I will review",
         validators=[Optional(), NumberRange(1, 1000)],
         description="Leave empty for no limit.",

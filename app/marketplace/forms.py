@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -16,9 +15,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.forms import WholeNumberField
+
 
 class ApprovalRequestForm(FlaskForm):
-    hours_per_week = IntegerField(
+    hours_per_week = WholeNumberField(
         "Hours a week", validators=[InputRequired(), NumberRange(1, 40, "Ask for 1 to 40 hours a week.")]
     )
     approver_email = EmailField(
@@ -48,7 +49,7 @@ class OrgChartForm(FlaskForm):
 
 
 class ApprovalCapForm(FlaskForm):
-    hours_per_week = IntegerField(
+    hours_per_week = WholeNumberField(
         "Most approved hours a week per person",
         validators=[InputRequired(), NumberRange(1, 40, "Choose 1 to 40 hours.")],
     )

@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from app.core.text import TextError, clean_name, describe, first_control, unstorable
+
 COLUMNS = ("email", "name", "manager_email", "department")
 REQUIRED_COLUMNS = ("email", "name")
 MAX_NAME, MAX_DEPARTMENT, MAX_EMAIL = 120, 120, 320
@@ -128,9 +130,17 @@ def _line_problem(raw: RawLine, email: str, manager: str | None) -> str | None:
         return "The e-mail is missing."
     if not valid_email(email):
         return f"{row.get('email', '').strip()!r} is not an e-mail address."
+    for column in COLUMNS:
+        bad = unstorable(row.get(column, "")) or first_control(row.get(column, ""))
+        if bad is not None:
+            return f"The {column.replace('_', ' ')} contains {describe(bad)}, which no field accepts."
     name = row.get("name", "").strip()
     if not name:
         return "The name is missing."
+    try:
+        clean_name(name)
+    except TextError as error:
+        return str(error)
     if len(name) > MAX_NAME:
         return f"The name is longer than {MAX_NAME} characters."
     if len(row.get("department", "").strip()) > MAX_DEPARTMENT:
@@ -172,7 +182,7 @@ def check(rows: Iterable[RawLine], existing_managers: Mapping[str, str | None]) 
             errors[line] = LineError(line, email, problem)
             continue
         department = row.get("department", "").strip() or None
-        candidates[line] = Employee(line, email, row["name"].strip(), manager, department)
+        candidates[line] = Employee(line, email, clean_name(row["name"]), manager, department)
         lines_by_email.setdefault(email, []).append(line)
     for email, lines in lines_by_email.items():
         if len(lines) > 1:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 
+from app.core.numbers import MAX_ID, read_id
+
 REFERENCE_PREFIX = "PODIUM-P"
-MAX_PAYOUT_ID = 2**31 - 1  # a payout's id is a PostgreSQL integer; larger numbers name no payout
-_REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}(\d{{6,}})$")
+MAX_PAYOUT_ID = MAX_ID  # a payout's id is a PostgreSQL integer; larger numbers name no payout
+# The digits 0-9 only: \d would also read "٠٠٠٠٤٢" as 42.
+_REFERENCE = re.compile(rf"^{REFERENCE_PREFIX}([0-9]{{6,}})$")
 
 
 def payout_reference(payout_id: int) -> str:
@@ -21,5 +24,4 @@ def payout_id_from_reference(reference: str) -> int | None:
     match = _REFERENCE.match((reference or "").strip().upper())
     if match is None:
         return None
-    payout_id = int(match.group(1))
-    return payout_id if 1 <= payout_id <= MAX_PAYOUT_ID else None
+    return read_id(match.group(1).lstrip("0") or "0")

@@ -14,6 +14,8 @@ from sqlalchemy import delete, func, select
 from app.core import audit
 from app.core.access import Actor, Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.numbers import read_id
+from app.core.text import without_bidi_controls
 from app.core.transactions import atomic
 from app.extensions import db
 from app.skills.levels import SkillEntryError, SkillLevel, parse_skill_entries
@@ -26,6 +28,11 @@ def skill_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9+#.]+", "-", name.strip().lower()).strip("-")
 
 
+def shown_skill_name(name: str) -> str:
+    """A skill's name as others will read it: spaces collapsed, no bidi controls to reorder it."""
+    return " ".join(without_bidi_controls(name).split())
+
+
 def skills_named(names: Iterable[str]) -> list[Skill]:
     """The vocabulary entries for ``names``, creating the ones nobody has used yet."""
     wanted: dict[str, str] = {}
@@ -34,7 +41,7 @@ def skills_named(names: Iterable[str]) -> list[Skill]:
         if slug and slug not in wanted:
             if len(slug) > MAX_SKILL_NAME:
                 raise ValidationFailed(f"The skill {name.strip()!r} is too long.", field="skills")
-            wanted[slug] = name.strip()
+            wanted[slug] = shown_skill_name(name)
     if len(wanted) > MAX_SKILLS:
         raise ValidationFailed(f"List at most {MAX_SKILLS} skills.", field="skills")
     existing = {
@@ -62,7 +69,8 @@ def _require_admin(actor: Actor) -> None:
 
 
 def _get_skill(skill_id: int) -> Skill:
-    skill = db.session.get(Skill, skill_id)
+    # An id from a form field may be any integer; one PostgreSQL cannot hold names no skill.
+    skill = db.session.get(Skill, skill_id) if read_id(skill_id) is not None else None
     if skill is None:
         raise NotFound("No such skill.")
     return skill
@@ -74,7 +82,7 @@ def rename_skill(skill_id: int, new_name: str, *, actor: Actor) -> Skill:
     already another entry's is refused: merge the two instead."""
     _require_admin(actor)
     skill = _get_skill(skill_id)
-    name = new_name.strip()
+    name = shown_skill_name(new_name)
     slug = skill_slug(name)
     if not slug:
         raise ValidationFailed("Give the skill a name.", field="name")

@@ -4,8 +4,6 @@ withdrawal, downloads and clean-up. The only code that changes submissions or th
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from app.challenges.services import can_manage, get_challenge
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from app.core.text import TextError, clean_filename
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
@@ -169,11 +168,14 @@ def own_submission(submission_id: int, user: User) -> Submission:
 
 
 def _clean_filename(filename: str) -> str:
-    name = os.path.basename((filename or "").replace("\\", "/")).strip()
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name)[:255]
-    if not name:
+    """The name to keep and show: its last path part, without control characters or the bidi controls
+    that would make "gnp.exe" read as "exe.png" (app/core/text.py)."""
+    if not (filename or "").strip():
         raise ValidationFailed("The file needs a name.", field="file")
-    return name
+    try:
+        return clean_filename(filename)[:255]
+    except TextError as error:
+        raise ValidationFailed(str(error), field="file") from None
 
 
 # --- starting an upload -----------------------------------------------------------------------------

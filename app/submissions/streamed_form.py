@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ClientDisconnected
 
 from app.core.errors import ValidationFailed
+from app.core.input_guard import refuse_unusable_pairs
 
 READ_CHUNK = 1024 * 1024
 FIELD_LIMIT = 128 * 1024  # the longest field, the Markdown description, is 20,000 characters
@@ -89,11 +90,14 @@ class StreamedForm:
         """Parse until the file part begins or the body ends; the fields sent before the file."""
         while not self._file.arrived and self._feed():
             pass
-        return MultiDict(
+        fields = MultiDict(
             (name, target.value.decode("utf-8", "replace"))
             for name, target in self._fields.items()
             if target.arrived
         )
+        # Read here rather than through request.form, so the request's own check is made here.
+        refuse_unusable_pairs(fields.items(multi=True), "form field")
+        return fields
 
     @property
     def filename(self) -> str:

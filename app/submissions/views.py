@@ -11,6 +11,7 @@ from app.challenges.markdown import render_markdown
 from app.core.access import Role, role_required
 from app.core.errors import ValidationFailed
 from app.core.forms import attach_error
+from app.core.numbers import read_id
 from app.core.timeutil import utcnow
 from app.extensions import csrf
 from app.submissions import bp, hooks, services
@@ -23,10 +24,10 @@ FORM_OVERHEAD = 1024 * 1024
 def _submission_id(raw: object) -> int | None:
     if raw in (None, ""):
         return None
-    try:
-        return int(raw)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise ValidationFailed("That submission does not exist.", field="submission_id") from None
+    submission_id = read_id(raw)
+    if submission_id is None:
+        raise ValidationFailed("That submission does not exist.", field="submission_id")
+    return submission_id
 
 
 @bp.get("/new/<slug>")

@@ -3,6 +3,7 @@ nothing changed. Never a 500."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.challenges.models import Challenge
@@ -91,3 +92,81 @@ def test_nul_characters_never_reach_the_database(db, scene, api):
     _problem(api(None).get("/api/v1/challenges?q=a%00b"), 422, "invalid_query")
     sent = challenge_body(utcnow(), title="Route\u0000optimiser")
     _problem(api(scene.sponsor).post("/api/v1/challenges", sent), 422, "invalid_body")
+
+
+# --- hostile text and numbers (trust issue, point 5) ----------------------------------------------
+
+
+@pytest.mark.parametrize("currency", ["XAU", "XXX", "XTS", "XDR"])
+def test_a_bounty_in_a_code_that_is_not_a_currency_is_refused(db, scene, api, currency):
+    before = _count(db)
+    sent = challenge_body(utcnow(), bounty={"amount_minor": 100_000, "currency": currency})
+    body = _problem(api(scene.sponsor).post("/api/v1/challenges", sent), 422, "validation_failed")
+    assert "is not an ISO 4217 currency code in use" in body["errors"]["currency"]
+    assert _count(db) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title", "Route\x00optimiser"), ("summary", "Bell \x07 ringing"), ("brief_md", "Escape \x1b[2J")],
+)
+def test_control_characters_in_a_body_are_refused_by_field(db, scene, api, field, value):
+    before = _count(db)
+    sent = challenge_body(utcnow(), **{field: value})
+    body = _problem(api(scene.sponsor).post("/api/v1/challenges", sent), 422, "invalid_body")
+    assert field in body["errors"]  # the pattern the OpenAPI document states for every text
+    assert _count(db) == before
+
+
+def test_tabs_and_line_breaks_are_kept_in_multi_line_text(db, scene, api):
+    sent = challenge_body(utcnow(), brief_md="# Brief\r\n\tIndented line\nNext")
+    created = api(scene.sponsor).post("/api/v1/challenges", sent)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["brief_md"] == "# Brief\r\n\tIndented line\nNext"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("\u200b\u200d", "no visible characters"),
+        ("\u3164", "no visible characters"),
+        ("Ada\nLovelace", "contains U+000A"),
+    ],
+)
+def test_a_display_name_with_nothing_visible_or_a_control_character_is_refused(db, scene, api, name, message):
+    body = _problem(api(scene.alice).patch("/api/v1/me", {"display_name": name}), 422, "validation_failed")
+    assert message in body["detail"]
+    db.session.expire_all()
+    assert scene.alice.display_name == "Alice Appleby"
+
+
+def test_a_display_name_loses_its_bidi_overrides(db, scene, api):
+    changed = api(scene.alice).patch("/api/v1/me", {"display_name": "\u202eAlice\u202c  Appleby"})
+    assert changed.status_code == 200 and changed.get_json()["display_name"] == "Alice Appleby"
+
+
+def test_an_uploaded_file_name_loses_its_right_to_left_override(db, scene, api):
+    from app.submissions.models import Upload
+
+    started = api(scene.alice).post(
+        "/api/v1/uploads",
+        {
+            "challenge_id": scene.challenge.id,
+            "filename": "invoice\u202efdp.exe",
+            "size": 1000,
+            "content_type": "application/pdf",
+            "title": "Shorter routes",
+        },
+    )
+    assert started.status_code == 201, started.get_json()
+    upload = db.session.get(Upload, started.get_json()["upload_id"])
+    assert upload.original_filename == "invoicefdp.exe"
+
+
+@pytest.mark.parametrize("query", ["?cursor=%00", "?limit=99999999999999999999", "?sort=%07", "?q=%1b"])
+def test_hostile_query_strings_are_refused_without_a_server_error(db, scene, api, query):
+    _problem(api(scene.sponsor).get("/api/v1/challenges" + query), 422, "invalid_query")
+
+
+def test_a_nul_in_the_address_is_a_404_not_a_crash(db, scene, api):
+    _problem(api(scene.sponsor).get("/api/v1/me/%00"), 404, "not_found")

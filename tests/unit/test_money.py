@@ -118,7 +118,7 @@ def test_normalise_currency_accepts_iso_codes_and_points_in_any_case(code, expec
 
 @pytest.mark.parametrize("code", ["XYZ", "", "EURO", "€", "E U R", None])
 def test_normalise_currency_refuses_what_is_not_a_currency(code):
-    with pytest.raises(MoneyError, match="is not an ISO 4217 currency code"):
+    with pytest.raises(MoneyError, match="is not an ISO 4217 currency code in use"):
         normalise_currency(code)
 
 
@@ -150,3 +150,35 @@ def test_one_digit_more_than_the_currency_allows_is_refused(amount_minor, curren
     typed = f"{format_plain(amount_minor, currency)}1"
     with pytest.raises(MoneyError, match="decimal places"):
         parse_amount(typed, currency)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0661\u0662\u0663",  # Arabic-Indic 123
+        "\u06f1\u06f2\u06f3",  # Extended Arabic-Indic (Persian) 123
+        "\u0967\u0968\u0969",  # Devanagari 123
+        "\uff11\uff12\uff13",  # full-width 123
+        "1\u0662,000.00",  # one foreign digit among ASCII ones
+        "12.\u0665\u0660",
+    ],
+)
+def test_amounts_in_digits_other_than_ascii_are_refused_not_read(text):
+    with pytest.raises(MoneyError, match="in the digits 0-9"):
+        parse_amount(text, "EUR")
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XSU", "XUA", "CHE", "USN", "CLF", "DEM", "xau"],
+)
+def test_codes_that_are_not_money_anyone_is_paid_in_are_refused(code):
+    with pytest.raises(MoneyError, match="is not an ISO 4217 currency code in use"):
+        normalise_currency(code)
+
+
+@pytest.mark.parametrize(
+    "code", ["EUR", "usd", "JPY", "KWD", "CHF", "GBP", "XOF", "XAF", "XCD", "XPF", "PTS"]
+)
+def test_currencies_in_use_are_accepted_including_the_regional_x_codes(code):
+    assert normalise_currency(code) == code.upper()

@@ -128,3 +128,22 @@ def test_what_is_applied_never_loops_repeats_or_dangles(lines):
             seen.add(cursor)
             cursor = managers[cursor]
     assert len(chart.employees) + len(chart.errors) == len(lines)
+
+
+def test_lines_with_control_characters_or_invisible_names_are_refused_and_names_lose_bidi_controls():
+    chart = _check(
+        "email,name,department\n"
+        "nul@host.example,Nul\x00Person,Data\n"
+        "bell@host.example,Bell,Da\x07ta\n"
+        "blank@host.example,\u200b\u3164,Data\n"
+        "rlo@host.example,\u202eAnn Analyst\u202c,Data\n"
+    )
+    reasons = {error.line: error.reason for error in chart.errors}
+    assert reasons == {
+        2: "The name contains U+0000 (NULL), which no field accepts.",
+        3: "The department contains U+0007 (a control character), which no field accepts.",
+        4: "The name has no visible characters; type it with letters or digits.",
+    }
+    assert [(employee.email, employee.name) for employee in chart.employees] == [
+        ("rlo@host.example", "Ann Analyst")
+    ]

@@ -84,10 +84,13 @@ def test_readable_rows_become_confirmations_in_minor_units():
         ("PODIUM-P000001,BANK-1,0,EUR", "The amount must be more than zero."),
         ("PODIUM-P000001,BANK-1,-5.00,EUR", "The amount must be more than zero."),
         ("PODIUM-P000001,BANK-1,5.001,EUR", "EUR amounts have at most 2 decimal places."),
-        ("PODIUM-P000001,BANK-1,five,EUR", "'five' is not an amount; write it like 5000 or 5,000.00."),
+        (
+            "PODIUM-P000001,BANK-1,five,EUR",
+            "'five' is not an amount; write it like 5000 or 5,000.00, in the digits 0-9.",
+        ),
         (
             "PODIUM-P000001,BANK-1,5.00,EURO",
-            "'EURO' is not an ISO 4217 currency code (such as EUR or USD) or PTS.",
+            "'EURO' is not an ISO 4217 currency code in use (such as EUR or USD), nor PTS.",
         ),
         ("PODIUM-P000001,,5.00,EUR", "The bank reference is missing."),
         ("PODIUM-P000001,BANK-1", "The row stops before its amount, currency."),
