@@ -19,7 +19,7 @@ from app.judging.forms import RecuseForm
 @judging_bp.post("/results/<slug>/publish")
 @role_required(Role.SPONSOR, Role.ADMIN)
 def publish(slug: str):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     form = RecuseForm()
     if not form.validate_on_submit():
         raise ValidationFailed("The form expired; reload the page and try again.")

@@ -29,7 +29,7 @@ from app.ledger.services import organization_balances
 
 
 def _managed(slug: str):
-    challenge = services.get_by_slug(slug)
+    challenge = services.visible_by_slug(slug, current_user)
     if not services.can_manage(current_user, challenge):
         raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can manage this challenge.")
     return challenge

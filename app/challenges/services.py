@@ -90,12 +90,19 @@ def can_manage(user: User | None, challenge: Challenge) -> bool:
 
 
 def may_view(user: User | None, challenge: Challenge) -> bool:
-    """Drafts are private to their sponsor's organisation and to admins; everything else is public."""
+    """Drafts are private to the sponsors of their organisation and to admins; everything else is public."""
     if challenge.status != Status.DRAFT:
         return True
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.organization_id == challenge.sponsor_org_id or user.has_role(Role.ADMIN)
+    return can_manage(user, challenge)
+
+
+def visible_by_slug(slug: str, user: User | None) -> Challenge:
+    """The challenge at ``slug`` if ``user`` may see it; a draft they may not see does not exist for them
+    (404 like a missing one, so its existence is not revealed)."""
+    challenge = get_by_slug(slug)
+    if not may_view(user, challenge):
+        raise NotFound("No such challenge.")
+    return challenge
 
 
 def _require_manager(actor: User, challenge: Challenge) -> None:

@@ -73,7 +73,7 @@ def declare_conflict():
 @bp.post("/panel/<slug>/invite")
 @role_required(Role.SPONSOR, Role.ADMIN)
 def invite(slug: str):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     form = InviteJudgeForm(prefix="invite")
     outcome = submit_form(
         form,
@@ -183,7 +183,7 @@ def recuse(assignment_id: int):
 @bp.get("/results/<slug>")
 @role_required(Role.SPONSOR, Role.ADMIN, Role.JUDGE)
 def results(slug: str):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     on_panel = judging_results.published(challenge) and any(
         judge.id == current_user.id for judge in panels.panel_judges(challenge)
     )
@@ -209,7 +209,7 @@ def results(slug: str):
 @bp.post("/results/<slug>/extra-review/<int:submission_id>")
 @role_required(Role.SPONSOR, Role.ADMIN)
 def extra_review(slug: str, submission_id: int):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     assigning.request_extra_review(challenge.id, submission_id, current_user)
     flash("A fresh judge was asked for one more review; results are recomputed when it is in.", "success")
     return redirect(url_for("judging.results", slug=challenge.slug))

@@ -48,7 +48,7 @@ def for_you():
 @bp.post("/challenges/<slug>/approval")
 @role_required(Role.CONTRIBUTOR)
 def request_approval(slug: str):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     form = ApprovalRequestForm()
     outcome = submit_form(
         form,

@@ -32,7 +32,7 @@ def _submission_id(raw: object) -> int | None:
 @bp.get("/new/<slug>")
 @role_required(Role.CONTRIBUTOR)
 def new_submission(slug: str):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     form = SubmitForm()
     form.submission_id.data = request.args.get("submission", "")
     return _render_new(challenge, form)
@@ -59,7 +59,7 @@ def _render_new(challenge, form, status: int = 200):
 @csrf.exempt  # the form checks its own token once the fields sent before the file have arrived
 @role_required(Role.CONTRIBUTOR)
 def submit_through_app(slug: str):
-    challenge = challenges.get_by_slug(slug)
+    challenge = challenges.visible_by_slug(slug, current_user)
     # Bound the body by this challenge's limit before a byte of it is read.
     request.max_content_length = challenge.max_file_bytes + FORM_OVERHEAD
     try:
@@ -113,7 +113,7 @@ def _submit_streamed(challenge, body: StreamedForm):
 @role_required(Role.CONTRIBUTOR)
 def start_upload():
     body = request.get_json(silent=True) or {}
-    challenge = challenges.get_by_slug(str(body.get("challenge", "")))
+    challenge = challenges.visible_by_slug(str(body.get("challenge", "")), current_user)
     try:
         size = int(body.get("size", 0))
     except (TypeError, ValueError):
