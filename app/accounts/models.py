@@ -119,9 +119,15 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
 
-    # The key of the server-side session this object was signed in or loaded with (see
-    # ``accounts.sessions``); not a column: the cookie holds the key, the database only its digest.
-    session_key: str | None = None
+    @property
+    def session_key(self) -> str | None:
+        """The key of the server-side session this object was signed in or loaded with (see
+        ``accounts.sessions``); not a column: the cookie holds the key, the database only its digest."""
+        return self.__dict__.get("_session_key")
+
+    @session_key.setter
+    def session_key(self, key: str | None) -> None:
+        self.__dict__["_session_key"] = key
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_key or ''}"
