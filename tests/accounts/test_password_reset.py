@@ -1,7 +1,6 @@
 """Resetting a forgotten password by e-mail: the same answer for every address, a single-use expiring
 link through the real SMTP server, rate limits per address and per client, every session ended."""
 
-
 from sqlalchemy import func, select, update
 
 from app.accounts import verification

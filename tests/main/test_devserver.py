@@ -72,7 +72,7 @@ def test_the_launcher_serves_the_demo_on_sqlite_and_stops_everything_on_sigint(t
     try:
         _wait_for(f"{base}/login", launcher, 90)
         with sqlite3.connect(instance / "podium.sqlite3") as database:
-            assert database.execute("select version_num from alembic_version").fetchall() == [("0007",)]
+            assert database.execute("select version_num from alembic_version").fetchall() == [("0010",)]
         admin = requests.Session()
         token = extract_csrf(admin.get(f"{base}/login").text)
         signed_in = admin.post(
