@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.accounts.models import User, UserSession
 from app.core import audit
@@ -53,12 +53,13 @@ def end_session(user: User) -> None:
 def end_every_session(user: User) -> int:
     """End all of ``user``'s sessions, in the caller's transaction (password change, reset, deactivation);
     how many were open."""
-    result = db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
-    )
-    return int(result.rowcount or 0)
+    now = utcnow()
+    sessions = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    ).all()
+    for session in sessions:
+        session.ended_at = now
+    return len(sessions)
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -61,7 +61,7 @@ def register():
         form,
         lambda: verification.sign_up(form.email.data, form.display_name.data, form.password.data, _client()),
     )
-    if outcome.done:
+    if outcome.done and outcome.result is not None:
         _start_session(outcome.result)
         flash(
             f"Welcome to Podium. We sent a link to {outcome.result.email}: open it to confirm your address.",
@@ -95,7 +95,7 @@ def verify_email(token: str):
             return render_template("accounts/link_refused.html", message=error.message), error.status
         return render_template("accounts/verify_email.html", form=form, person=person)
     outcome = submit_form(form, lambda: verification.verify_email(token))
-    if outcome.done:
+    if outcome.done and outcome.result is not None:
         flash(f"Thank you: {outcome.result.email} is confirmed.", "success")
         if current_user.is_authenticated:
             return redirect(url_for(home_endpoint(current_user)))

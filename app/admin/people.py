@@ -109,7 +109,7 @@ def create_organization():
             actor=current_user,
         ),
     )
-    if outcome.done:
+    if outcome.done and outcome.result is not None:
         flash(f"{outcome.result.name} was created. Invite its first members below.", "success")
         return redirect(url_for("admin.organization_detail", organization_id=outcome.result.id))
     return _render_organizations(form, outcome.status)
@@ -146,7 +146,7 @@ def invite_member(organization_id: int):
             organization_id, form.email.data, form.display_name.data or "", form.role.data, actor=current_user
         ),
     )
-    if outcome.done:
+    if outcome.done and outcome.result is not None:
         flash(f"We e-mailed {outcome.result.email} about the {form.role.data} role.", "success")
         return redirect(url_for("admin.organization_detail", organization_id=organization_id))
     return _render_organization(organization_id, form, outcome.status)
