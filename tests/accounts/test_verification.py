@@ -120,3 +120,14 @@ def test_asking_for_links_is_rate_limited_per_address(app, client, db, redis):
     assert verification.TOO_MANY_REQUESTS in client.post(
         "/account/verify", data={"csrf_token": extract_csrf(page)}
     ).get_data(as_text=True)
+
+
+def test_an_unconfirmed_address_at_the_hosts_domain_is_not_treated_as_an_employee_by_finance(db, make_user):
+    from app.payouts.queries import payee_status
+
+    services.create_organization("Host Co", ["host.example"], is_host=True)
+    squatter = make_user("payroll@host.example", verified=False)
+    assert not services.is_internal(squatter)
+    domains = services.host_domains()
+    assert payee_status(squatter.email, None, domains, email_verified=False) == "missing"
+    assert payee_status(squatter.email, None, domains, email_verified=True) == "not needed (internal)"
