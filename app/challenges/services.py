@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import jobs
-from app.accounts.models import User
+from app.accounts.models import User, UserRole
 from app.challenges import hooks, rules
 from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge, RubricCriterion
@@ -625,7 +625,12 @@ def tell_sponsors(challenge: Challenge, subject: str, body: str, *, link: str | 
 def participants(challenge: Challenge) -> list[User]:
     """Who hears about changes to a challenge: its sponsor's team and everyone with an active entry
     (judges join when panels exist). Submissions answer who the entrants are, through a hook."""
-    team = select(User.id).where(User.organization_id == challenge.sponsor_org_id)
+    # The team is the organisation's sponsors: other members may not even see the challenge while it is a draft.
+    team = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.organization_id == challenge.sponsor_org_id, UserRole.role == Role.SPONSOR.value)
+    )
     everyone = team.union(*hooks.entrants.answers(challenge))
     return list(db.session.scalars(select(User).where(User.id.in_(everyone)).order_by(User.id)).all())
 

@@ -102,3 +102,14 @@ def test_a_self_registered_address_at_the_sponsors_domain_sees_no_draft(draft_sc
     browser = login("mallory@acme.example")
     assert browser.get(f"/challenges/{draft.slug}").status_code == 404
     assert browser.get("/api/v1/me/challenges").get_json()["items"] == []
+
+
+def test_cancelling_a_draft_tells_the_sponsors_and_not_the_other_members(draft_scene):
+    from app.challenges import services as challenges
+    from app.notifications import services as notifications
+
+    people, draft = draft_scene
+    challenges.cancel_challenge(draft.id, people["sponsor"], "Not this year.")
+    assert [note.subject for note in notifications.inbox(people["sponsor"])] == ["Cancelled: Secret project"]
+    assert notifications.inbox(people["colleague"]) == []
+    assert notifications.inbox(people["judge"]) == []
