@@ -75,7 +75,7 @@ def load_session_user(session_id: str) -> User | None:
     ):
         return None
     user = db.session.get(User, session.user_id)
-    if user is None:
+    if user is None or not user.is_active:  # a deactivated account is signed out everywhere at once
         return None
     user.session_key = key
     return user
