@@ -197,13 +197,14 @@ def test_editing_shows_the_prize_split_as_stored_and_saves_it_unchanged(db, spon
 
 
 @pytest.mark.parametrize("path", ["manage", "edit"])
-def test_sponsors_of_other_organisations_get_403_on_management_pages(db, sponsor, login, path):
+def test_sponsors_of_other_organisations_get_404_on_a_drafts_management_pages(db, sponsor, login, path):
     owner = login("sam@acme.example")
     challenge = _challenge_posted_by(owner, db)
     outsider = login("olga@rival.example")
     response = outsider.get(f"/challenges/{challenge.slug}/{path}")
-    assert response.status_code == 403
-    assert "Only members of Acme" in response.get_data(as_text=True)
+    # The same answer as for a challenge that does not exist: the draft is not revealed.
+    assert response.status_code == 404
+    assert "Acme" not in response.get_data(as_text=True)
 
 
 def test_sponsors_of_other_organisations_cannot_fund_or_edit(db, sponsor, login):
@@ -214,12 +215,12 @@ def test_sponsors_of_other_organisations_cannot_fund_or_edit(db, sponsor, login)
     token = extract_csrf(outsider.get("/sponsor").get_data(as_text=True))
     assert (
         outsider.post(f"/challenges/{challenge.slug}/fund", data={"fund-csrf_token": token}).status_code
-        == 403
+        == 404
     )
     edit = outsider.post(
         f"/challenges/{challenge.slug}/edit", data={**_form_data(title="Hijacked"), "csrf_token": token}
     )
-    assert edit.status_code == 403
+    assert edit.status_code == 404
     db.session.expire_all()
     stored = db.session.get(Challenge, challenge.id)
     assert (stored.status, stored.title) == ("draft", "Warehouse heat map")
