@@ -30,7 +30,7 @@ from app.extensions import db
 VERIFY, RESET = "verify", "reset"
 LIFETIMES = {VERIFY: timedelta(hours=48), RESET: timedelta(hours=1)}
 PATHS = {VERIFY: "/account/verify/", RESET: "/account/reset/"}
-TOO_MANY_REQUESTS = "Too many e-mails were asked for. Wait an hour and try again."
+TOO_MANY_REQUESTS = "Too many e-mails were asked for, for this address or from this network. Try again later."
 LINK_INVALID = "This link is not valid. Ask for a new one."
 LINK_USED = "This link was already used. Ask for a new one if you still need it."
 LINK_EXPIRED = "This link has expired. Ask for a new one."
