@@ -229,9 +229,15 @@ def _seed_open_challenge(size: int) -> str:
     now = utcnow()
     accounts.create_organization("Bench Host", ["host.example"], is_host=True)
     sponsor_org = accounts.create_organization("Bench Sponsor", ["sponsor.example"], is_sponsor=True)
-    sponsor = accounts.register_user("sam@sponsor.example", "Sam Sponsor", PASSWORD, roles=(Role.SPONSOR,))
-    admin = accounts.register_user("root@host.example", "Root Admin", PASSWORD, roles=(Role.ADMIN,))
-    accounts.register_user(CONTRIBUTOR, "Casey Contributor", PASSWORD, roles=(Role.CONTRIBUTOR,))
+    sponsor = accounts.register_user(
+        "sam@sponsor.example", "Sam Sponsor", PASSWORD, roles=(Role.SPONSOR,), email_verified=True
+    )
+    admin = accounts.register_user(
+        "root@host.example", "Root Admin", PASSWORD, roles=(Role.ADMIN,), email_verified=True
+    )
+    accounts.register_user(
+        CONTRIBUTOR, "Casey Contributor", PASSWORD, roles=(Role.CONTRIBUTOR,), email_verified=True
+    )
     ledger.record_deposit(sponsor_org.id, "EUR", 5_000_000, "WIRE-BENCH", actor=admin)
     terms = terms_at(now, opens_at=now, max_file_bytes=size + MIB, allowed_types=("application/pdf",))
     challenge = challenges.create_challenge(sponsor, terms, now=now)

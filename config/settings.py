@@ -96,6 +96,7 @@ class BaseConfig:
     DEBUG = False
     TESTING = False
     default_database_url = "sqlite:///{instance}/podium.sqlite3"
+    default_public_url: str | None = "http://127.0.0.1:5000"
 
     def __init__(self, env: Mapping[str, str] | None = None, instance_path: str | None = None):
         env = os.environ if env is None else env
@@ -172,6 +173,16 @@ class BaseConfig:
             minutes=_integer(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
         )
 
+        # Verification and password-reset e-mails: at most this many per address and per client a window.
+        self.EMAIL_LINK_MAX_PER_ADDRESS = _integer(env, "EMAIL_LINK_MAX_PER_ADDRESS", 3, minimum=1)
+        self.EMAIL_LINK_MAX_PER_CLIENT = _integer(env, "EMAIL_LINK_MAX_PER_CLIENT", 10, minimum=1)
+        self.EMAIL_LINK_WINDOW = timedelta(minutes=_integer(env, "EMAIL_LINK_WINDOW_MINUTES", 60, minimum=1))
+        # Where people reach Podium: the start of every link in an e-mail (never the request's Host header,
+        # which a client chooses).
+        self.PUBLIC_URL = (_text(env, "PUBLIC_URL", self.default_public_url) or "").rstrip("/")
+        if self.PUBLIC_URL and not self.PUBLIC_URL.startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_URL must start with https:// or http://")
+
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = 3600 * 8
         self.SESSION_COOKIE_HTTPONLY = True
@@ -222,6 +233,7 @@ class ProductionConfig(BaseConfig):
     """Real deployments: secrets are mandatory and SQLite needs an explicit opt-in."""
 
     name = "production"
+    default_public_url = None
 
     def __init__(self, env: Mapping[str, str] | None = None, instance_path: str | None = None):
         super().__init__(env, instance_path)
@@ -230,6 +242,10 @@ class ProductionConfig(BaseConfig):
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not self.ALLOW_SQLITE:
             raise ConfigError(
                 "DATABASE_URL points at SQLite; set DATABASE_URL to PostgreSQL or ALLOW_SQLITE=true"
+            )
+        if not self.PUBLIC_URL:
+            raise ConfigError(
+                "PUBLIC_URL is not set; production needs it for the links in e-mails (e.g. https://podium.example)"
             )
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True

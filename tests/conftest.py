@@ -203,12 +203,21 @@ def run_worker(test_env: dict[str, str], redis: Redis) -> Callable[..., subproce
 
 @pytest.fixture
 def make_user(db: object) -> Callable[..., object]:
-    """Create a user through the real service; roles default to contributor."""
+    """Create a user through the real service, address confirmed (``verified=False`` for one who has not
+    opened the link yet); roles default to contributor."""
     from app.accounts import services as account_services
     from app.core.access import Role
 
-    def make(email: str, *roles: Role, name: str = "Test Person", password: str = TEST_PASSWORD) -> object:
-        return account_services.register_user(email, name, password, roles=roles or (Role.CONTRIBUTOR,))
+    def make(
+        email: str,
+        *roles: Role,
+        name: str = "Test Person",
+        password: str = TEST_PASSWORD,
+        verified: bool = True,
+    ) -> object:
+        return account_services.register_user(
+            email, name, password, roles=roles or (Role.CONTRIBUTOR,), email_verified=verified
+        )
 
     return make
 

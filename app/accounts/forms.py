@@ -86,6 +86,14 @@ class SetPasswordForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the button confirms what the page says (an e-mail link, a resend)."""
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired(), Length(max=80)], description="What uses it, e.g. HR sync script."

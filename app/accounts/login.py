@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, redirect, request, url_for
 
-from app.accounts.services import load_session_user
+from app.accounts.sessions import load_session_user
 from app.core.errors import problem, wants_json
 from app.extensions import login_manager
 

@@ -1,4 +1,5 @@
-"""Organisations, users, their roles and skills, and the failed-login log that rate limiting reads."""
+"""Organisations, users, their roles and skills, their signed-in sessions, the links e-mailed to them, and
+the logs that rate limiting reads."""
 
 from __future__ import annotations
 
@@ -75,8 +76,11 @@ class User(UserMixin, Model):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    # Bumped when the password changes, so cookies issued before stop working everywhere.
+    # Bumped when the password is set or changed, so an invitation link works only once.
     session_version: Mapped[int] = mapped_column(default=1)
+    # When the person proved they read mail at ``email`` (a link we sent, an accepted invitation or a
+    # password reset). Until then they are an outside contributor with no organisation by domain.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by the org chart import; analytics group internal participation by it.
@@ -108,11 +112,25 @@ class User(UserMixin, Model):
         return self.email.rsplit("@", 1)[-1].lower()
 
     @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
 
+    @property
+    def session_key(self) -> str | None:
+        """The key of the server-side session this object was signed in or loaded with (see
+        ``accounts.sessions``); not a column: the cookie holds the key, the database only its digest."""
+        return self.__dict__.get("_session_key")
+
+    @session_key.setter
+    def session_key(self, key: str | None) -> None:
+        self.__dict__["_session_key"] = key
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_key or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
@@ -139,6 +157,51 @@ class LoginFailure(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class UserSession(Model):
+    """A signed-in browser. Its cookie names the user and a random key; only the key's SHA-256 digest is
+    kept, and once ``ended_at`` is set (sign-out, password change or reset) the cookie signs nobody in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailLink(Model):
+    """A link e-mailed to prove the reader owns an address: to verify it, or to reset the password.
+
+    The link is signed and names this row and a random nonce, kept here only as a SHA-256 digest. It
+    works once (``used_at``), until ``expires_at``, and only for the address it was sent to.
+    """
+
+    __tablename__ = "email_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    email_key: Mapped[str] = mapped_column(String(320))
+    nonce_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailLinkRequest(Model):
+    """A request for a verification or password-reset e-mail, kept for the rate-limit window; keyed by
+    the address asked about (registered or not) and the client, so limits hold across server processes."""
+
+    __tablename__ = "email_link_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    email_key: Mapped[str] = mapped_column(String(320), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

@@ -57,3 +57,20 @@ def member_counts() -> dict[int | None, int]:
     return dict(
         db.session.execute(select(User.organization_id, func.count()).group_by(User.organization_id)).all()
     )
+
+
+def organization_by_id(organization_id: int) -> Organization | None:
+    return db.session.get(Organization, organization_id)
+
+
+def members_of(organization_id: int) -> list[User]:
+    """The organisation's members by name, with their roles."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.organization_id == organization_id).order_by(User.display_name, User.id)
+        )
+    )
+
+
+def user_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)

@@ -10,8 +10,10 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
+from app.accounts.hooks import account_email
 from app.accounts.models import LoginFailure, Organization, OrganizationDomain, User, UserRole
 from app.accounts.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
+from app.accounts.sessions import end_every_session
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
@@ -38,12 +40,13 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email_key == email_key(email)))
 
 
-def _check_password_strength(password: str, *, field: str = "password") -> None:
+def check_password_strength(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", field=field)
 
 
-def _organization_for_email(email: str) -> Organization | None:
+def organization_for_email(email: str) -> Organization | None:
+    """The organisation that owns the address's domain, if any."""
     domain = email_key(email).rsplit("@", 1)[-1]
     entry = db.session.scalar(select(OrganizationDomain).where(OrganizationDomain.domain == domain))
     return entry.organization if entry else None
@@ -69,13 +72,21 @@ def register_user(
     roles: Iterable[Role] = (Role.CONTRIBUTOR,),
     organization: Organization | None = None,
     actor: User | None = None,
+    email_verified: bool = False,
+    commit: bool = True,
 ) -> User:
-    """Create an account; the organisation defaults to the one that owns the e-mail's domain."""
+    """Create an account.
+
+    Only a verified address (``email_verified``: the caller vouches for it, as the operator's shell
+    and the demo seed do) makes the person a member of the organisation owning its domain; otherwise
+    they join ``organization`` if one is given, or none until they verify (``accounts.verification``).
+    ``commit=False`` leaves the commit to a calling service of this domain.
+    """
     email = email.strip()
     if "@" not in email:
         raise ValidationFailed("Enter a valid e-mail address.", field="email")
     display_name = checked_display_name(display_name)
-    _check_password_strength(password)
+    check_password_strength(password)
     if find_user_by_email(email) is not None:
         raise Conflict("An account with this e-mail address already exists.", field="email")
     user = User(
@@ -83,13 +94,21 @@ def register_user(
         email_key=email_key(email),
         display_name=display_name,
         password_hash=hash_password(password),
-        organization=organization or _organization_for_email(email),
+        organization=organization or (organization_for_email(email) if email_verified else None),
+        email_verified_at=utcnow() if email_verified else None,
     )
     user.role_grants = [UserRole(role=Role(role).value) for role in dict.fromkeys(roles)]
     db.session.add(user)
     db.session.flush()
-    audit.record("user.registered", user, actor=actor or user, roles=sorted(r.value for r in user.roles))
-    db.session.commit()
+    audit.record(
+        "user.registered",
+        user,
+        actor=actor or user,
+        roles=sorted(r.value for r in user.roles),
+        email_verified=email_verified,
+    )
+    if commit:
+        db.session.commit()
     return user
 
 
@@ -142,12 +161,13 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """Replace the password and invalidate every other session of this user."""
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed("Your current password is not correct.", field="current_password")
-    _check_password_strength(new_password, field="new_password")
+    check_password_strength(new_password, field="new_password")
     if current_password == new_password:
         raise ValidationFailed("Choose a password different from the current one.", field="new_password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
-    audit.record("user.password_changed", user, actor=user)
+    ended = end_every_session(user)  # this browser too: the view signs it in again
+    audit.record("user.password_changed", user, actor=user, sessions_ended=ended)
     db.session.commit()
 
 
@@ -165,6 +185,21 @@ def normalise_domains(domains: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
+def _require_admin(actor: User | None) -> None:
+    """``actor`` None is the operator at the shell (``flask users ...``) or the demo seed; any person
+    acting must be an administrator."""
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only administrators can manage organisations and roles.")
+
+
+def _role(value: Role | str, field: str = "role") -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        choices = ", ".join(role.value for role in Role)
+        raise ValidationFailed(f"{value!r} is not a role; choose one of {choices}.", field=field) from None
+
+
 @atomic
 def create_organization(
     name: str,
@@ -175,6 +210,7 @@ def create_organization(
     actor: User | None = None,
 ) -> Organization:
     """Create an organisation that owns the given e-mail domains; only one may be the host."""
+    _require_admin(actor)
     name = name.strip()
     if not name:
         raise ValidationFailed("Give the organisation a name.", field="name")
@@ -198,12 +234,21 @@ def create_organization(
     )
     db.session.add(organization)
     db.session.flush()
-    # People who registered before their organisation existed join it now.
+    # People who registered (and verified their address) before their organisation existed join it now.
     if cleaned:
-        for user in db.session.scalars(select(User).where(User.organization_id.is_(None))):
+        for user in db.session.scalars(
+            select(User).where(User.organization_id.is_(None), User.email_verified_at.is_not(None))
+        ):
             if user.email_domain in cleaned:
                 user.organization = organization
-    audit.record("organization.created", organization, actor=actor, domains=cleaned, is_host=is_host)
+    audit.record(
+        "organization.created",
+        organization,
+        actor=actor,
+        domains=cleaned,
+        is_host=is_host,
+        is_sponsor=is_sponsor,
+    )
     db.session.commit()
     return organization
 
@@ -221,6 +266,127 @@ def grant_role(user: User, role: Role | str, *, actor: User | None = None) -> No
     user.role_grants.append(UserRole(role=role.value))
     audit.record("user.role_granted", user, actor=actor, role=role.value)
     db.session.commit()
+
+
+def organizations_named(name: str) -> list[Organization]:
+    """The organisation with this name, compared without case (a list of at most one)."""
+    return list(
+        db.session.scalars(select(Organization).where(func.lower(Organization.name) == name.strip().lower()))
+    )
+
+
+def get_organization(organization_id: int) -> Organization:
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound("No such organisation.")
+    return organization
+
+
+@atomic
+def give_role(user_id: int, role: Role | str, *, actor: User | None) -> User:
+    """An administrator (or the operator) grants a role. A sponsor must have confirmed their address and
+    belong to an organisation, which then sponsors."""
+    _require_admin(actor)
+    user = get_user(user_id)
+    role = _role(role)
+    if role in user.roles:
+        return user
+    if role in (Role.SPONSOR, Role.ADMIN) and not user.is_email_verified:
+        raise Conflict(
+            f"{user.email} is not confirmed yet; the person must confirm it before becoming {role.value}.",
+            field="role",
+        )
+    grant_role(user, role, actor=actor)
+    return user
+
+
+@atomic
+def take_role(user_id: int, role: Role | str, *, actor: User | None) -> User:
+    """An administrator (or the operator) withdraws a role; it stops counting on the next request."""
+    _require_admin(actor)
+    user = get_user(user_id)
+    role = _role(role)
+    grant = next((grant for grant in user.role_grants if grant.role == role.value), None)
+    if grant is None:
+        return user
+    if role is Role.ADMIN and actor is not None and actor.id == user.id:
+        raise Conflict("You cannot take away your own administrator role.", field="role")
+    user.role_grants.remove(grant)
+    audit.record("user.role_revoked", user, actor=actor, role=role.value)
+    db.session.commit()
+    return user
+
+
+@atomic
+def invite_member(
+    organization_id: int, email: str, display_name: str, role: Role | str, *, actor: User | None
+) -> User:
+    """Add a person to an organisation with a role (the first sponsor, say), by e-mail.
+
+    Someone without an account gets one with no password and an invitation link (single-use, 14 days)
+    to set it; accepting confirms the address. Someone with a confirmed account in no organisation, or
+    in this one, joins it with the role. Anyone else is refused: an unconfirmed account may not be its
+    address's owner, and a member of another organisation must leave it first.
+    """
+    _require_admin(actor)
+    organization = get_organization(organization_id)
+    role = _role(role)
+    email = (email or "").strip()
+    if "@" not in email or len(email) > 320:
+        raise ValidationFailed("Enter the person's e-mail address.", field="email")
+    user = find_user_by_email(email)
+    created = user is None
+    if user is None:
+        user = User(
+            email=email,
+            email_key=email_key(email),
+            display_name=(display_name or "").strip() or email.split("@", 1)[0],
+            password_hash=UNUSABLE_PASSWORD_HASH,
+            organization=organization,
+        )
+        user.role_grants = [UserRole(role=role.value)]
+        db.session.add(user)
+        db.session.flush()
+        url = current_app.config["PUBLIC_URL"] + invitation_link(user)
+        body = (
+            f"Hello {user.display_name},\n\nYou are invited to join {organization.name} on Podium as "
+            f"{role.value}. Choose your password within 14 days here:\n\n{url}\n\n"
+            "The link works once. If you were not expecting this, ignore this message."
+        )
+    else:
+        if not user.is_email_verified:
+            raise Conflict(
+                f"{user.email} has an account whose owner has not confirmed the address yet; they must "
+                "confirm it before they can be added.",
+                field="email",
+            )
+        if user.organization_id not in (None, organization.id):
+            raise Conflict(f"{user.email} belongs to another organisation.", field="email")
+        user.organization = organization
+        if role not in user.roles:
+            user.role_grants.append(UserRole(role=role.value))
+        body = (
+            f"Hello {user.display_name},\n\nYou are now a member of {organization.name} on Podium, "
+            f"with the {role.value} role. Sign in at {current_app.config['PUBLIC_URL']}/login."
+        )
+    if role is Role.SPONSOR:
+        organization.is_sponsor = True
+    subject = (
+        f"You are invited to join {organization.name} on Podium"
+        if created
+        else f"You were added to {organization.name} on Podium"
+    )
+    account_email.answers(user.email, subject=subject, body=body)
+    audit.record(
+        "organization.member_invited",
+        organization,
+        actor=actor,
+        user_id=user.id,
+        role=role.value,
+        new_account=created,
+    )
+    db.session.commit()
+    return user
 
 
 @atomic
@@ -245,25 +411,14 @@ def host_domains() -> set[str]:
 
 
 def is_internal(user: User) -> bool:
-    """A contributor is internal when their e-mail domain belongs to the host organisation."""
-    return user.email_domain in host_domains()
+    """A contributor is internal when their verified e-mail address is at one of the host's domains."""
+    return user.is_email_verified and user.email_domain in host_domains()
 
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    return user
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: ``id:version`` must match, so a password change ends old sessions."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
     return user
 
 
@@ -325,14 +480,19 @@ def update_profile(
 
 def new_invited_user(email: str, display_name: str) -> User:
     """A building block for imports: an account with no usable password yet, added to the session
-    (the caller commits). The person sets a password through ``invitation_link``."""
+    (the caller commits). The person sets a password through ``invitation_link``.
+
+    The address counts as confirmed: an administrator imports it from the organisation's own directory
+    (as the operator vouches at the shell), and nobody can sign in to it but through the invitation
+    e-mailed to it."""
     email = email.strip()
     user = User(
         email=email,
         email_key=email_key(email),
         display_name=checked_display_name(display_name),
         password_hash=UNUSABLE_PASSWORD_HASH,
-        organization=_organization_for_email(email),
+        organization=organization_for_email(email),
+        email_verified_at=utcnow(),
     )
     user.role_grants = [UserRole(role=Role.CONTRIBUTOR.value)]
     db.session.add(user)
@@ -364,9 +524,14 @@ def set_password_from_invitation(token: str, password: str) -> User:
     user = db.session.get(User, data.get("user"))
     if user is None or user.session_version != data.get("version"):
         raise PermissionDenied("This invitation link was already used; sign in instead.")
-    _check_password_strength(password)
+    check_password_strength(password)
     user.password_hash = hash_password(password)
     user.session_version += 1
-    audit.record("user.invitation_accepted", user, actor=user)
+    # The link came by e-mail: the address is theirs.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    if user.organization is None:
+        user.organization = organization_for_email(user.email)
+    audit.record("user.invitation_accepted", user, actor=user, organization_id=user.organization_id)
     db.session.commit()
     return user

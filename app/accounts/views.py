@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import bp, services, tokens
+from app.accounts import bp, services, sessions, tokens, verification
 from app.accounts.forms import (
     ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -16,15 +18,22 @@ from app.accounts.forms import (
     TokenForm,
 )
 from app.accounts.navigation import home_endpoint, is_safe_next
+from app.core.errors import PodiumError
 from app.core.forms import submit_form
 from app.core.timeutil import utcnow
 from app.skills.levels import format_skill_entries
 
 
-def _start_session(user) -> None:
-    """A fresh session at sign-in: nothing set before it (fixation) survives."""
+def _start_session(user, *, remember: bool = False) -> None:
+    """A fresh session at sign-in: nothing set before it (fixation) survives, and the server keeps a
+    row for it that sign-out ends."""
     session.clear()
-    login_user(user)
+    sessions.start_session(user)
+    login_user(user, remember=remember)
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -34,11 +43,10 @@ def login():
         form.next.data = request.args.get("next", "")
     outcome = submit_form(
         form,
-        lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr or "unknown"),
+        lambda: services.authenticate(form.email.data, form.password.data, _client()),
     )
     if outcome.done:
-        session.clear()
-        login_user(outcome.result, remember=form.remember.data)
+        _start_session(outcome.result, remember=bool(form.remember.data))
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for(home_endpoint(outcome.result)))
     return render_template("accounts/login.html", form=form), outcome.status
@@ -50,17 +58,86 @@ def register():
         return redirect(url_for(home_endpoint(current_user)))
     form = RegisterForm()
     outcome = submit_form(
-        form, lambda: services.register_user(form.email.data, form.display_name.data, form.password.data)
+        form,
+        lambda: verification.sign_up(form.email.data, form.display_name.data, form.password.data, _client()),
     )
-    if outcome.done:
+    if outcome.done and outcome.result is not None:
         _start_session(outcome.result)
-        flash("Welcome to Podium. Your account is ready.", "success")
-        return redirect(url_for(home_endpoint(outcome.result)))
+        flash(
+            f"Welcome to Podium. We sent a link to {outcome.result.email}: open it to confirm your address.",
+            "success",
+        )
+        return redirect(url_for("accounts.verify_status"))
     return render_template("accounts/register.html", form=form), outcome.status
+
+
+@bp.route("/account/verify", methods=["GET", "POST"])
+@login_required
+def verify_status():
+    """Whether the address is confirmed, and a button to send the link again."""
+    form = ConfirmForm()
+    outcome = submit_form(form, lambda: verification.resend_verification(current_user, _client()))
+    if outcome.done:
+        if outcome.result:
+            flash(f"We sent a new link to {current_user.email}. Earlier links no longer work.", "success")
+        return redirect(url_for("accounts.verify_status"))
+    return render_template("accounts/verify_status.html", form=form), outcome.status
+
+
+@bp.route("/account/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """An e-mailed link opens a page; only its button (a POST) confirms the address."""
+    form = ConfirmForm()
+    if request.method == "GET":
+        try:
+            person = verification.check_verification_link(token)
+        except PodiumError as error:
+            return render_template("accounts/link_refused.html", message=error.message), error.status
+        return render_template("accounts/verify_email.html", form=form, person=person)
+    outcome = submit_form(form, lambda: verification.verify_email(token))
+    if outcome.done and outcome.result is not None:
+        flash(f"Thank you: {outcome.result.email} is confirmed.", "success")
+        if current_user.is_authenticated:
+            return redirect(url_for(home_endpoint(current_user)))
+        return redirect(url_for("accounts.login"))
+    message = form.form_errors[-1] if form.form_errors else "The form expired; open the link again."
+    return render_template("accounts/link_refused.html", message=message), outcome.status
+
+
+@bp.route("/account/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    outcome = submit_form(form, lambda: verification.request_password_reset(form.email.data, _client()))
+    if outcome.done:
+        return render_template("accounts/reset_sent.html", email=form.email.data.strip())
+    return render_template("accounts/forgot_password.html", form=form), outcome.status
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = SetPasswordForm()
+    if request.method == "GET":
+        try:
+            verification.check_reset_link(token)
+        except PodiumError as error:
+            return render_template("accounts/link_refused.html", message=error.message), error.status
+    outcome = submit_form(form, lambda: verification.reset_password(token, form.password.data))
+    if outcome.done:
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash(
+            "Your password was changed and every device was signed out. Sign in with the new password.",
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), outcome.status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        sessions.end_session(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

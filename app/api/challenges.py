@@ -46,6 +46,7 @@ from app.challenges.terms import (
     Criterion,
     Term,
 )
+from app.core.access import Role
 from app.core.errors import NotFound, PermissionDenied
 from app.skills.services import skill_slug
 
@@ -396,7 +397,7 @@ def get_challenge(challenge_id: int, user: User | None) -> ChallengeOut:
 def my_challenges(query: PageQuery, user: User) -> ChallengeList:
     """For sponsors: every challenge of their organisation, newest first. Empty for everyone else."""
     page = paginate(
-        queries.organization_challenges(user.organization_id),
+        queries.organization_challenges(user.organization_id if user.has_role(Role.SPONSOR) else None),
         ((Challenge.id, True),),
         lambda challenge: [challenge.id],
         list_name="my-challenges",

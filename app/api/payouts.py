@@ -138,7 +138,12 @@ def payouts_out(payouts: list[Payout]) -> list[PayoutOut]:
             amount=money(payout.amount_minor, payout.currency),
             status=payout.status,
             payee_details=PAYEE_STATES[
-                queries.payee_status(payout.recipient.email, names.get(payout.recipient_id), internal_domains)
+                queries.payee_status(
+                    payout.recipient.email,
+                    names.get(payout.recipient_id),
+                    internal_domains,
+                    email_verified=payout.recipient.is_email_verified,
+                )
             ],
             provider=payout.provider,
             batch_id=payout.batch_id,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.challenges.lifecycle import Status
@@ -248,7 +248,9 @@ def list_page(filters: ListFilters, per_page: int) -> ListPage:
 
 
 def organization_challenges(organization_id: int | None) -> Select[Challenge]:
-    """Every challenge an organisation sponsors, drafts included, newest first."""
+    """Every challenge an organisation sponsors, drafts included, newest first; none for no organisation."""
+    if organization_id is None:
+        return select(Challenge).where(false())
     return select(Challenge).where(Challenge.sponsor_org_id == organization_id).order_by(Challenge.id.desc())
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import jobs
-from app.accounts.models import User
+from app.accounts.models import User, UserRole
 from app.challenges import hooks, rules
 from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge, RubricCriterion
@@ -92,12 +92,10 @@ def can_manage(user: User | None, challenge: Challenge) -> bool:
 
 
 def may_view(user: User | None, challenge: Challenge) -> bool:
-    """Drafts are private to their sponsor's organisation and to admins; everything else is public."""
+    """Drafts are private to the sponsors of their organisation and to admins; everything else is public."""
     if challenge.status != Status.DRAFT:
         return True
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.organization_id == challenge.sponsor_org_id or user.has_role(Role.ADMIN)
+    return can_manage(user, challenge)
 
 
 def _require_manager(actor: User, challenge: Challenge) -> None:
@@ -621,7 +619,12 @@ def tell_sponsors(challenge: Challenge, subject: str, body: str, *, link: str | 
 def participants(challenge: Challenge) -> list[User]:
     """Who hears about changes to a challenge: its sponsor's team and everyone with an active entry
     (judges join when panels exist). Submissions answer who the entrants are, through a hook."""
-    team = select(User.id).where(User.organization_id == challenge.sponsor_org_id)
+    # The team is the organisation's sponsors: other members may not even see the challenge while it is a draft.
+    team = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.organization_id == challenge.sponsor_org_id, UserRole.role == Role.SPONSOR.value)
+    )
     everyone = team.union(*hooks.entrants.answers(challenge))
     return list(db.session.scalars(select(User).where(User.id.in_(everyone)).order_by(User.id)).all())
 

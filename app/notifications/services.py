@@ -34,6 +34,18 @@ def notify(
     return notification
 
 
+def send_email(to_address: str, subject: str, body: str) -> OutboxMessage:
+    """Queue an e-mail that has no inbox entry (a link meant only for the mailbox's owner, such as a
+    password reset), in the caller's transaction: the job is pushed when the caller commits."""
+    message = OutboxMessage(to_address=to_address, subject=subject, body_text=body)
+    db.session.add(message)
+    db.session.flush()
+    jobs.enqueue(
+        "app.notifications.jobs:deliver_email", message.id, queue="mail", subject=message, commit=False
+    )
+    return message
+
+
 def inbox(user: User, *, limit: int = 100) -> list[Notification]:
     return list(
         db.session.scalars(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.notifications import bp, views
+from app.notifications import bp, listeners, views
 
-ATTACHED = (views,)
+ATTACHED = (listeners, views)
 
 
 def init_app(app: Flask) -> None:

@@ -277,11 +277,15 @@ def legal_names(user_ids: Iterable[int]) -> dict[int, str]:
     return {user_id: legal_name for user_id, legal_name in rows}
 
 
-def payee_status(email: str, legal_name: str | None, internal_domains: set[str]) -> str:
-    """What finance reads in the batch: employees are paid through payroll and need no payee details."""
+def payee_status(
+    email: str, legal_name: str | None, internal_domains: set[str], *, email_verified: bool
+) -> str:
+    """What finance reads in the batch: employees (a confirmed address at the host's domains, as
+    ``accounts.is_internal`` says) are paid through payroll and need no payee details."""
     if legal_name is not None:
         return "complete"
-    return "not needed (internal)" if email.rsplit("@", 1)[-1].lower() in internal_domains else "missing"
+    internal = email_verified and email.rsplit("@", 1)[-1].lower() in internal_domains
+    return "not needed (internal)" if internal else "missing"
 
 
 def batch_lines(connection: Connection, batch_id: int, internal_domains: set[str]) -> Iterator[BatchLine]:
@@ -296,6 +300,7 @@ def batch_lines(connection: Connection, batch_id: int, internal_domains: set[str
             Payout.currency,
             User.display_name,
             User.email,
+            User.email_verified_at,
             PayeeDetails.legal_name,
         )
         .join(User, User.id == Payout.recipient_id)
@@ -304,14 +309,16 @@ def batch_lines(connection: Connection, batch_id: int, internal_domains: set[str
         .order_by(Payout.id)
         .execution_options(yield_per=500)
     )
-    for payout_id, amount_minor, currency, display_name, email, legal_name in rows:
+    for payout_id, amount_minor, currency, display_name, email, verified_at, legal_name in rows:
         yield BatchLine(
             recipient=legal_name or display_name,
             email=email,
             amount=format_plain(amount_minor, currency),
             currency=currency,
             reference=payout_reference(payout_id),
-            payee_details=payee_status(email, legal_name, internal_domains),
+            payee_details=payee_status(
+                email, legal_name, internal_domains, email_verified=verified_at is not None
+            ),
         )
 
 

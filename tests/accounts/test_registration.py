@@ -23,10 +23,11 @@ def _register(client, email, password="a long enough password", confirm=None, na
     )
 
 
-def test_registration_creates_a_contributor_signed_in_on_their_home(client, db):
+def test_registration_creates_a_contributor_signed_in_and_asked_to_confirm_the_address(client, db, redis):
     response = _register(client, "newcomer@outside.example")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/contributor"
+    assert response.headers["Location"] == "/account/verify"
+    assert "We sent a link to" in client.get("/account/verify").get_data(as_text=True)
     user = services.find_user_by_email("NEWCOMER@outside.example")
     assert user.roles == {Role.CONTRIBUTOR}
     assert user.password_hash.startswith("$argon2id$")
@@ -36,13 +37,16 @@ def test_registration_creates_a_contributor_signed_in_on_their_home(client, db):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.registered"))
 
 
-def test_registration_with_host_domain_makes_an_internal_member_of_the_host(client, db):
-    host = services.create_organization("Host Co", ["host.example"], is_host=True)
+def test_registration_with_host_domain_is_external_and_in_no_organisation_until_confirmed(client, db, redis):
+    services.create_organization("Host Co", ["host.example"], is_host=True)
     _register(client, "Worker@Host.Example")
     user = services.find_user_by_email("worker@host.example")
-    assert user.organization_id == host.id
-    assert services.is_internal(user)
-    assert "internal" in client.get("/contributor").get_data(as_text=True)
+    assert user.organization_id is None
+    assert user.email_verified_at is None
+    assert not services.is_internal(user)
+    home = client.get("/contributor").get_data(as_text=True)
+    assert "external" in home
+    assert "Confirm your e-mail address" in home
 
 
 def test_duplicate_email_in_any_case_is_refused_and_changes_nothing(client, db, make_user):

@@ -116,9 +116,9 @@ def test_the_apis_choices_are_the_domains_choices():
 def test_every_payee_state_the_batch_file_names_has_an_api_name():
     internal = {"host.example"}
     found = {
-        payee_status("inez@host.example", None, internal),
-        payee_status("alice@outside.example", None, internal),
-        payee_status("alice@outside.example", "Alice A", internal),
+        payee_status("inez@host.example", None, internal, email_verified=True),
+        payee_status("alice@outside.example", None, internal, email_verified=True),
+        payee_status("alice@outside.example", "Alice A", internal, email_verified=True),
     }
     assert found == set(PAYEE_STATES)
 

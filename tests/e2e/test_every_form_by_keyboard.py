@@ -34,7 +34,7 @@ MARK_CONTROLS = """() => {
 }"""
 
 PAGES = {
-    "anonymous": ["/login", "/register"],
+    "anonymous": ["/login", "/register", "/account/forgot-password"],
     "alice@outside.example": [
         "/submissions/new/{open_slug}",
         "/account",
@@ -53,6 +53,7 @@ PAGES = {
         "/admin/skills",
         "/admin/audit",
         "/admin/users",
+        "/admin/organizations",
     ],
 }
 

@@ -69,6 +69,7 @@ def test_only_production_tells_browsers_to_use_https_only(client, tmp_path):
             {
                 "SECRET_KEY": "s" * 40,
                 "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",  # a static file needs none
+                "PUBLIC_URL": "https://podium.example",
                 "PODIUM_INSTANCE_PATH": str(tmp_path),
             }
         )

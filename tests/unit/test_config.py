@@ -10,6 +10,25 @@ from app.factory import create_app
 from config import ConfigError, DevelopmentConfig, ProductionConfig, TestingConfig, config_for
 from tests.conftest import PROJECT_ROOT
 
+PUBLIC_URL = "https://podium.example"
+
+
+def test_production_refuses_to_start_without_the_public_url_that_e_mailed_links_start_with():
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        ProductionConfig({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/podium"})
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        ProductionConfig(
+            {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/podium", "PUBLIC_URL": "podium"}
+        )
+    settings = ProductionConfig(
+        {
+            "SECRET_KEY": "s3cret",
+            "DATABASE_URL": "postgresql://db/podium",
+            "PUBLIC_URL": "https://podium.example/",
+        }
+    )
+    assert settings.PUBLIC_URL == "https://podium.example"
+
 
 def test_production_refuses_to_start_without_secret_key():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
@@ -19,12 +38,14 @@ def test_production_refuses_to_start_without_secret_key():
 def test_production_refuses_sqlite_unless_explicitly_allowed():
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         ProductionConfig({"SECRET_KEY": "s3cret"})
-    allowed = ProductionConfig({"SECRET_KEY": "s3cret", "ALLOW_SQLITE": "true"})
+    allowed = ProductionConfig({"SECRET_KEY": "s3cret", "ALLOW_SQLITE": "true", "PUBLIC_URL": PUBLIC_URL})
     assert allowed.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
 
 
 def test_production_accepts_postgres_and_uses_psycopg3_driver():
-    settings = ProductionConfig({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://u@db:5432/podium"})
+    settings = ProductionConfig(
+        {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://u@db:5432/podium", "PUBLIC_URL": PUBLIC_URL}
+    )
     assert settings.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db:5432/podium"
     assert settings.SESSION_COOKIE_SECURE is True
 
@@ -90,7 +111,9 @@ def test_settings_read_each_documented_variable():
 def test_without_podium_env_the_settings_are_productions_and_refuse_to_start_without_a_secret():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         config_for(env={})
-    settings = config_for(env={"SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db/podium"})
+    settings = config_for(
+        env={"SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db/podium", "PUBLIC_URL": PUBLIC_URL}
+    )
     assert settings.name == "production"
     assert settings.SESSION_COOKIE_SECURE
 
@@ -101,6 +124,7 @@ def test_seed_demo_refuses_to_run_in_production(tmp_path):
             {
                 "SECRET_KEY": "s" * 40,
                 "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",  # never reached
+                "PUBLIC_URL": PUBLIC_URL,
                 "PODIUM_INSTANCE_PATH": str(tmp_path),
             }
         )

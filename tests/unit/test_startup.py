@@ -32,6 +32,7 @@ def _start(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
             {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/x", "STORAGE_BACKEND": "ftp"},
             "STORAGE_BACKEND",
         ),
+        ({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/x"}, "PUBLIC_URL"),
     ],
 )
 def test_production_start_fails_with_one_line_naming_the_variable(extra_env, variable):
