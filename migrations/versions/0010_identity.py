@@ -6,7 +6,7 @@ sponsor at once would lock sponsors out of their own challenges. Operators shoul
 organisation's members on /admin/organizations for anyone who joined by a look-alike address.
 
 Revision ID: 0010
-Revises: 0007 (0007_api_tokens.py)
+Revises: 0009 (0009_blind_conflicts.py)
 Create Date: 2026-12-03 13:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
