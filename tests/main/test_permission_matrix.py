@@ -107,7 +107,7 @@ def api(method: str = "GET", **cells: Cell) -> dict[str, Cell]:
 
 
 # fmt: off
-AT_THE_DRAFT = {"people": 404, "sponsor_org_member": 403}  # Acme's draft: unknown to outsiders
+AT_THE_DRAFT = {"people": 404}  # Acme's draft: unknown to all but its sponsors (and admins)
 EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     # --- home, sign-in, account -----------------------------------------------------------------------
     ("GET", "/"): everyone(200, people=302),  # signed in: to one's home
@@ -118,6 +118,14 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/invitation/<token>"): everyone(200),  # the link is the credential
     ("POST", "/invitation/<token>"): everyone(422),
     ("POST", "/logout"): everyone(302),
+    ("GET", "/account/forgot-password"): everyone(200),
+    ("POST", "/account/forgot-password"): everyone(422),  # no address given
+    ("GET", "/account/reset/<token>"): everyone(403),  # a link we never sent
+    ("POST", "/account/reset/<token>"): everyone(422),
+    ("GET", "/account/verify"): web(people=200),
+    ("POST", "/account/verify"): web(people=302),  # another confirmation link is sent
+    ("GET", "/account/verify/<token>"): everyone(403),  # a link we never sent
+    ("POST", "/account/verify/<token>"): everyone(403),
     ("GET", "/account"): web(people=200),
     ("POST", "/account"): web(people=302),
     ("GET", "/account/password"): web(people=200),
@@ -138,6 +146,12 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/admin/audit"): web(admin=200),
     ("GET", "/admin/jobs"): web(admin=200),
     ("GET", "/admin/jobs/queues"): web(admin=200),
+    ("POST", "/admin/organizations"): web(admin=422),  # reached: an organisation with no name
+    ("GET", "/admin/organizations/<int:organization_id>"): web(admin=200),
+    ("POST", "/admin/organizations/<int:organization_id>/invitations"): web(admin=422),
+    ("GET", "/admin/users/<int:user_id>"): web(admin=200),
+    ("POST", "/admin/users/<int:user_id>/roles/grant"): web(admin=422),
+    ("POST", "/admin/users/<int:user_id>/roles/revoke"): web(admin=422),
     ("GET", "/admin/storage"): web(admin=200),
     ("POST", "/admin/jobs/<int:record_id>/retry"): web(admin=302),
     ("GET", "/admin/skills"): web(admin=200),
@@ -168,7 +182,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/payouts/points"): web(contributor_role=200),
     # --- challenges (the draft's address for managing, the open one's for acting) --------------------
     ("GET", "/challenges/"): everyone(200),
-    ("GET", "/challenges/<slug>"): everyone(404, sponsor=200, sponsor_org_member=200, admin=200),
+    ("GET", "/challenges/<slug>"): everyone(404, sponsor=200, admin=200),
     ("GET", "/challenges/new"): web(sponsors=200),
     ("POST", "/challenges/new"): web(sponsors=422),
     ("GET", "/challenges/new/prize-split"): web(sponsors=422, admin=422),
@@ -231,7 +245,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/api/v1/challenges"): everyone(200),
     ("POST", "/api/v1/challenges"): api("POST", sponsors=201),
     ("GET", "/api/v1/challenges/<id:challenge_id>"): api(
-        anonymous=404, people=404, sponsor=200, sponsor_org_member=200, admin=200
+        anonymous=404, people=404, sponsor=200, admin=200
     ),
     # Acme's draft: not found by those who may not see it, refused to Acme's member who is no sponsor.
     ("PATCH", "/api/v1/challenges/<id:challenge_id>"): api("PATCH", **AT_THE_DRAFT, sponsor=200, admin=200),
@@ -285,10 +299,10 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
 # The same routes at the address of Acme's draft, where the row above uses a public challenge: to whoever
 # may not see the draft, every one of them answers as for an address nobody ever used.
 AT_A_DRAFT: dict[tuple[str, str], dict[str, Cell]] = {
-    ("GET", "/submissions/new/<slug>"): web(contributor_role=404, sponsor_org_member=200),
-    ("POST", "/submissions/new/<slug>"): web(contributor_role=404, sponsor_org_member=422),
+    ("GET", "/submissions/new/<slug>"): web(contributor_role=404),
+    ("POST", "/submissions/new/<slug>"): web(contributor_role=404),
     ("POST", "/submissions/uploads"): web(contributor_role=404),  # nobody enters a draft
-    ("POST", "/challenges/<slug>/approval"): web(contributor_role=404, sponsor_org_member=303),
+    ("POST", "/challenges/<slug>/approval"): web(contributor_role=404),
     ("POST", "/judging/panel/<slug>/invite"): web(sponsor=302, rival_sponsor=404, admin=302),
     ("GET", "/judging/results/<slug>"): web(sponsor=200, rival_sponsor=404, judges=404, admin=200),
     ("POST", "/judging/results/<slug>/publish"): web(sponsor=409, rival_sponsor=404, admin=409),
@@ -326,6 +340,21 @@ def _form(prefix: str = "", **fields: Any) -> dict[str, Any]:
 
 
 ADDRESSES: dict[str, Callable[[World], str]] = {
+    "/account/reset/<token>": lambda w: "/account/reset/not-a-link-we-sent",
+    "/account/verify/<token>": lambda w: "/account/verify/not-a-link-we-sent",
+    "/admin/organizations/<int:organization_id>": lambda w: (
+        f"/admin/organizations/{w.users['sponsor'].organization_id}"
+    ),
+    "/admin/organizations/<int:organization_id>/invitations": (
+        lambda w: f"/admin/organizations/{w.users['sponsor'].organization_id}/invitations"
+    ),
+    "/admin/users/<int:user_id>": lambda w: f"/admin/users/{w.users['other_contributor'].id}",
+    "/admin/users/<int:user_id>/roles/grant": lambda w: (
+        f"/admin/users/{w.users['other_contributor'].id}/roles/grant"
+    ),
+    "/admin/users/<int:user_id>/roles/revoke": lambda w: (
+        f"/admin/users/{w.users['other_contributor'].id}/roles/revoke"
+    ),
     "/account/tokens/<int:token_id>/revoke": lambda w: f"/account/tokens/{w.alice_token_id}/revoke",
     "/admin/jobs/<int:record_id>/retry": lambda w: f"/admin/jobs/{w.job_record_id}/retry",
     "/admin/skills/<int:skill_id>/rename": lambda w: f"/admin/skills/{w.skill_id}/rename",
