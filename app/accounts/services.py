@@ -347,7 +347,7 @@ def invite_member(
         user.role_grants = [UserRole(role=role.value)]
         db.session.add(user)
         db.session.flush()
-        url = current_app.config["PUBLIC_URL"] + invitation_link(user)
+        url = public_url(invitation_link(user))
         body = (
             f"Hello {user.display_name},\n\nYou are invited to join {organization.name} on Podium as "
             f"{role.value}. Choose your password within 14 days here:\n\n{url}\n\n"
@@ -367,7 +367,7 @@ def invite_member(
             user.role_grants.append(UserRole(role=role.value))
         body = (
             f"Hello {user.display_name},\n\nYou are now a member of {organization.name} on Podium, "
-            f"with the {role.value} role. Sign in at {current_app.config['PUBLIC_URL']}/login."
+            f"with the {role.value} role. Sign in at {public_url('/login')}."
         )
     if role is Role.SPONSOR:
         organization.is_sponsor = True
@@ -504,6 +504,12 @@ INVITATION_MAX_AGE_SECONDS = 14 * 24 * 3600
 
 def _invitation_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="podium-invitation")
+
+
+def public_url(path: str) -> str:
+    """``path`` on this site as a full address, for e-mails read outside any browser (``PUBLIC_URL``,
+    never the request's Host header, which the client chooses)."""
+    return current_app.config["PUBLIC_URL"] + path
 
 
 def invitation_link(user: User) -> str:

@@ -100,7 +100,7 @@ def invite_judge(challenge_id: int, actor: User, email: str, *, name: str = "") 
         judge,
         f"Invitation to judge {challenge.title}",
         f"{challenge.sponsor_org.name} invites you to judge “{challenge.title}”. Entries are anonymous; "
-        f"you can set how many you are willing to review. Answer here: {link}",
+        f"you can set how many you are willing to review. Answer here: {accounts.public_url(link)}",
         link=link if link.startswith("/") else None,
         commit=False,
     )

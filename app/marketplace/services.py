@@ -446,7 +446,8 @@ def import_org_chart(stream: BinaryIO, actor: User, *, apply_valid_rows: bool = 
             user,
             "You are invited to Podium",
             f"{actor.display_name} added you to Podium, where you can take on challenges beside your job "
-            f"with your manager's agreement. Set your password here (the link works once, for 14 days): {link}",
+            "with your manager's agreement. Set your password here (the link works once, for 14 days): "
+            f"{accounts.public_url(link)}",
             link=link,
             commit=False,
         )

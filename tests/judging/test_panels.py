@@ -28,6 +28,8 @@ def test_inviting_a_new_person_creates_an_account_they_finish_through_the_link(a
     panels.invite_judge(scene.challenge.id, scene.sponsor, "newjudge@judges.example", name="Nia New")
     judge = accounts.find_user_by_email("newjudge@judges.example")
     assert judge.roles == {Role.JUDGE}
+    note = db.session.scalar(select(Notification).where(Notification.user_id == judge.id))
+    assert f"Answer here: {app.config['PUBLIC_URL']}/invitation/" in note.body  # a full address for e-mail
     link = accounts.invitation_link(judge)
     page = client.get(link)
     assert page.status_code == 200
