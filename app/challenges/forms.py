@@ -202,8 +202,11 @@ def _percent_to_basis_points(text: str) -> tuple[int, ...]:
     for part in text.replace(";", ",").split(","):
         if not part.strip():
             continue
+        number = part.strip().rstrip("%").strip()
+        if not number.isascii():  # digits 0-9 only, as for amounts: "١٢" must not read as 12
+            raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field)
         try:
-            value = Decimal(part.strip().rstrip("%")) * 100
+            value = Decimal(number) * 100
         except ArithmeticError:  # not a number, or one past Decimal's range (InvalidOperation, Overflow)
             raise ValidationFailed(f"{part.strip()!r} is not a percentage.", field=TIERS.form_field) from None
         if not value.is_finite() or value.adjusted() > _MAX_SHARE_EXPONENT:
