@@ -18,7 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import exists, literal, select, text, union_all
+from sqlalchemy.exc import IntegrityError
 
 from tests import services
 from tests.smtp import Mailbox, start_smtp_server
@@ -121,11 +122,39 @@ def db(app: Flask) -> Iterator[object]:
     yield database
     database.session.rollback()
     database.session.remove()
-    tables = ", ".join(f'"{table.name}"' for table in database.metadata.sorted_tables)
-    database.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _empty_the_used_tables(database)
     database.session.commit()
     database.session.remove()
     context.pop()
+
+
+def _empty_the_used_tables(database) -> None:
+    """Leave every table empty and every id sequence at 1, touching only what the test used.
+
+    TRUNCATE of all sixty-odd tables cost half a second per test, most of a full run; a test uses a
+    few. Those holding rows are emptied with DELETE, children first, and only the sequences that moved
+    are reset. A cycle of foreign keys that DELETE cannot untangle falls back to TRUNCATE.
+    """
+    session = database.session
+    tables = database.metadata.sorted_tables
+    probes = union_all(*(select(literal(table.name)).where(exists().select_from(table)) for table in tables))
+    holding_rows = set(session.scalars(probes))
+    moved = session.execute(text(_MOVED_SEQUENCES)).all()
+    try:
+        with session.begin_nested():
+            for table in reversed(tables):
+                if table.name in holding_rows:
+                    session.execute(table.delete())
+    except IntegrityError:
+        session.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in holding_rows) + " CASCADE"))
+    for (sequence,) in moved:
+        session.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": f'public."{sequence}"'})
+
+
+# Sequences that handed out at least one value since they were last reset.
+_MOVED_SEQUENCES = (
+    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+)
 
 
 @pytest.fixture
