@@ -104,7 +104,7 @@ def app(test_env: dict[str, str]) -> Iterator[Flask]:
         db.session.commit()
         upgrade()
     yield flask_app
-    if "TEST_DATABASE_URL" not in os.environ:
+    if services.owns_database():
         with flask_app.app_context():
             from app.extensions import db
 

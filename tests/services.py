@@ -26,15 +26,24 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def database_url() -> str:
-    """TEST_DATABASE_URL (set by bin/test), or a database of this test run's own.
+    """The database of this test process: TEST_DATABASE_URL (set by bin/test), or one of its own.
 
     Without the variable, each pytest process gets ``podium_test_<pid>``, dropped at the end, so
-    several runs on one machine never truncate each other's tables.
+    several runs on one machine never empty each other's tables. Under pytest-xdist each worker
+    process adds its worker id to the configured name, for the same reason.
     """
     configured = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if configured and worker:
+        return configured + f"_{worker}"
     if configured:
         return configured
     return DEFAULT_DATABASE_URL + f"_{os.getpid()}"
+
+
+def owns_database() -> bool:
+    """Whether this process made its database up (and so drops it at the end)."""
+    return "TEST_DATABASE_URL" not in os.environ or "PYTEST_XDIST_WORKER" in os.environ
 
 
 def drop_database(url: str) -> None:
@@ -46,18 +55,19 @@ def drop_database(url: str) -> None:
 
 @functools.cache
 def redis_url() -> str:
-    """TEST_REDIS_URL (set by bin/test), or a Redis database of this test run's own.
+    """TEST_REDIS_URL (set by bin/test), or a Redis database of this test process's own.
 
-    Runs side by side on one machine must not share a database: one run's fixtures flush it and
+    Under pytest-xdist every worker process claims its own database on TEST_REDIS_URL's server. Runs
+    side by side on one machine must not share a database: one run's fixtures flush it and
     one run's worker would take the other's jobs. Each run claims a free database number with a key
     in database 0 (which no test flushes), taking over claims whose process has died.
     """
     configured = os.environ.get("TEST_REDIS_URL")
-    if configured:
+    if configured and "PYTEST_XDIST_WORKER" not in os.environ:
         return configured
     from redis import Redis
 
-    base = DEFAULT_REDIS_URL.rsplit("/", 1)[0]
+    base = (configured or DEFAULT_REDIS_URL).rsplit("/", 1)[0]
     claims = Redis.from_url(f"{base}/0")
     # Databases 1-14: 0 holds the claims, and 15 is the one bin/test gives the CI run.
     first = os.getpid() % 14

@@ -200,3 +200,23 @@ def sign_in_with_keyboard(page, base_url: str, email: str, password: str = TEST_
     page.keyboard.type(password)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def wait_for_the_pdf_viewer(page) -> None:
+    """Wait until Chromium's PDF viewer has loaded inside the entry's preview, and a moment more.
+
+    The viewer takes the focus when it is ready; the page gives it back (preview_focus.js), but keys
+    typed in between are lost, as they would be for a person. Pages without a PDF preview return at once.
+    """
+    if page.locator("iframe.preview").count() == 0:
+        return
+    deadline = time.monotonic() + 30
+    while not (
+        any(frame.url.startswith("chrome-extension://") for frame in page.frames)
+        and sum("/storage/" in frame.url or "disposition=inline" in frame.url for frame in page.frames) >= 2
+    ):
+        assert time.monotonic() < deadline, (
+            f"the PDF viewer never loaded: {[frame.url for frame in page.frames]}"
+        )
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(1_000)

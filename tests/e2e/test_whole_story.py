@@ -26,6 +26,7 @@ from app.ledger import services as payouts
 from app.payouts.models import Payout
 from app.submissions.models import Submission
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import wait_for_the_pdf_viewer
 
 # Best first: the judges score in this order, so the places are known in advance.
 CONTRIBUTORS = [
@@ -171,8 +172,15 @@ def test_the_whole_story_in_chromium(served_app, browser_page, cast, db, tmp_pat
             if number == 0 and place_of[assignment.submission_id] == 0:
                 screenshot(page, "11-judge-entry")
             score = 10 - place_of[assignment.submission_id] - (1 if number == 2 else 0)  # one stricter judge
-            page.fill(f"#criterion-{criterion.id}", str(score))
+            # Chromium's PDF viewer takes the focus when it has loaded; typing before that once sent
+            # the score into the preview and posted an empty field. The form is this entry's, and holds
+            # what was typed, before it is posted.
+            score_field = page.locator(f"#criterion-{criterion.id}")
+            expect(page.locator("main h1")).to_contain_text(assignment.submission.label)
+            wait_for_the_pdf_viewer(page)  # the judge reads the entry before scoring it
+            score_field.fill(str(score))
             page.fill("#comment_for_contributor", "Clear plan, well argued.")
+            expect(score_field).to_have_value(str(score))
             with page.expect_navigation():
                 page.click("button[value=submit]")
             expect(page.locator("main")).to_contain_text("Review submitted.")

@@ -7,6 +7,7 @@
   const DELAY_MS = 1200;
   let timer = null;
   let chain = Promise.resolve();
+  let submitted = false; // once the form is posted, a draft still waiting would only be refused
 
   function say(text, state) {
     status.textContent = text;
@@ -14,6 +15,7 @@
   }
 
   async function saveDraft() {
+    if (submitted) return;
     const body = new FormData(form);
     body.set("action", "draft");
     say("Saving draft…");
@@ -36,5 +38,8 @@
   }
 
   form.addEventListener("input", schedule);
-  form.addEventListener("submit", () => clearTimeout(timer)); // the button's own post wins
+  form.addEventListener("submit", () => { // the button's own post wins
+    submitted = true;
+    clearTimeout(timer);
+  });
 })();
