@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 
 from app import demo, jobs
 from app.storage import get_storage
@@ -18,6 +19,7 @@ from app.submissions.cli import verify_command as storage_verify_command
 @with_appcontext
 def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker with the scheduler on, inside this app's configuration."""
+    _require_redis()
     jobs.run_worker(list(queues) or None, burst=burst)
 
 
@@ -25,7 +27,16 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @with_appcontext
 def cron_command() -> None:
     """Run the periodic-job scheduler (the lifecycle sweep); one is enough per deployment."""
+    _require_redis()
     jobs.run_cron()
+
+
+def _require_redis() -> None:
+    """A loop that waits on Redis starts only if Redis answers: otherwise one line says so."""
+    try:
+        jobs.redis_connection().ping()
+    except RedisError as error:
+        raise click.ClickException(f"cannot reach Redis at REDIS_URL: {error}") from None
 
 
 @click.group("storage")

@@ -90,6 +90,14 @@ class UploadTicket:
         }
 
 
+# The upload may still be under way, or may have failed (a full disk answers the upload itself with 507):
+# the app cannot tell which, so it names both.
+NOT_ARRIVED = (
+    "The file has not arrived in storage: its upload has not finished, or it failed. "
+    "Finish or repeat the upload, then try again."
+)
+
+
 @contextmanager
 def storage_call() -> Iterator[Storage]:
     """Turn a storage outage into a clear 503; the caller's transaction rolls back untouched."""
@@ -458,9 +466,7 @@ def finalize_upload(
         # Through the app, the bytes already went straight to their version key, which no link reaches.
         info = storage.head(copy_key or upload.storage_key)
         if info is None:
-            raise Conflict(
-                "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
-            )
+            raise Conflict(NOT_ARRIVED)
         # Cheap refusals first, before any copy is made.
         size_problem = _size_problem(info.size, challenge)
         if size_problem:
@@ -474,9 +480,7 @@ def finalize_upload(
                 try:
                     copied = storage.copy(upload.storage_key, copy_key)
                 except ObjectMissing:
-                    raise Conflict(
-                        "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
-                    ) from None
+                    raise Conflict(NOT_ARRIVED) from None
                 except ObjectChanged:
                     # Replaced while it was being copied: refuse this attempt, keep the upload open.
                     raise Conflict(
