@@ -222,14 +222,14 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _respond_to_outage(error: PodiumError) -> Response | tuple[str, int]:
-    """A 503 or 507 with ``Retry-After``, rendered without asking the database anything: it may be
-    the dependency that is down, so the page is drawn for a signed-out viewer."""
+    """A 503 or 507 with ``Retry-After``. When the database is what failed, the page is drawn for a
+    signed-out viewer, so that drawing it asks the database nothing."""
     try:
         db.session.rollback()
     except Exception:  # the connection is what failed; the rollback has nothing to undo
         db.session.close()
-    g._login_user = (
-        login_manager.anonymous_user()
-    )  # flask-login's cache: the nav must not load the user again
+    if error.code.startswith("database"):
+        # flask-login's cache of the viewer: the navigation must not try to load them again.
+        g._login_user = login_manager.anonymous_user()
     headers = [("Retry-After", str(error.retry_after_seconds))]
     return _respond(error.status, error.title, error.message, code=error.code, headers=headers)

@@ -71,6 +71,8 @@ def _database(error: BaseException) -> PodiumError | None:
     reason = type(getattr(error, "orig", None)).__name__
     if reason == "QueryCanceled":  # the statement timeout cut a query off
         return ServiceUnavailable(DATABASE_SLOW, code="database_timeout")
+    if reason == "DiskFull":
+        return InsufficientStorage(DISK_FULL)
     if reason in ("SerializationFailure", "DeadlockDetected", "LockNotAvailable"):
         return ServiceUnavailable(DATABASE_BUSY, code="database_busy")
     if reason == "OperationalError" and "locked" in str(error):  # SQLite's "database is locked"
