@@ -30,6 +30,7 @@ from app.core.transactions import atomic
 from app.extensions import db
 from app.storage import ObjectChanged, ObjectMissing, Storage, StorageError, get_storage, new_key
 from app.storage.base import ATTACHMENT, INLINE
+from app.storage.outages import STORAGE_DOWN
 from app.submissions import hooks, metadata, rules, sniffing
 from app.submissions.models import (
     ACTIVE,
@@ -105,15 +106,11 @@ def storage_call() -> Iterator[Storage]:
         yield get_storage()
     except (BotoCoreError, ConnectionError, TimeoutError) as error:
         current_app.logger.warning("storage unavailable: %s", error)
-        raise ServiceUnavailable(
-            "File storage is not answering right now; nothing was lost. Try again shortly."
-        ) from None
+        raise ServiceUnavailable(STORAGE_DOWN, code="storage_unavailable") from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code.startswith("5") or code in ("ServiceUnavailable", "SlowDown", "InternalError"):
-            raise ServiceUnavailable(
-                "File storage is not answering right now; nothing was lost. Try again shortly."
-            ) from None
+            raise ServiceUnavailable(STORAGE_DOWN, code="storage_unavailable") from None
         raise
 
 

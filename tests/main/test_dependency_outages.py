@@ -101,3 +101,21 @@ def test_a_queue_that_is_down_is_a_503_not_a_500(app, db, login, make_user):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
     assert "The job queue cannot be reached; try again in a minute." in response.get_data(as_text=True)
+
+
+def test_a_signed_in_person_gets_the_503_page_too_while_the_database_is_down(
+    app, db, make_user, login, app_without_database
+):
+    make_user("alice@outside.example")
+    signed_in = login("alice@outside.example")
+    cookie = signed_in.get_cookie("session")
+    assert cookie is not None
+    browser = app_without_database.test_client()
+    browser.set_cookie("session", cookie.value)
+
+    response = browser.get("/submissions/mine")
+
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "The database is not answering right now; try again in a minute." in html
+    assert 'href="/submissions/mine">Try again</a>' in html

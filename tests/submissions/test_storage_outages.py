@@ -94,7 +94,7 @@ def test_a_hung_store_answers_an_api_client_503_problem_details_after_bounded_at
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"] == "60"
     body = response.get_json()
-    assert body["status"] == 503 and body["code"] == "service_unavailable"
+    assert body["status"] == 503 and body["code"] == "storage_unavailable"
     assert body["detail"].startswith("File storage is not answering right now; nothing was lost.")
     assert len(hung_s3.accepted) == 2  # S3_MAX_ATTEMPTS, each cut off by the read timeout
     assert _versions(db) == 0
