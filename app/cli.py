@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 
 from app import demo, jobs
-from app.storage import get_storage
+from app.storage import StorageError, get_storage
+from app.storage.outages import storage_outage
 from app.submissions.cli import verify_command as storage_verify_command
 
 
@@ -48,7 +49,14 @@ def storage_group() -> None:
 @with_appcontext
 def storage_init() -> None:
     """Create the bucket and CORS rule (S3) or the storage folder (local)."""
-    get_storage().ensure_ready()
+    try:
+        get_storage().ensure_ready()
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:
+        if storage_outage(error) is None:
+            raise
+        raise click.ClickException(f"storage at S3_ENDPOINT_URL is not answering: {error}") from None
     click.echo(f"storage ready: {current_app.config['STORAGE_BACKEND']}")
 
 

@@ -150,3 +150,22 @@ def test_the_worker_and_cron_stop_with_one_line_when_redis_does_not_answer(comma
     assert isinstance(result.exception, SystemExit)
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("Error: cannot reach Redis at REDIS_URL: ")
+
+
+def test_storage_init_stops_with_one_line_when_the_store_does_not_answer(tmp_path):
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = _production_env(
+        tmp_path,
+        STORAGE_BACKEND="s3",
+        S3_ENDPOINT_URL=endpoint,
+        S3_CONNECT_TIMEOUT="1",
+        S3_MAX_ATTEMPTS="1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    result = _flask(["storage", "init"], env)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("Error: storage at S3_ENDPOINT_URL is not answering: ")
+    assert endpoint in result.stderr
