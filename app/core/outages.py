@@ -11,6 +11,7 @@ above core that talk to other services (storage: botocore) add their own classif
 from __future__ import annotations
 
 import errno
+import sqlite3
 from collections.abc import Callable, Iterator
 
 from flask import Flask, current_app
@@ -68,16 +69,29 @@ def _database(error: BaseException) -> PodiumError | None:
         return ServiceUnavailable(DATABASE_DOWN, code="database_unavailable")
     if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
         return None
-    reason = type(getattr(error, "orig", None)).__name__
+    original = getattr(error, "orig", None)
+    if isinstance(original, sqlite3.Error):
+        return _sqlite(str(original))
+    reason = type(original).__name__
     if reason == "QueryCanceled":  # the statement timeout cut a query off
         return ServiceUnavailable(DATABASE_SLOW, code="database_timeout")
     if reason == "DiskFull":
         return InsufficientStorage(DISK_FULL)
     if reason in ("SerializationFailure", "DeadlockDetected", "LockNotAvailable"):
         return ServiceUnavailable(DATABASE_BUSY, code="database_busy")
-    if reason == "OperationalError" and "locked" in str(error):  # SQLite's "database is locked"
-        return ServiceUnavailable(DATABASE_BUSY, code="database_busy")
+    # psycopg's OperationalError and its other kinds: refused, dropped, shutting down, out of connections.
     return ServiceUnavailable(DATABASE_DOWN, code="database_unavailable")
+
+
+def _sqlite(message: str) -> PodiumError | None:
+    """SQLite reports a missing table as an OperationalError too: only its outages are outages."""
+    if "locked" in message:
+        return ServiceUnavailable(DATABASE_BUSY, code="database_busy")
+    if "disk is full" in message:
+        return InsufficientStorage(DISK_FULL)
+    if "unable to open" in message or "disk I/O error" in message:
+        return ServiceUnavailable(DATABASE_DOWN, code="database_unavailable")
+    return None
 
 
 def _queue(error: BaseException) -> PodiumError | None:

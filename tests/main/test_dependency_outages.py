@@ -119,3 +119,25 @@ def test_a_signed_in_person_gets_the_503_page_too_while_the_database_is_down(
     html = response.get_data(as_text=True)
     assert "The database is not answering right now; try again in a minute." in html
     assert 'href="/submissions/mine">Try again</a>' in html
+
+
+def test_sqlite_outages_are_outages_but_a_missing_table_is_a_bug(app, tmp_path):
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'podium.sqlite3'}", connect_args={"timeout": 0})
+    holder = engine.connect()
+    holder.exec_driver_sql("CREATE TABLE entries (id INTEGER)")
+    holder.commit()
+    holder.exec_driver_sql("BEGIN EXCLUSIVE")
+    with engine.connect() as waiting, pytest.raises(OperationalError) as locked:
+        waiting.exec_driver_sql("INSERT INTO entries VALUES (1)")
+    holder.rollback()
+    with engine.connect() as reader, pytest.raises(OperationalError) as missing:
+        reader.exec_driver_sql("SELECT * FROM nowhere")
+    holder.close()
+    engine.dispose()
+    with app.app_context():
+        busy = outage_for(locked.value)
+        assert busy is not None and (busy.status, busy.code) == (503, "database_busy")
+        assert outage_for(missing.value) is None  # answered as the 500 it is
