@@ -6,7 +6,8 @@ to boot and are restarted without end. The server's own settings come from the e
 
     PORT                  listen on 0.0.0.0:PORT (default: 127.0.0.1:8000); BIND overrides it
     BIND                  an address gunicorn understands, e.g. unix:/run/podium.sock
-    WEB_CONCURRENCY       worker processes (default 2)
+    WEB_CONCURRENCY       worker processes (default 2); gunicorn itself also reads it as it loads, before
+                          this file, so a value that is not a number fails inside gunicorn
     WEB_THREADS           threads per worker (default 4): a slow upload or download holds a thread,
                           not a process, and a worker's heartbeat is never blocked by a request
     WEB_TIMEOUT           seconds a worker may stay silent before it is killed and replaced (60)

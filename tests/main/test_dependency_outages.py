@@ -141,3 +141,15 @@ def test_sqlite_outages_are_outages_but_a_missing_table_is_a_bug(app, tmp_path):
         busy = outage_for(locked.value)
         assert busy is not None and (busy.status, busy.code) == (503, "database_busy")
         assert outage_for(missing.value) is None  # answered as the 500 it is
+
+
+def test_the_api_document_says_every_operation_may_answer_503_with_retry_after(app, db):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+
+    operations = [operation for path in document["paths"].values() for operation in path.values()]
+    assert operations
+    for operation in operations:
+        assert operation["responses"]["503"] == {"$ref": "#/components/responses/Problem503"}
+    answer = document["components"]["responses"]["Problem503"]
+    assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
+    assert answer["description"].startswith("The database, the job queue or file storage is not answering")
