@@ -6,9 +6,11 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 
 from app import demo, jobs
-from app.storage import get_storage
+from app.storage import StorageError, get_storage
+from app.storage.outages import storage_outage
 from app.submissions.cli import verify_command as storage_verify_command
 
 
@@ -18,6 +20,7 @@ from app.submissions.cli import verify_command as storage_verify_command
 @with_appcontext
 def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker with the scheduler on, inside this app's configuration."""
+    _require_redis()
     jobs.run_worker(list(queues) or None, burst=burst)
 
 
@@ -25,7 +28,16 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @with_appcontext
 def cron_command() -> None:
     """Run the periodic-job scheduler (the lifecycle sweep); one is enough per deployment."""
+    _require_redis()
     jobs.run_cron()
+
+
+def _require_redis() -> None:
+    """A loop that waits on Redis starts only if Redis answers: otherwise one line says so."""
+    try:
+        jobs.redis_connection().ping()
+    except RedisError as error:
+        raise click.ClickException(f"cannot reach Redis at REDIS_URL: {error}") from None
 
 
 @click.group("storage")
@@ -37,7 +49,14 @@ def storage_group() -> None:
 @with_appcontext
 def storage_init() -> None:
     """Create the bucket and CORS rule (S3) or the storage folder (local)."""
-    get_storage().ensure_ready()
+    try:
+        get_storage().ensure_ready()
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:
+        if storage_outage(error) is None:
+            raise
+        raise click.ClickException(f"storage at S3_ENDPOINT_URL is not answering: {error}") from None
     click.echo(f"storage ready: {current_app.config['STORAGE_BACKEND']}")
 
 

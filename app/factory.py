@@ -32,6 +32,7 @@ from app.storage import web as storage_web
 from app.submissions import web as submissions_web
 from app.templating import register_template_helpers
 from config import BaseConfig, config_for
+from config.settings import engine_options
 
 # Each domain's web module registers its blueprint, its routes and its commands.
 DOMAINS_ON_THE_WEB = (
@@ -59,6 +60,12 @@ def create_app(config: BaseConfig | str | None = None, **overrides: Any) -> Flas
     app.config.update(settings.as_mapping())
     app.config["PODIUM_ENV"] = settings.name
     app.config.update(overrides)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:  # bounded waits for the database finally chosen
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            app.config["DATABASE_CONNECT_TIMEOUT"],
+            app.config["DATABASE_STATEMENT_TIMEOUT"],
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # SQLite and local storage live here
 
     register_extensions(app)

@@ -63,13 +63,25 @@ class JobRecord(Model):
 
 
 def redis_connection() -> Redis:
-    """The Redis client for REDIS_URL, one per application."""
+    """The Redis client for REDIS_URL, one per application. Connecting and every reply are bounded by
+    REDIS_TIMEOUT, so a hung Redis fails a request in seconds instead of holding it."""
     app = current_app._get_current_object()
     client = app.extensions.get("podium_redis")
     if client is None:
-        client = Redis.from_url(app.config["REDIS_URL"])
+        seconds = app.config["REDIS_TIMEOUT"]
+        client = Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=seconds, socket_timeout=seconds
+        )
         app.extensions["podium_redis"] = client
     return client
+
+
+def _blocking_redis_connection() -> Redis:
+    """A client for the worker and cron loops, whose commands block on purpose while they wait for
+    work: connecting is bounded, replies are not (RQ sets its own limit above its wait)."""
+    return Redis.from_url(
+        current_app.config["REDIS_URL"], socket_connect_timeout=current_app.config["REDIS_TIMEOUT"]
+    )
 
 
 def get_queue(name: str = "default") -> Queue:
@@ -367,7 +379,7 @@ def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
 
 def run_cron() -> None:
     """Run RQ's cron scheduler, which enqueues the periodic jobs; workers execute them."""
-    scheduler = CronScheduler(connection=redis_connection())
+    scheduler = CronScheduler(connection=_blocking_redis_connection())
     for kind, queue, interval in periodic_jobs(current_app):
         scheduler.register(run_job, queue, args=(None, kind), interval=interval)
     scheduler.start()
@@ -378,5 +390,9 @@ def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:
     global _worker_app
     _worker_app = current_app._get_current_object()
     names = queues or list(current_app.config["RQ_QUEUES"])
-    worker = Worker([get_queue(name) for name in names], connection=redis_connection())
+    unknown = [name for name in names if name not in current_app.config["RQ_QUEUES"]]
+    if unknown:
+        raise ValueError(f"unknown queue {unknown[0]!r}")
+    connection = _blocking_redis_connection()
+    worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

@@ -8,15 +8,21 @@ because a typo in production must stop the process rather than fall back to a de
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+from redis.connection import parse_url as parse_redis_url
+from sqlalchemy.engine import make_url
 
 STORAGE_BACKENDS = ("local", "s3")
 S3_ADDRESSING_STYLES = ("auto", "path", "virtual")
 MAIL_BACKENDS = ("smtp", "log")
+_BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class ConfigError(click.ClickException):
@@ -80,6 +86,62 @@ def _intervals(env: Mapping[str, str], name: str, default: str) -> tuple[int, ..
     return seconds
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    port = _integer(env, name, default, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{name}={port} is not a TCP port (1-65535)")
+    return port
+
+
+def _check_web_address(name: str, url: str) -> None:
+    """An http(s) address with a host and, if any, a port in range; else ConfigError naming ``name``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise ConfigError(f"{name}={url!r} is not an http:// or https:// address with a host")
+    try:
+        parts.port  # noqa: B018 - urllib checks the port only when it is read
+    except ValueError:
+        raise ConfigError(f"{name}={url!r} has a port that is not a number from 0 to 65535") from None
+
+
+def _service_url(env: Mapping[str, str], name: str) -> str | None:
+    url = _text(env, name)
+    if url is not None:
+        _check_web_address(name, url)
+    return url
+
+
+def _redis_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = _text(env, name, default) or default
+    try:
+        parse_redis_url(url)
+    except ValueError as error:
+        # The address may hold a password, so it is not repeated.
+        raise ConfigError(f"{name} is not a Redis address: {error}") from None
+    parts = urlsplit(url)
+    database = parts.path.lstrip("/") if parts.scheme != "unix" else ""
+    if database and not database.isdigit():
+        raise ConfigError(f"{name} names database {database!r}; Redis databases are numbers")
+    return url
+
+
+def _bucket(env: Mapping[str, str], name: str, default: str) -> str:
+    bucket = _text(env, name, default) or default
+    if not _BUCKET_PATTERN.fullmatch(bucket):
+        raise ConfigError(
+            f"{name}={bucket!r} is not a bucket name (3-63 lower-case letters, digits, dots and hyphens)"
+        )
+    return bucket
+
+
+def _sender(env: Mapping[str, str], name: str, default: str) -> str:
+    sender = _text(env, name, default) or default
+    _, address = parseaddr(sender)
+    if "@" not in address or any(ch in address for ch in " <>"):
+        raise ConfigError(f"{name}={sender!r} is not an e-mail address such as 'Podium <podium@example.org>'")
+    return sender
+
+
 def _domains(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = _text(env, name, "") or ""
     domains = tuple(part.strip().lower().lstrip("@") for part in raw.split(",") if part.strip())
@@ -107,11 +169,18 @@ class BaseConfig:
         self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(
             _text(env, "DATABASE_URL") or self.default_database_url.format(instance=self.INSTANCE_PATH)
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Every call to another service is bounded, so an outage costs a request seconds, not minutes:
+        # it fails fast and is answered 503 with Retry-After (app/core/outages.py).
+        self.DATABASE_CONNECT_TIMEOUT = _integer(env, "DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+        self.DATABASE_STATEMENT_TIMEOUT = _integer(env, "DATABASE_STATEMENT_TIMEOUT", 30)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(
+            self.SQLALCHEMY_DATABASE_URI, self.DATABASE_CONNECT_TIMEOUT, self.DATABASE_STATEMENT_TIMEOUT
+        )
         self.ALLOW_SQLITE = _flag(env, "ALLOW_SQLITE", False)
 
-        self.REDIS_URL = _text(env, "REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.REDIS_URL = _redis_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0")
         self.RQ_QUEUES = ("default", "mail", "scheduled")
+        self.REDIS_TIMEOUT = _integer(env, "REDIS_TIMEOUT", 5, minimum=1)
         self.JOB_RETRIES = _integer(env, "JOB_RETRIES", 3)
         self.JOB_RETRY_INTERVALS = _intervals(env, "JOB_RETRY_INTERVALS", "10,60,300")
 
@@ -119,10 +188,13 @@ class BaseConfig:
         self.STORAGE_LOCAL_ROOT = _text(env, "STORAGE_LOCAL_ROOT") or str(
             Path(self.INSTANCE_PATH) / "storage"
         )
-        self.S3_ENDPOINT_URL = _text(env, "S3_ENDPOINT_URL")
-        self.S3_BUCKET = _text(env, "S3_BUCKET", "podium")
+        self.S3_ENDPOINT_URL = _service_url(env, "S3_ENDPOINT_URL")
+        self.S3_BUCKET = _bucket(env, "S3_BUCKET", "podium")
         self.S3_REGION = _text(env, "AWS_DEFAULT_REGION") or _text(env, "AWS_REGION") or "us-east-1"
         self.S3_ADDRESSING_STYLE = _choice(env, "S3_ADDRESSING_STYLE", S3_ADDRESSING_STYLES, "auto")
+        self.S3_CONNECT_TIMEOUT = _integer(env, "S3_CONNECT_TIMEOUT", 5, minimum=1)
+        self.S3_READ_TIMEOUT = _integer(env, "S3_READ_TIMEOUT", 20, minimum=1)
+        self.S3_MAX_ATTEMPTS = _integer(env, "S3_MAX_ATTEMPTS", 2, minimum=1)
         self.S3_CREATE_BUCKET = _flag(env, "S3_CREATE_BUCKET", self.name in ("development", "testing"))
         mebibyte = 1024 * 1024
         self.STORAGE_MULTIPART_THRESHOLD = mebibyte * _integer(
@@ -157,12 +229,12 @@ class BaseConfig:
 
         self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")
         self.MAIL_SERVER = _text(env, "MAIL_SERVER", "127.0.0.1")
-        self.MAIL_PORT = _integer(env, "MAIL_PORT", 25, minimum=1)
+        self.MAIL_PORT = _port(env, "MAIL_PORT", 25)
         self.MAIL_USERNAME = _text(env, "MAIL_USERNAME")
         self.MAIL_PASSWORD = _text(env, "MAIL_PASSWORD")
         self.MAIL_USE_TLS = _flag(env, "MAIL_USE_TLS", False)
         self.MAIL_USE_SSL = _flag(env, "MAIL_USE_SSL", False)
-        self.MAIL_DEFAULT_SENDER = _text(env, "MAIL_DEFAULT_SENDER", "Podium <podium@localhost>")
+        self.MAIL_DEFAULT_SENDER = _sender(env, "MAIL_DEFAULT_SENDER", "Podium <podium@localhost>")
         self.MAIL_TIMEOUT = _integer(env, "MAIL_TIMEOUT", 10, minimum=1)
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are both set; choose one")
@@ -182,6 +254,8 @@ class BaseConfig:
         self.PUBLIC_URL = (_text(env, "PUBLIC_URL", self.default_public_url) or "").rstrip("/")
         if self.PUBLIC_URL and not self.PUBLIC_URL.startswith(("https://", "http://")):
             raise ConfigError("PUBLIC_URL must start with https:// or http://")
+        if self.PUBLIC_URL:
+            _check_web_address("PUBLIC_URL", self.PUBLIC_URL)
 
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = 3600 * 8
@@ -267,6 +341,18 @@ def config_for(name: str | None = None, env: Mapping[str, str] | None = None) ->
     return CONFIGS[chosen](env)
 
 
+def engine_options(url: str, connect_timeout: int, statement_timeout: int) -> dict[str, object]:
+    """SQLAlchemy engine options that bound every wait on the database: connecting, a free pooled
+    connection, and (PostgreSQL) each statement; ``statement_timeout`` 0 means no limit."""
+    if url.startswith("sqlite"):
+        # SQLite has no server; its timeout is how long a writer waits for the file's lock.
+        return {"pool_pre_ping": True, "connect_args": {"timeout": connect_timeout}}
+    connect_args: dict[str, object] = {"connect_timeout": connect_timeout}
+    if statement_timeout:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout * 1000}"
+    return {"pool_pre_ping": True, "pool_timeout": connect_timeout, "connect_args": connect_args}
+
+
 def _normalise_database_url(url: str) -> str:
     """Accept the ``postgres://`` and plain ``postgresql://`` forms hosts hand out; use psycopg 3."""
     if url.startswith("postgres://"):
@@ -275,4 +361,12 @@ def _normalise_database_url(url: str) -> str:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if not url.startswith(("sqlite", "postgresql+psycopg://")):
         raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url.split(':')[0]!r}")
+    try:
+        port = make_url(url).port
+    except ValueError:
+        raise ConfigError("DATABASE_URL has a port that is not a number") from None
+    except Exception:  # SQLAlchemy's parser has several ways to refuse
+        raise ConfigError("DATABASE_URL is not a database URL SQLAlchemy can read") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"DATABASE_URL has port {port}, outside 1-65535")
     return url

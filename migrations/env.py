@@ -98,10 +98,22 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        unbounded = connection.dialect.name == "postgresql"
+        if unbounded:
+            # DATABASE_STATEMENT_TIMEOUT bounds what requests and jobs wait for; a migration rewriting a
+            # large table may rightly take longer, and stopping it half-way helps nobody.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # a session setting; alembic then opens and commits its own transaction
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if unbounded:  # the connection goes back to the pool: give it back its usual limit
+                connection.rollback()
+                connection.exec_driver_sql("RESET statement_timeout")
+                connection.commit()
 
 
 if context.is_offline_mode():

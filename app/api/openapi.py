@@ -30,7 +30,15 @@ STATUS_TEXT = {
     413: "Body larger than 1 MiB",
     415: "Body is not application/json (or, for a file, not of its media type)",
     422: "Body or query does not match the schema, or breaks a rule",
-    503: "File storage is not answering; nothing changed",
+    503: "The database, the job queue or file storage is not answering; send it again after Retry-After seconds",
+}
+# Any operation may meet these: a method the path does not take, a dependency that is down.
+EVERY_OPERATION_MAY_ANSWER = frozenset({405, 503})
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the request again",
+        "schema": {"type": "integer", "minimum": 0},
+    }
 }
 DESCRIPTION = """\
 Everything the Podium web pages offer, as JSON, through the same services and permission rules.
@@ -104,7 +112,7 @@ def _operation(
         success["description"] = declared.file_answer.description
         success["content"] = {declared.file_answer.media_type: {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(declared.status): success}
-    for status in sorted(set(declared.errors) | {405}):
+    for status in sorted(set(declared.errors) | EVERY_OPERATION_MAY_ANSWER):
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
     document: dict[str, Any] = {
         "operationId": declared.endpoint,
@@ -158,7 +166,9 @@ def build_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document; every path and method comes from a declared operation."""
     refs, definitions = models_json_schema(_models(), ref_template=REF)
     problem_ref = refs[(Problem, "serialization")]
-    statuses = sorted({status for declared in OPERATIONS for status in declared.errors} | {405})
+    statuses = sorted(
+        {status for declared in OPERATIONS for status in declared.errors} | EVERY_OPERATION_MAY_ANSWER
+    )
     paths: dict[str, dict[str, Any]] = {}
     for declared in OPERATIONS:
         paths.setdefault(declared.path, {})[declared.method.lower()] = _operation(declared, refs)
@@ -181,6 +191,7 @@ def build_document() -> dict[str, Any]:
                 f"Problem{status}": {
                     "description": STATUS_TEXT.get(status, "Error"),
                     "content": {"application/problem+json": {"schema": problem_ref}},
+                    **({"headers": RETRY_AFTER} if status == 503 else {}),
                 }
                 for status in statuses
             },

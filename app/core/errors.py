@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 
 class PodiumError(Exception):
@@ -27,6 +27,8 @@ class PodiumError(Exception):
     status = 400
     title = "Bad request"
     code = "bad_request"
+    # Sent as ``Retry-After`` when set: the refusal is temporary and this is when to try again.
+    retry_after_seconds: int | None = None
 
     def __init__(
         self,
@@ -82,9 +84,24 @@ class Conflict(PodiumError):
 
 
 class ServiceUnavailable(PodiumError):
+    """Something Podium depends on is not answering; the request may simply be sent again later.
+
+    Answered with ``Retry-After``, so clients and people know when to try again rather than give up.
+    """
+
     title = "Service unavailable"
     status = 503
     code = "service_unavailable"
+    retry_after_seconds = 60
+
+
+class InsufficientStorage(PodiumError):
+    """No room is left to store what was sent (a full disk or quota); nothing was kept."""
+
+    title = "Insufficient storage"
+    status = 507
+    code = "storage_full"
+    retry_after_seconds = 300
 
 
 class RateLimited(PodiumError):
@@ -108,6 +125,7 @@ HTTP_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "service_unavailable",
+    507: "insufficient_storage",
 }
 # Headers an HTTP error carries that must survive being re-rendered as a page or problem.
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
@@ -146,7 +164,12 @@ def _respond(
 ) -> Response | tuple[str, int]:
     if wants_json():
         return problem(status, title, detail, code=code, headers=headers, **extra)
-    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    if status in (503, 507):
+        template = "errors/unavailable.html"
+    elif status in (403, 404, 500):
+        template = f"errors/{status}.html"
+    else:
+        template = "errors/generic.html"
     return render_template(template, status=status, title=title, detail=detail), status, headers or []
 
 
@@ -155,6 +178,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PodiumError)
     def handle_podium_error(error: PodiumError):
+        if error.retry_after_seconds is not None:
+            return _respond_to_outage(error)
         db.session.rollback()
         extra: dict[str, Any] = {"field": error.field} if error.field else {}
         if error.errors:
@@ -182,9 +207,29 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        from app.core.outages import outage_for  # it builds on the errors defined here
+
+        outage = outage_for(error)
+        if outage is not None:
+            app.logger.error("%s: %s", outage.code, error)
+            return _respond_to_outage(outage)
         db.session.rollback()
         app.logger.exception("unhandled error", exc_info=error)
         generic = InternalServerError()
         return _respond(
             500, generic.name, "Something went wrong on our side; nothing was changed.", code="internal_error"
         )
+
+
+def _respond_to_outage(error: PodiumError) -> Response | tuple[str, int]:
+    """A 503 or 507 with ``Retry-After``. When the database is what failed, the page is drawn for a
+    signed-out viewer, so that drawing it asks the database nothing."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is what failed; the rollback has nothing to undo
+        db.session.close()
+    if error.code.startswith("database"):
+        # flask-login's cache of the viewer: the navigation must not try to load them again.
+        g._login_user = login_manager.anonymous_user()
+    headers = [("Retry-After", str(error.retry_after_seconds))]
+    return _respond(error.status, error.title, error.message, code=error.code, headers=headers)

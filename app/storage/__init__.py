@@ -59,6 +59,9 @@ def _s3(config: Mapping[str, Any]) -> Storage:
         region=config["S3_REGION"],
         addressing_style=config["S3_ADDRESSING_STYLE"],
         create_bucket=config["S3_CREATE_BUCKET"],
+        connect_timeout=config["S3_CONNECT_TIMEOUT"],
+        read_timeout=config["S3_READ_TIMEOUT"],
+        max_attempts=config["S3_MAX_ATTEMPTS"],
     )
 
 

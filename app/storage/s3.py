@@ -76,7 +76,13 @@ class S3Storage(Storage):
         region: str,
         addressing_style: AddressingStyle = "auto",
         create_bucket: bool = True,
+        connect_timeout: float = 5,
+        read_timeout: float = 20,
+        max_attempts: int = 2,
     ) -> None:
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
         self.endpoint_url = endpoint_url
         self.bucket = bucket
         self.region = region
@@ -85,7 +91,15 @@ class S3Storage(Storage):
 
     @cached_property
     def client(self) -> Any:
-        config = Config(s3={"addressing_style": self.addressing_style}, signature_version="s3v4")
+        # Bounded waits and retries: a store that accepts connections and never answers costs a
+        # request at most max_attempts x (connect + read timeout), then a 503, not minutes of a worker.
+        config = Config(
+            s3={"addressing_style": self.addressing_style},
+            signature_version="s3v4",
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries={"total_max_attempts": self.max_attempts, "mode": "standard"},
+        )
         return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config)
 
     def ensure_ready(self) -> None:

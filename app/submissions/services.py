@@ -30,6 +30,7 @@ from app.core.transactions import atomic
 from app.extensions import db
 from app.storage import ObjectChanged, ObjectMissing, Storage, StorageError, get_storage, new_key
 from app.storage.base import ATTACHMENT, INLINE
+from app.storage.outages import STORAGE_DOWN
 from app.submissions import hooks, metadata, rules, sniffing
 from app.submissions.models import (
     ACTIVE,
@@ -90,6 +91,14 @@ class UploadTicket:
         }
 
 
+# The upload may still be under way, or may have failed (a full disk answers the upload itself with 507):
+# the app cannot tell which, so it names both.
+NOT_ARRIVED = (
+    "The file has not arrived in storage: its upload has not finished, or it failed. "
+    "Finish or repeat the upload, then try again."
+)
+
+
 @contextmanager
 def storage_call() -> Iterator[Storage]:
     """Turn a storage outage into a clear 503; the caller's transaction rolls back untouched."""
@@ -97,15 +106,11 @@ def storage_call() -> Iterator[Storage]:
         yield get_storage()
     except (BotoCoreError, ConnectionError, TimeoutError) as error:
         current_app.logger.warning("storage unavailable: %s", error)
-        raise ServiceUnavailable(
-            "File storage is not answering right now; nothing was lost. Try again shortly."
-        ) from None
+        raise ServiceUnavailable(STORAGE_DOWN, code="storage_unavailable") from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code.startswith("5") or code in ("ServiceUnavailable", "SlowDown", "InternalError"):
-            raise ServiceUnavailable(
-                "File storage is not answering right now; nothing was lost. Try again shortly."
-            ) from None
+            raise ServiceUnavailable(STORAGE_DOWN, code="storage_unavailable") from None
         raise
 
 
@@ -458,9 +463,7 @@ def finalize_upload(
         # Through the app, the bytes already went straight to their version key, which no link reaches.
         info = storage.head(copy_key or upload.storage_key)
         if info is None:
-            raise Conflict(
-                "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
-            )
+            raise Conflict(NOT_ARRIVED)
         # Cheap refusals first, before any copy is made.
         size_problem = _size_problem(info.size, challenge)
         if size_problem:
@@ -474,9 +477,7 @@ def finalize_upload(
                 try:
                     copied = storage.copy(upload.storage_key, copy_key)
                 except ObjectMissing:
-                    raise Conflict(
-                        "The file has not arrived in storage yet. Wait for the upload to finish, then try again."
-                    ) from None
+                    raise Conflict(NOT_ARRIVED) from None
                 except ObjectChanged:
                     # Replaced while it was being copied: refuse this attempt, keep the upload open.
                     raise Conflict(

@@ -60,6 +60,22 @@ def test_production_accepts_postgres_and_uses_psycopg3_driver():
         ("INTERNAL_EMAIL_DOMAINS", "not a domain"),
         ("DATABASE_URL", "mysql://db/podium"),
         ("JOB_RETRY_INTERVALS", "10,soon"),
+        ("MAIL_PORT", "70000"),
+        ("MAIL_DEFAULT_SENDER", "Podium"),
+        ("REDIS_URL", "localhost:6379"),
+        ("REDIS_URL", "redis://queue.internal/jobs"),
+        ("DATABASE_URL", "postgresql://db:port/podium"),
+        ("DATABASE_URL", "postgresql://db:70000/podium"),
+        ("S3_ENDPOINT_URL", "minio:9000"),
+        ("S3_ENDPOINT_URL", "http://minio:ninety"),
+        ("S3_BUCKET", "Podium_Files"),
+        ("S3_CONNECT_TIMEOUT", "0"),
+        ("S3_READ_TIMEOUT", "soon"),
+        ("S3_MAX_ATTEMPTS", "0"),
+        ("DATABASE_CONNECT_TIMEOUT", "0"),
+        ("DATABASE_STATEMENT_TIMEOUT", "-1"),
+        ("REDIS_TIMEOUT", "0"),
+        ("PUBLIC_URL", "https://:443"),
     ],
 )
 def test_unknown_configuration_value_is_refused_naming_the_variable(name, value):
@@ -152,3 +168,58 @@ def test_a_flask_command_without_a_secret_stops_with_one_line_and_no_traceback(c
     assert result.stderr.strip() == (
         "Error: configuration error: SECRET_KEY is not set; production refuses to start without it"
     )
+
+
+def test_every_wait_on_another_service_is_bounded_by_a_setting():
+    settings = ProductionConfig(
+        {
+            "SECRET_KEY": "s" * 40,
+            "PUBLIC_URL": PUBLIC_URL,
+            "DATABASE_URL": "postgresql://db/podium",
+            "S3_CONNECT_TIMEOUT": "2",
+            "S3_READ_TIMEOUT": "7",
+            "S3_MAX_ATTEMPTS": "3",
+            "DATABASE_CONNECT_TIMEOUT": "4",
+            "DATABASE_STATEMENT_TIMEOUT": "15",
+        }
+    )
+    assert (settings.S3_CONNECT_TIMEOUT, settings.S3_READ_TIMEOUT, settings.S3_MAX_ATTEMPTS) == (2, 7, 3)
+    assert (settings.MAIL_TIMEOUT, settings.REDIS_TIMEOUT) == (10, 5)
+    assert settings.SQLALCHEMY_ENGINE_OPTIONS == {
+        "pool_pre_ping": True,
+        "pool_timeout": 4,
+        "connect_args": {"connect_timeout": 4, "options": "-c statement_timeout=15000"},
+    }
+    unlimited = DevelopmentConfig(
+        {"DATABASE_URL": "postgresql://db/podium", "DATABASE_STATEMENT_TIMEOUT": "0"}
+    )
+    assert "options" not in unlimited.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]
+
+
+def test_the_s3_client_carries_the_timeouts_and_the_bounded_retries():
+    from app.storage.s3 import S3Storage
+
+    storage = S3Storage(
+        endpoint_url="http://127.0.0.1:9",
+        bucket="podium",
+        region="us-east-1",
+        connect_timeout=2,
+        read_timeout=7,
+        max_attempts=3,
+    )
+    config = storage.client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (2, 7)
+    assert config.retries == {"total_max_attempts": 3, "mode": "standard"}
+
+
+def test_the_server_settings_follow_gunicorn_conventions_and_are_checked():
+    from config.server import server_settings
+
+    assert server_settings({}).bind == "127.0.0.1:8000"
+    assert server_settings({"PORT": "8080"}).bind == "0.0.0.0:8080"
+    assert server_settings({"BIND": "unix:/run/podium.sock", "PORT": "8080"}).bind == "unix:/run/podium.sock"
+    defaults = server_settings({})
+    assert (defaults.workers, defaults.threads, defaults.timeout, defaults.graceful_timeout) == (2, 4, 60, 30)
+    for name, value in (("PORT", "70000"), ("WEB_THREADS", "0"), ("WEB_GRACEFUL_TIMEOUT", "soon")):
+        with pytest.raises(ConfigError, match=name):
+            server_settings({name: value})

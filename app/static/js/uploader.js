@@ -37,12 +37,17 @@
       const xhr = new XMLHttpRequest();
       current = xhr;
       xhr.open(method, url);
+      xhr.setRequestHeader("Accept", "application/json"); // our own storage links answer problems in JSON
       xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded);
-      xhr.onload = () => (xhr.status < 300 ? resolve(xhr) : reject(new Error("Storage refused the file (" + xhr.status + ").")));
+      xhr.onload = () => (xhr.status < 300 ? resolve(xhr) : reject(new Error(detail(xhr) || "Storage refused the file (" + xhr.status + ").")));
       xhr.onerror = () => reject(new Error("The connection to storage failed."));
       xhr.onabort = () => reject(new Error("Upload cancelled."));
       xhr.send(body);
     });
+  }
+
+  function detail(xhr) {
+    try { return JSON.parse(xhr.responseText).detail; } catch (error) { return null; }
   }
 
   function size(bytes) {
