@@ -109,6 +109,7 @@ class BaseConfig:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.ALLOW_SQLITE = _flag(env, "ALLOW_SQLITE", False)
+        self.ALLOW_LOCAL_STORAGE = _flag(env, "ALLOW_LOCAL_STORAGE", False)
 
         self.REDIS_URL = _text(env, "REDIS_URL", "redis://127.0.0.1:6379/0")
         self.RQ_QUEUES = ("default", "mail", "scheduled")
@@ -246,6 +247,12 @@ class ProductionConfig(BaseConfig):
         if not self.PUBLIC_URL:
             raise ConfigError(
                 "PUBLIC_URL is not set; production needs it for the links in e-mails (e.g. https://podium.example)"
+            )
+        if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE:
+            # Files on one machine's disk are lost to every other web server and worker: fail closed.
+            raise ConfigError(
+                "STORAGE_BACKEND is local, which keeps files on this machine's disk; set STORAGE_BACKEND=s3, "
+                "or ALLOW_LOCAL_STORAGE=true on a single machine or a folder every machine mounts"
             )
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
