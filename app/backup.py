@@ -107,7 +107,7 @@ def read_manifest(folder: Path) -> Manifest:
         manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError):
         raise BackupError(f"{path} is not a Podium backup manifest") from None
-    if manifest.format != FORMAT or manifest.database not in DUMP_FILES:
+    if not _well_typed(manifest) or manifest.format != FORMAT or manifest.database not in DUMP_FILES:
         raise BackupError(f"{path} is a backup format this version cannot read")
     for name, expected in (
         (manifest.database_file, manifest.database_sha256),
@@ -117,6 +117,19 @@ def read_manifest(folder: Path) -> Manifest:
         if not file.is_file() or _sha256_of(file) != expected:
             raise BackupError(f"{file} is missing or damaged: its SHA-256 is not the one in the manifest")
     return manifest
+
+
+def _well_typed(manifest: Manifest) -> bool:
+    texts = (manifest.created_at, manifest.database, manifest.database_file, manifest.database_sha256)
+    counts = (manifest.format, manifest.objects, manifest.object_bytes)
+    return (
+        all(isinstance(value, str) for value in (*texts, manifest.inventory_file, manifest.inventory_sha256))
+        and all(isinstance(value, int) and not isinstance(value, bool) and value >= 0 for value in counts)
+        and all(
+            value is None or isinstance(value, int)
+            for value in (manifest.server_major, manifest.pg_dump_major)
+        )
+    )
 
 
 def restore_database(url: str, folder: Path) -> Manifest:
@@ -162,12 +175,16 @@ def check_storage(
     *,
     rehash: bool = True,
     on_bytes: Callable[[int], None] | None = None,
+    on_object: Callable[[], None] | None = None,
 ) -> Iterator[str]:
-    """Each object of the backup's inventory that storage does not hold as it was (one line each)."""
+    """Each object of the backup's inventory that storage does not hold as it was (one line each);
+    ``on_bytes`` hears of each chunk hashed, ``on_object`` of each object checked (for progress)."""
     manifest = read_manifest(folder)
     with (folder / Path(manifest.inventory_file).name).open(encoding="utf-8", newline="") as source:
         for row in inventory.read_inventory(source):
             problem = inventory.problem_with(storage, row, rehash=rehash, on_bytes=on_bytes)
+            if on_object is not None:
+                on_object()
             if problem is not None:
                 yield problem
 

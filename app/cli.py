@@ -94,14 +94,17 @@ def restore_command(folder: Path, no_rehash: bool) -> None:
     except backup.BackupError as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(f"database restored from the backup of {manifest.created_at}")
-    problems: list[str] = []
     with click.progressbar(
         length=manifest.object_bytes if not no_rehash else manifest.objects,
         label=f"Checking {manifest.objects} stored object(s)",
     ) as bar:
-        problems = list(
-            backup.check_storage(folder, get_storage(), rehash=not no_rehash, on_bytes=bar.update)
-        )
+        if no_rehash:
+            checked = backup.check_storage(
+                folder, get_storage(), rehash=False, on_object=lambda: bar.update(1)
+            )
+        else:
+            checked = backup.check_storage(folder, get_storage(), on_bytes=bar.update)
+        problems = list(checked)
     audit.record(
         "backup.restored",
         subject_type="backup",

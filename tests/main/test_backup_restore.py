@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from contextlib import closing
@@ -100,12 +101,12 @@ def test_a_backup_after_whole_contests_restores_into_a_fresh_database(
         ).fetchall()
     assert [row[0]["objects"] for row in restored_event] == [len(versions)]
 
-    # A second restore into the copy, which is no longer empty, is refused with one line.
-    again = flask(copy, "restore", str(folder))
-    assert again.returncode != 0
-    assert again.stderr.strip().splitlines() == [
-        f"Error: restore refused: database {make_url(fresh_database).database} already holds "
-        f"{_table_count(fresh_database)} table(s); restore only into an empty one"
+    # A restore into a database that holds tables (here the original) is refused with one line.
+    again = app.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert again.exit_code != 0
+    assert again.output.strip().splitlines() == [
+        f"Error: restore refused: database {make_url(test_env['DATABASE_URL']).database} already holds "
+        f"{_table_count(test_env['DATABASE_URL'])} table(s); restore only into an empty one"
     ]
 
     # Storage that lost an object after the backup is named by the restore's check.
@@ -129,6 +130,13 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(app, db, tmp_pa
     with pytest.raises(backup.BackupError, match=r"database\.pgdump is missing or damaged"):
         backup.restore_database(fresh_database, folder)
     assert _table_count(fresh_database) == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "objects": "many"}))
+    with pytest.raises(backup.BackupError, match="a backup format this version cannot read"):
+        backup.restore_database(fresh_database, folder)
+    (folder / "manifest.json").unlink()
+    with pytest.raises(backup.BackupError, match=r"holds no manifest\.json: it is not a finished backup"):
+        backup.restore_database(fresh_database, folder)
     with pytest.raises(backup.BackupError, match="not an empty folder"):
         backup.take_backup(app.config["SQLALCHEMY_DATABASE_URI"], folder)
 
@@ -141,14 +149,26 @@ def test_a_client_older_than_the_server_is_refused(db):
 
 def test_the_embedded_sqlite_database_backs_up_and_restores(tmp_path, test_env):
     """SQLite is copied with its online backup API; the restore refuses a file that holds tables."""
-    env = {**os.environ, **test_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}"}
-    assert flask(env, "db", "upgrade").returncode == 0
-    made = flask(env, "backup", str(tmp_path / "backup"))
-    assert made.returncode == 0, made.stderr
-    copy = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'copy.sqlite3'}"}
-    restored = flask(copy, "restore", str(tmp_path / "backup"))
-    assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert "storage holds all 0 stored object(s)" in restored.stdout
-    assert flask(copy, "ledger", "verify").returncode == 0
-    refused = flask(env, "restore", str(tmp_path / "backup"))
-    assert refused.returncode != 0 and "restore refused: database" in refused.stderr
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from config import TestingConfig
+
+    live = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    with create_app(TestingConfig({**os.environ, **test_env, "DATABASE_URL": live})).app_context():
+        upgrade()
+    manifest = backup.take_backup(live, tmp_path / "backup")
+    assert (manifest.database, manifest.objects) == ("sqlite", 0)
+    copy = tmp_path / "copy.sqlite3"
+    assert backup.restore_database(f"sqlite:///{copy}", tmp_path / "backup") == manifest
+    with (
+        closing(sqlite3.connect(copy)) as restored,
+        closing(sqlite3.connect(tmp_path / "live.sqlite3")) as original,
+    ):
+        tables = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        assert restored.execute(tables).fetchall() == original.execute(tables).fetchall()
+        assert restored.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            manifest.alembic_revision,
+        )
+    with pytest.raises(backup.BackupError, match=r"restore refused: database .*live\.sqlite3 already holds"):
+        backup.restore_database(live, tmp_path / "backup")
