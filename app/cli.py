@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app import backup, demo, jobs
+from app import backup, cron, demo, jobs
 from app.core import audit
 from app.extensions import db
 from app.storage import get_storage
@@ -28,8 +28,9 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Run the periodic-job scheduler (the lifecycle sweep); one is enough per deployment."""
-    jobs.run_cron()
+    """Run the periodic-job scheduler (the lifecycle sweep). Run one on every machine if you like: one
+    holds a lease in Redis and works, the others stand by to take over."""
+    cron.run_cron(announce=lambda line: click.echo(line, err=True))
 
 
 @click.group("storage")

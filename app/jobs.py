@@ -20,7 +20,6 @@ from flask_sqlalchemy.pagination import Pagination
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
-from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, ForeignKey, String, Text, event, func, select
@@ -363,14 +362,6 @@ def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
         ("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"]),
         ("app.submissions.jobs:clean_up_uploads", "default", app.config["CLEANUP_INTERVAL_SECONDS"]),
     ]
-
-
-def run_cron() -> None:
-    """Run RQ's cron scheduler, which enqueues the periodic jobs; workers execute them."""
-    scheduler = CronScheduler(connection=redis_connection())
-    for kind, queue, interval in periodic_jobs(current_app):
-        scheduler.register(run_job, queue, args=(None, kind), interval=interval)
-    scheduler.start()
 
 
 def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:

@@ -155,6 +155,8 @@ class BaseConfig:
         self.UPLOAD_RETENTION = minutes * _integer(env, "UPLOAD_RETENTION_MINUTES", 24 * 60, minimum=1)
         self.CLEANUP_INTERVAL_SECONDS = _integer(env, "CLEANUP_INTERVAL_SECONDS", 3600, minimum=60)
         self.SWEEP_INTERVAL_SECONDS = _integer(env, "SWEEP_INTERVAL_SECONDS", 60, minimum=5)
+        # A standby `flask cron` takes over this long after the working one stops renewing its lease.
+        self.CRON_LEASE_SECONDS = _integer(env, "CRON_LEASE_SECONDS", 90, minimum=3)
 
         self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")
         self.MAIL_SERVER = _text(env, "MAIL_SERVER", "127.0.0.1")
