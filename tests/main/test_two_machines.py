@@ -62,7 +62,7 @@ class Cluster:
 
     def call(self, session: requests.Session, method: str, path: str, **kwargs) -> requests.Response:
         return session.request(
-            method, next(self.turn).url + path, timeout=30, allow_redirects=False, **kwargs
+            method, next(self.turn).url + path, timeout=60, allow_redirects=False, **kwargs
         )
 
     def api(self, session: requests.Session, method: str, path: str, expect: int = 200, **kwargs):
@@ -74,20 +74,30 @@ class Cluster:
         """The same API read from every server, to compare."""
         answers = []
         for machine in self.machines:
-            response = session.get(machine.url + "/api/v1" + path, timeout=30)
+            response = session.get(machine.url + "/api/v1" + path, timeout=60)
             assert response.status_code == 200, response.text
             answers.append(response.json())
         return answers
 
 
-def eventually(check: Callable[[], object], *, what: str, timeout: float = 60) -> object:
+def eventually(check: Callable[[], object], *, what: str, timeout: float = 120) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
         time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}; jobs: {_job_states()}")
+
+
+def _job_states() -> list[tuple[object, ...]]:
+    """What the background jobs were doing, for the message of a test that timed out."""
+    from app.extensions import db
+    from app.jobs import JobRecord
+
+    db.session.expire_all()
+    rows = db.session.execute(select(JobRecord.id, JobRecord.kind, JobRecord.status).order_by(JobRecord.id))
+    return [tuple(row) for row in rows]
 
 
 @pytest.fixture
@@ -117,7 +127,10 @@ def cluster(app, db, redis, backend, test_env, tmp_path) -> Iterator[Cluster]:
             env.pop("STORAGE_LOCAL_ROOT", None)
             bind = machine.url.removeprefix("http://")
             for command, log in (
-                (["-m", "gunicorn", "--bind", bind, "--workers", "2", "app.wsgi:app"], "web.log"),
+                (
+                    ["-m", "gunicorn", "--bind", bind, "--workers", "1", "--threads", "2", "app.wsgi:app"],
+                    "web.log",
+                ),
                 (["-m", "flask", "--app", "app", "worker"], "worker.log"),
             ):
                 machine.processes.append(
@@ -131,7 +144,7 @@ def cluster(app, db, redis, backend, test_env, tmp_path) -> Iterator[Cluster]:
                 )
             machines.append(machine)
         for machine in machines:
-            eventually(lambda machine=machine: _answers(machine), what=f"{machine.url} to answer", timeout=30)
+            eventually(lambda machine=machine: _answers(machine), what=f"{machine.url} to answer", timeout=90)
         yield Cluster(machines)
     finally:
         for machine in machines:
