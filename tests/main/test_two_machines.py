@@ -227,7 +227,7 @@ def test_a_whole_contest_through_two_web_servers_and_two_workers(cluster, cast, 
         cluster.api(session, "POST", f"/judging/invitations/{invitation['id']}/answer", json={"accept": True})
 
     # Each upload: the ticket from one server, the bytes straight to S3, the finalize on the other.
-    place_of_alias = {}
+    place_of_alias, content_of_alias = {}, {}
     for place, email in enumerate(CONTRIBUTORS):
         contributor = signed_in(cluster, email)
         content = b"%PDF-1.7\n" + f"entry {place}\n".encode() * 2000 + b"%%EOF\n"
@@ -248,6 +248,7 @@ def test_a_whole_contest_through_two_web_servers_and_two_workers(cluster, cast, 
         assert sent.status_code in (200, 201, 204), sent.text
         entry = cluster.api(contributor, "POST", f"/uploads/{ticket['upload_id']}/finalize", expect=201)
         place_of_alias[entry["alias"]] = place
+        content_of_alias[entry["alias"]] = content
 
     # Past the deadline on every machine's clock; the sponsor closes it on the page.
     cluster.move_clocks(timedelta(days=3))
@@ -264,11 +265,14 @@ def test_a_whole_contest_through_two_web_servers_and_two_workers(cluster, cast, 
     for number, session in enumerate(judges.values()):
         queue = eventually(lambda session=session: queue_of(session), what="the workers to assign judges")
         for item in queue["items"]:
+            entry_path = f"/judging/challenges/{cid}/entries/{item['alias']}"
+            link = cluster.api(session, "GET", entry_path + "/download")["url"]
+            assert requests.get(link, timeout=30).content == content_of_alias[item["alias"]]
             score = 10 - place_of_alias[item["alias"]] - (1 if number == 2 else 0)
             cluster.api(
                 session,
                 "PUT",
-                f"/judging/challenges/{cid}/entries/{item['alias']}/review",
+                entry_path + "/review",
                 json={"scores": {criterion: score}, "submit": True},
             )
 
