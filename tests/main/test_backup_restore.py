@@ -20,6 +20,7 @@ from app import backup
 from app.core import database_dump
 from app.demo import seed_demo
 from app.storage import get_storage
+from app.submissions import inventory
 from tests import services
 from tests.conftest import PROJECT_ROOT
 
@@ -113,6 +114,13 @@ def test_a_backup_after_whole_contests_restores_into_a_fresh_database(
     lost_key = versions[0][0]
     get_storage().delete(lost_key)
     assert list(backup.check_storage(folder, get_storage())) == [f"{lost_key}: missing from storage"]
+    # Bytes of the right size that are not the ones backed up are named too.
+    kept_key, kept_size, kept_sha256 = versions[1]
+    other = inventory.InventoryRow(0, kept_key, kept_size, "0" * 64)
+    assert inventory.problem_with(get_storage(), other, rehash=True) == (
+        f"{kept_key}: SHA-256 {kept_sha256} in storage, {'0' * 64} in the backup"
+    )
+    assert inventory.problem_with(get_storage(), other, rehash=False) is None
 
 
 def _table_count(url: str) -> int:
@@ -172,3 +180,21 @@ def test_the_embedded_sqlite_database_backs_up_and_restores(tmp_path, test_env):
         )
     with pytest.raises(backup.BackupError, match=r"restore refused: database .*live\.sqlite3 already holds"):
         backup.restore_database(live, tmp_path / "backup")
+
+
+def test_the_dump_and_the_inventory_see_the_same_instant_while_others_write(
+    app, db, tmp_path, fresh_database
+):
+    """What commits after the snapshot is exported is in neither the dump nor what the backup reads."""
+    from app.core import audit
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with database_dump.exported_snapshot(url) as (connection, snapshot):
+        audit.record("test.written_during_the_backup", subject_type="test")
+        db.session.commit()
+        database_dump.pg_dump(url, snapshot, tmp_path / "database.pgdump")
+        seen_by_the_backup = connection.execute(text("SELECT count(*) FROM audit_events")).scalar()
+    database_dump.pg_restore(fresh_database, tmp_path / "database.pgdump")
+    with _psql(fresh_database) as restored:
+        assert restored.execute("SELECT count(*) FROM audit_events").fetchone()[0] == seen_by_the_backup == 0
+    assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
