@@ -31,13 +31,14 @@ class LeasedCronScheduler(CronScheduler):
         super().__init__(**kwargs)
         self.lease = lease
         self.lease_seconds = lease_seconds
+        self.lost_lease = False
 
     def heartbeat(self) -> None:
         super().heartbeat()
         try:
             self.lease.reacquire()
         except LockError:
-            self.log.warning("CronScheduler %s: lost the cron lease to another process; stopping", self.name)
+            self.lost_lease = True
             raise StopRequested() from None
 
     def calculate_sleep_interval(self) -> float:
@@ -46,21 +47,29 @@ class LeasedCronScheduler(CronScheduler):
 
 
 def run_cron(announce: Callable[[str], object] = log.info) -> None:
-    """Wait for the lease, then run the scheduler until stopped; give the lease back on the way out.
-    ``announce`` tells the operator which of the two this process is doing."""
+    """Wait for the lease, run the scheduler while it is held, and stand by again if it is lost (a
+    pause longer than the lease, Redis restarted); a stop signal ends it and gives the lease back.
+    ``announce`` tells the operator which of these this process is doing."""
     connection = redis_connection()
     seconds = current_app.config["CRON_LEASE_SECONDS"]
-    lease = connection.lock(LEASE_KEY, timeout=seconds, sleep=seconds / 3, thread_local=False)
-    if not lease.acquire(blocking=False):
-        announce("another flask cron holds the lease; standing by to take over")
-        while not lease.acquire(blocking=False):
-            time.sleep(seconds / 3)
-    announce("took the cron lease; enqueuing the periodic jobs")
-    scheduler = LeasedCronScheduler(connection=connection, lease=lease, lease_seconds=seconds)
-    for kind, queue, interval in periodic_jobs(current_app):
-        scheduler.register(run_job, queue, args=(None, kind), interval=interval)
-    try:
-        scheduler.start()
-    finally:
-        with contextlib.suppress(LockError):  # expired or taken over: nothing of ours to give back
-            lease.release()
+    while True:
+        lease = connection.lock(LEASE_KEY, timeout=seconds, thread_local=False)
+        if not lease.acquire(blocking=False):
+            announce("another flask cron holds the lease; standing by to take over")
+            try:
+                while not lease.acquire(blocking=False):
+                    time.sleep(seconds / 3)
+            except StopRequested:  # the signal handler a previous turn as the holder left behind
+                return
+        announce("took the cron lease; enqueuing the periodic jobs")
+        scheduler = LeasedCronScheduler(connection=connection, lease=lease, lease_seconds=seconds)
+        for kind, queue, interval in periodic_jobs(current_app):
+            scheduler.register(run_job, queue, args=(None, kind), interval=interval)
+        try:
+            scheduler.start()
+        finally:
+            with contextlib.suppress(LockError):  # expired or taken over: nothing of ours to give back
+                lease.release()
+        if not scheduler.lost_lease:
+            return
+        announce("lost the cron lease (held too long without renewal); standing by again")
