@@ -20,7 +20,6 @@ from flask_sqlalchemy.pagination import Pagination
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
-from rq.cron import CronScheduler
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, ForeignKey, String, Text, event, func, select
@@ -76,7 +75,7 @@ def redis_connection() -> Redis:
     return client
 
 
-def _blocking_redis_connection() -> Redis:
+def blocking_redis_connection() -> Redis:
     """A client for the worker and cron loops, whose commands block on purpose while they wait for
     work: connecting is bounded, replies are not (RQ sets its own limit above its wait)."""
     return Redis.from_url(
@@ -377,14 +376,6 @@ def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
     ]
 
 
-def run_cron() -> None:
-    """Run RQ's cron scheduler, which enqueues the periodic jobs; workers execute them."""
-    scheduler = CronScheduler(connection=_blocking_redis_connection())
-    for kind, queue, interval in periodic_jobs(current_app):
-        scheduler.register(run_job, queue, args=(None, kind), interval=interval)
-    scheduler.start()
-
-
 def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:
     """Run an RQ worker with the scheduler on, inside the current app context."""
     global _worker_app
@@ -393,6 +384,6 @@ def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:
     unknown = [name for name in names if name not in current_app.config["RQ_QUEUES"]]
     if unknown:
         raise ValueError(f"unknown queue {unknown[0]!r}")
-    connection = _blocking_redis_connection()
+    connection = blocking_redis_connection()
     worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

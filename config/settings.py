@@ -177,6 +177,7 @@ class BaseConfig:
             self.SQLALCHEMY_DATABASE_URI, self.DATABASE_CONNECT_TIMEOUT, self.DATABASE_STATEMENT_TIMEOUT
         )
         self.ALLOW_SQLITE = _flag(env, "ALLOW_SQLITE", False)
+        self.ALLOW_LOCAL_STORAGE = _flag(env, "ALLOW_LOCAL_STORAGE", False)
 
         self.REDIS_URL = _redis_url(env, "REDIS_URL", "redis://127.0.0.1:6379/0")
         self.RQ_QUEUES = ("default", "mail", "scheduled")
@@ -226,6 +227,8 @@ class BaseConfig:
         self.UPLOAD_RETENTION = minutes * _integer(env, "UPLOAD_RETENTION_MINUTES", 24 * 60, minimum=1)
         self.CLEANUP_INTERVAL_SECONDS = _integer(env, "CLEANUP_INTERVAL_SECONDS", 3600, minimum=60)
         self.SWEEP_INTERVAL_SECONDS = _integer(env, "SWEEP_INTERVAL_SECONDS", 60, minimum=5)
+        # A standby `flask cron` takes over this long after the working one stops renewing its lease.
+        self.CRON_LEASE_SECONDS = _integer(env, "CRON_LEASE_SECONDS", 90, minimum=3)
 
         self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")
         self.MAIL_SERVER = _text(env, "MAIL_SERVER", "127.0.0.1")
@@ -320,6 +323,12 @@ class ProductionConfig(BaseConfig):
         if not self.PUBLIC_URL:
             raise ConfigError(
                 "PUBLIC_URL is not set; production needs it for the links in e-mails (e.g. https://podium.example)"
+            )
+        if self.STORAGE_BACKEND == "local" and not self.ALLOW_LOCAL_STORAGE:
+            # Files on one machine's disk are lost to every other web server and worker: fail closed.
+            raise ConfigError(
+                "STORAGE_BACKEND is local, which keeps files on this machine's disk; set STORAGE_BACKEND=s3, "
+                "or ALLOW_LOCAL_STORAGE=true on a single machine or a folder every machine mounts"
             )
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True

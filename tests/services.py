@@ -71,12 +71,15 @@ def redis_url() -> str:
     claims = Redis.from_url(f"{base}/0")
     # Databases 1-14: 0 holds the claims, and 15 is the one bin/test gives the CI run.
     first = os.getpid() % 14
+    in_use = _databases_with_clients(claims)
     for offset in range(14):
         number = 1 + (first + offset) % 14
         key = f"podium-test-claim:{number}"
         holder = claims.get(key)
         if holder is not None and _alive(int(holder)):
             continue
+        if number in in_use:
+            continue  # a worker left behind by a run that died still takes jobs from it
         if holder is None and not claims.set(key, os.getpid(), nx=True, ex=6 * 3600):
             continue
         if holder is not None:
@@ -84,6 +87,12 @@ def redis_url() -> str:
         atexit.register(_release_claim, claims, key)
         return f"{base}/{number}"
     raise RuntimeError("all 14 test Redis databases are claimed by live test runs")
+
+
+def _databases_with_clients(connection) -> set[int]:
+    """Redis databases someone is connected to now, such as the worker processes of a test run that was
+    killed: its claim is gone, but its workers would take (and fail) the next run's jobs."""
+    return {int(client["db"]) for client in connection.client_list()}
 
 
 def _alive(pid: int) -> bool:

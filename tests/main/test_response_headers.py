@@ -71,6 +71,7 @@ def test_only_production_tells_browsers_to_use_https_only(client, tmp_path):
                 "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",  # a static file needs none
                 "PUBLIC_URL": "https://podium.example",
                 "PODIUM_INSTANCE_PATH": str(tmp_path),
+                "ALLOW_LOCAL_STORAGE": "true",
             }
         )
     )

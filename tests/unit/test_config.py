@@ -25,6 +25,7 @@ def test_production_refuses_to_start_without_the_public_url_that_e_mailed_links_
             "SECRET_KEY": "s3cret",
             "DATABASE_URL": "postgresql://db/podium",
             "PUBLIC_URL": "https://podium.example/",
+            "STORAGE_BACKEND": "s3",
         }
     )
     assert settings.PUBLIC_URL == "https://podium.example"
@@ -38,13 +39,35 @@ def test_production_refuses_to_start_without_secret_key():
 def test_production_refuses_sqlite_unless_explicitly_allowed():
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         ProductionConfig({"SECRET_KEY": "s3cret"})
-    allowed = ProductionConfig({"SECRET_KEY": "s3cret", "ALLOW_SQLITE": "true", "PUBLIC_URL": PUBLIC_URL})
+    allowed = ProductionConfig(
+        {
+            "SECRET_KEY": "s3cret",
+            "ALLOW_SQLITE": "true",
+            "PUBLIC_URL": PUBLIC_URL,
+            "ALLOW_LOCAL_STORAGE": "true",
+        }
+    )
     assert allowed.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+
+
+def test_production_refuses_local_storage_unless_explicitly_allowed():
+    """Files on one machine's disk are invisible to the other web servers and workers."""
+    env = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/podium", "PUBLIC_URL": PUBLIC_URL}
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND is local"):
+        ProductionConfig(env)
+    assert ProductionConfig({**env, "ALLOW_LOCAL_STORAGE": "true"}).STORAGE_BACKEND == "local"
+    assert ProductionConfig({**env, "STORAGE_BACKEND": "s3"}).STORAGE_BACKEND == "s3"
+    assert DevelopmentConfig({}).STORAGE_BACKEND == "local"  # the embedded default stays one machine's
 
 
 def test_production_accepts_postgres_and_uses_psycopg3_driver():
     settings = ProductionConfig(
-        {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://u@db:5432/podium", "PUBLIC_URL": PUBLIC_URL}
+        {
+            "SECRET_KEY": "s3cret",
+            "DATABASE_URL": "postgres://u@db:5432/podium",
+            "PUBLIC_URL": PUBLIC_URL,
+            "STORAGE_BACKEND": "s3",
+        }
     )
     assert settings.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db:5432/podium"
     assert settings.SESSION_COOKIE_SECURE is True
@@ -128,7 +151,12 @@ def test_without_podium_env_the_settings_are_productions_and_refuse_to_start_wit
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         config_for(env={})
     settings = config_for(
-        env={"SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db/podium", "PUBLIC_URL": PUBLIC_URL}
+        env={
+            "SECRET_KEY": "s" * 40,
+            "DATABASE_URL": "postgresql://db/podium",
+            "PUBLIC_URL": PUBLIC_URL,
+            "STORAGE_BACKEND": "s3",
+        }
     )
     assert settings.name == "production"
     assert settings.SESSION_COOKIE_SECURE
@@ -142,6 +170,7 @@ def test_seed_demo_refuses_to_run_in_production(tmp_path):
                 "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",  # never reached
                 "PUBLIC_URL": PUBLIC_URL,
                 "PODIUM_INSTANCE_PATH": str(tmp_path),
+                "ALLOW_LOCAL_STORAGE": "true",
             }
         )
     )
