@@ -1,0 +1,23 @@
+"""What operators see, wired into the app: request ids and logs, request metrics, error reports, and
+the ``/healthz``, ``/readyz`` and ``/metrics`` routes.
+
+Only the app factory imports this module (through ``init_app``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.ops import bp, health_views, metrics_views
+from app.ops.error_reports import init_error_reports
+from app.ops.logs import configure_logging, register_request_ids
+from app.ops.metrics import register_request_metrics
+
+ATTACHED = (health_views, metrics_views)
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app)
+    init_error_reports(app)
+    register_request_ids(app)
+    register_request_metrics(app)
+    app.register_blueprint(bp)
