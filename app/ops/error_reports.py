@@ -2,8 +2,8 @@
 reported once the job has no retry left) and error-level log lines, each tagged with the request id.
 
 Podium's pages hide who made an entry until results are published, so a report carries no more than
-an operator needs: no personal data (``send_default_pii`` off: no cookies, user or client address),
-no request bodies (forms and uploads), and no local variables of the stack's frames.
+an operator needs: no personal data (the SDK's default, ``send_default_pii`` off: no cookies, user or
+client address), no request bodies (forms and uploads), and no local variables of the stack's frames.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import sentry_sdk
 from flask import Flask
 from sentry_sdk.integrations.flask import FlaskIntegration
+from sentry_sdk.integrations.logging import ignore_logger
 from sentry_sdk.integrations.rq import RqIntegration
 
 from app.core.request_id import current_request_id
@@ -27,11 +28,18 @@ def init_error_reports(app: Flask) -> None:
         environment=app.config["SENTRY_ENVIRONMENT"],
         integrations=[FlaskIntegration(), RqIntegration()],
         traces_sample_rate=app.config["SENTRY_TRACES_SAMPLE_RATE"],
-        send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
         before_send=_tag_request_id,
     )
+    # A failing job logs each attempt; the RQ integration reports it once, when no retry is left.
+    ignore_logger("podium.jobs")
+
+
+def tag_request_id(request_id: str) -> None:
+    """Name the request id on the current scope: inside an RQ work horse, the one the RQ integration
+    opens for the job, whose failure it reports only after the job function has returned."""
+    sentry_sdk.get_current_scope().set_tag("request_id", request_id)
 
 
 def _tag_request_id(event: Any, _hint: Any) -> Any:

@@ -24,6 +24,7 @@ from rq import get_current_job
 from rq.job import Job
 
 from app.core.request_id import bind_request_id, current_request_id, new_request_id, reset_request_id
+from app.ops.error_reports import tag_request_id
 
 JOB_LOGGER = logging.getLogger("podium.jobs")
 META_KEY = "request_id"
@@ -52,7 +53,10 @@ def observed(run_job: F) -> F:
     @functools.wraps(run_job)
     def run(record_id: int | None, kind: str, *ids: int | str) -> Any:
         job = get_current_job()
-        token = bind_request_id(_request_id_of(job))
+        request_id = _request_id_of(job)
+        token = bind_request_id(request_id)
+        if job is not None:
+            tag_request_id(request_id)
         fields = {"kind": kind, "job_record_id": record_id}
         started = time.perf_counter()
         JOB_LOGGER.info("job started: %s", kind, extra=fields)
