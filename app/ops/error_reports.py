@@ -3,7 +3,8 @@ reported once the job has no retry left) and error-level log lines, each tagged 
 
 Podium's pages hide who made an entry until results are published, so a report carries no more than
 an operator needs: no personal data (the SDK's default, ``send_default_pii`` off: no cookies, user or
-client address), no request bodies (forms and uploads), and no local variables of the stack's frames.
+client address), no request bodies (forms and uploads), no query strings, no local variables of the
+stack's frames, and the address with any token in it redacted (``loggable_path``).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import sentry_sdk
-from flask import Flask
+from flask import Flask, has_request_context
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.integrations.logging import ignore_logger
 from sentry_sdk.integrations.rq import RqIntegration
 
 from app.core.request_id import current_request_id
+from app.ops.logs import loggable_path
 
 
 def init_error_reports(app: Flask) -> None:
@@ -43,7 +45,15 @@ def tag_request_id(request_id: str) -> None:
 
 
 def _tag_request_id(event: Any, _hint: Any) -> Any:
+    """Tag the event with the request id; keep secrets an address carries out of it."""
     request_id = current_request_id()
     if request_id:
         event.setdefault("tags", {})["request_id"] = request_id
+    described = event.get("request")
+    if isinstance(described, dict):
+        described.pop("query_string", None)
+        if has_request_context():
+            described["url"] = loggable_path()
+        else:
+            described.pop("url", None)
     return event

@@ -23,6 +23,7 @@ from flask.logging import default_handler
 from app.core.request_id import HEADER, accept_request_id, bind_request_id, current_request_id
 
 REQUEST_LOGGER = logging.getLogger("podium.requests")
+SECRET_WORDS = ("token", "secret", "key")  # a route argument named with one of these is never logged
 _STARTED = "podium.started"  # the request's perf_counter() at its first hook, kept in the WSGI environ
 
 # The attributes every LogRecord has; anything else was passed through ``extra=`` and is kept.
@@ -43,15 +44,17 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or current_request_id(),
+            key: value
+            for key, value in record.__dict__.items()
+            if key not in _STANDARD and not key.startswith("_")
         }
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+        entry.update(
+            time=datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            level=record.levelname,
+            logger=record.name,
+            message=record.getMessage(),
+            request_id=getattr(record, "request_id", None) or current_request_id(),
+        )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
@@ -96,11 +99,11 @@ def register_request_ids(app: Flask) -> None:
         REQUEST_LOGGER.info(
             "%s %s %s",
             request.method,
-            _printable(request.path),
+            loggable_path(),
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(),
                 "route": request.url_rule.rule if request.url_rule else None,
                 "status": response.status_code,
                 "duration_ms": round(elapsed_seconds() * 1000, 1),
@@ -114,6 +117,17 @@ def register_request_ids(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, name_the_request)
     app.after_request(answer_with_the_id)
     app.teardown_request(forget_the_id)
+
+
+def loggable_path() -> str:
+    """The request's path as a log line or an error report may show it: a secret that the address
+    carries (a password-reset, verification, invitation or download link's token) is replaced by
+    ``[redacted]``, and line breaks and other controls are written as escapes."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if any(word in name for word in SECRET_WORDS) and str(value):
+            path = path.replace(str(value), "[redacted]")
+    return _printable(path)
 
 
 def _printable(text: str) -> str:

@@ -76,14 +76,15 @@ def test_a_crash_in_a_request_reaches_sentry_with_its_request_id_and_no_personal
     app = create_app(TestingConfig({**os.environ, **test_env, "SENTRY_DSN": sentry.dsn}))
     app.test_client_class = IsolatedClient
 
-    @app.get("/crash-for-the-test")
-    def crash():
+    @app.get("/crash-for-the-test/<token>")
+    def crash(token):
         raise RuntimeError("the test asked for a crash")
 
     browser = app.test_client()
     token = extract_csrf(browser.get("/login").get_data(as_text=True))
     browser.post("/login", data={"email": scene.admin.email, "password": TEST_PASSWORD, "csrf_token": token})
-    response = browser.get("/crash-for-the-test")
+    link_token, query_secret = "-".join(("secret", "link", "token")), "-".join(("another", "secret"))
+    response = browser.get(f"/crash-for-the-test/{link_token}?reset={query_secret}")
     assert response.status_code == 500
     sentry_sdk.flush(timeout=10)
 
@@ -93,6 +94,8 @@ def test_a_crash_in_a_request_reaches_sentry_with_its_request_id_and_no_personal
     assert event["tags"]["request_id"] == response.headers["X-Request-ID"]
     assert event["environment"] == "testing"
     flattened = json.dumps(event)
+    assert event["request"]["url"] == "/crash-for-the-test/[redacted]"
+    assert link_token not in flattened and query_secret not in flattened
     assert scene.admin.email not in flattened and TEST_PASSWORD not in flattened
     session_cookie = browser.get_cookie("session")
     assert session_cookie is not None and session_cookie.value not in flattened

@@ -5,6 +5,7 @@ worker, each as its own process, with LOG_FORMAT=json as production has it."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+from app.ops.logs import JsonFormatter
 from tests.conftest import PROJECT_ROOT, TEST_PASSWORD, extract_csrf
 from tests.services import free_port
 
@@ -99,3 +101,19 @@ def test_a_well_formed_id_from_a_proxy_is_kept_and_anything_else_replaced(client
         assert answered != offered and len(answered) == 32 and answered.isalnum()
     first, second = (client.get("/healthz").headers["X-Request-ID"] for _ in range(2))
     assert first != second
+
+
+def test_a_token_in_the_address_is_redacted_from_the_request_log_line(client, db, redis, caplog):
+    secret = "reset-token-that-must-stay-secret"
+    with caplog.at_level(logging.INFO, logger="podium.requests"):
+        client.get(f"/account/reset/{secret}")
+        client.get("/healthz/%0Aforged line")
+    first, second = (record for record in caplog.records if record.name == "podium.requests")
+    line = json.loads(JsonFormatter().format(first))
+    assert secret not in json.dumps(line)
+    assert (line["path"], line["route"], line["message"]) == (
+        "/account/reset/[redacted]",
+        "/account/reset/<token>",
+        f"GET /account/reset/[redacted] {line['status']}",
+    )
+    assert "\n" not in second.getMessage() and "\\n" in second.getMessage()
