@@ -13,14 +13,17 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue
 
+from app import create_app, jobs
 from app.jobs import run_job
 from app.notifications import services as notifications
+from config import TestingConfig
 from tests.conftest import PROJECT_ROOT
 from tests.services import free_port
 
 TOKEN = "scrape-token-" + "x" * 32
 SWEEP = "app.challenges.jobs:sweep"
 MAIL_JOB = "app.notifications.jobs:deliver_email"
+REQUEUE_JOB = "app.jobs:requeue_stranded"
 
 
 @pytest.fixture
@@ -82,11 +85,10 @@ def test_after_real_requests_and_jobs_the_named_series_are_there(
     client.open("/healthz", method="BREW")  # an invented method is counted as "other", not as itself
 
     user = make_user("metrics@outside.example")
-    notifications.notify(user, "Sent", "once")
-    run_worker()  # a real worker delivers it
-    notifications.notify(user, "Never sent", "SMTP is down")
+    jobs.enqueue(REQUEUE_JOB)  # recorded, and finishes
+    notifications.notify(user, "Never sent", "SMTP is down")  # recorded, and fails on every attempt
     Queue("scheduled", connection=redis).enqueue(run_job, None, SWEEP)  # as the cron process does
-    run_worker(MAIL_PORT=str(free_port()))  # this mail job fails on every attempt; the sweep succeeds
+    run_worker(MAIL_PORT=str(free_port()))  # one real worker process runs all three
     notifications.notify(user, "Waiting", "no worker runs now")  # left in the mail queue
 
     after = _scrape(client)
@@ -104,14 +106,16 @@ def test_after_real_requests_and_jobs_the_named_series_are_there(
     assert _value(after, "podium_http_requests_total", route="<unmatched>", method="other", status="405") >= 1
     assert not any(labels and ("method", "BREW") in labels for _, labels in after)
 
-    assert _value(after, "podium_jobs", kind=MAIL_JOB, status="finished") == 1
+    assert _value(after, "podium_jobs", kind=REQUEUE_JOB, status="finished") == 1
     assert _value(after, "podium_jobs", kind=MAIL_JOB, status="failed") == 1
     assert _value(after, "podium_jobs", kind=MAIL_JOB, status="queued") == 1
-    assert _value(after, "podium_job_duration_seconds_count", kind=MAIL_JOB, status="finished") == 1
+    assert _value(after, "podium_job_duration_seconds_count", kind=REQUEUE_JOB, status="finished") == 1
     assert _value(after, "podium_job_duration_seconds_count", kind=MAIL_JOB, status="failed") == 1
     assert (
-        _value(after, "podium_job_duration_seconds_bucket", kind=MAIL_JOB, status="finished", le="+Inf") == 1
+        _value(after, "podium_job_duration_seconds_bucket", kind=REQUEUE_JOB, status="finished", le="+Inf")
+        == 1
     )
+    assert ("podium_jobs", (("kind", SWEEP), ("status", "finished"))) not in after  # periodic: no record
 
     assert _value(after, "podium_queue_jobs", queue="mail", state="waiting") == 1
     assert _value(after, "podium_queue_jobs", queue="mail", state="failed") == 1
@@ -139,6 +143,24 @@ SERVE_ONE_REQUEST = textwrap.dedent(
         print(client.get("/metrics", headers={"Authorization": "Bearer " + token}).get_data(as_text=True))
     """
 )
+
+
+def test_a_scrape_with_redis_down_still_answers_and_says_redis_is_not_ready(test_env, db):
+    app = create_app(
+        TestingConfig(
+            {
+                **os.environ,
+                **test_env,
+                "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+                "METRICS_ENABLED": "true",
+                "METRICS_TOKEN": TOKEN,
+            }
+        )
+    )
+    samples = _scrape(app.test_client())
+    assert _value(samples, "podium_ready", check="redis") == 0
+    assert _value(samples, "podium_ready", check="database") == 1
+    assert not any(name.startswith("podium_queue_") for name, _ in samples)
 
 
 def test_requests_answered_by_several_processes_add_up_in_any_one_scrape(test_env, tmp_path, db):
