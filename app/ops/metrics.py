@@ -21,6 +21,7 @@ A scrape also runs the readiness checks (``podium_ready``), so an alert can name
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,10 +32,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import jobs
 from app.extensions import db
@@ -100,10 +103,17 @@ class StateCollector(Collector):
         for name, ok in checks.items():
             ready.add_metric([name], 1.0 if ok else 0.0)
         yield ready
+        # A dependency that fails between its check and its figures leaves its figures out, not the scrape.
         if checks.get("database"):
-            yield from _job_metrics()
+            try:
+                yield from list(_job_metrics())
+            except SQLAlchemyError:
+                db.session.rollback()
         if checks.get("redis"):
-            yield from _queue_metrics()
+            queue_families: list[Metric] = []
+            with contextlib.suppress(RedisError):
+                queue_families = list(_queue_metrics())
+            yield from queue_families
 
 
 def _job_metrics() -> Iterator[Metric]:

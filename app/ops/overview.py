@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import jobs
 from app.extensions import db
@@ -53,18 +55,23 @@ def health_overview() -> Overview:
     usable = {check.name: check.ok for check in checks}
     queues = workers = last_sweep_at = None
     if usable["redis"]:
-        queues = [
-            QueueFigures(state.name, state.waiting, oldest_waiting_since(state.name), state.failed)
-            for state in jobs.queue_states()
-        ]
-        connection = jobs.redis_connection()
-        workers = len(jobs.worker_states())
-        last_sweep_at = last_periodic_successes(connection).get(SWEEP_KIND)
+        try:
+            queues = [
+                QueueFigures(state.name, state.waiting, oldest_waiting_since(state.name), state.failed)
+                for state in jobs.queue_states()
+            ]
+            workers = len(jobs.worker_states())
+            last_sweep_at = last_periodic_successes(jobs.redis_connection()).get(SWEEP_KIND)
+        except RedisError:  # gone since its check: the page says the figures cannot be read
+            queues = workers = last_sweep_at = None
     failed_jobs = None
     if usable["database"]:
-        failed_jobs = db.session.scalar(
-            select(func.count()).select_from(jobs.JobRecord).where(jobs.JobRecord.status == jobs.FAILED)
-        )
+        try:
+            failed_jobs = db.session.scalar(
+                select(func.count()).select_from(jobs.JobRecord).where(jobs.JobRecord.status == jobs.FAILED)
+            )
+        except SQLAlchemyError:
+            db.session.rollback()
     config = current_app.config
     return Overview(
         checks=checks,
