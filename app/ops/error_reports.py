@@ -1,5 +1,6 @@
-"""Error reports to Sentry, when ``SENTRY_DSN`` is set: crashes in requests (Flask), failed jobs (RQ,
-reported once the job has no retry left) and error-level log lines, each tagged with the request id.
+"""Error reports to Sentry, when ``SENTRY_DSN`` is set: crashes in requests (our error handler logs
+them with their traceback, and the Flask integration adds the request), failed jobs (RQ, reported once
+the job has no retry left) and other error-level log lines, each tagged with the request id.
 
 Podium's pages hide who made an entry until results are published, so a report carries no more than
 an operator needs: no personal data (the SDK's default, ``send_default_pii`` off: no cookies, user or
