@@ -26,6 +26,7 @@ from app.ledger import web as ledger_web
 from app.main import web as main_web
 from app.marketplace import web as marketplace_web
 from app.notifications import web as notifications_web
+from app.ops import web as ops_web
 from app.payouts import web as payouts_web
 from app.storage import get_storage
 from app.storage import web as storage_web
@@ -36,6 +37,7 @@ from config.settings import engine_options
 
 # Each domain's web module registers its blueprint, its routes and its commands.
 DOMAINS_ON_THE_WEB = (
+    ops_web,  # first: its request id and timing wrap every other hook
     main_web,
     admin_web,
     accounts_web,

@@ -30,6 +30,7 @@ from app.core.errors import Conflict, NotFound, ServiceUnavailable
 from app.core.timeutil import UTCDateTime, utcnow
 from app.core.transactions import atomic
 from app.extensions import Model, db
+from app.ops.job_runs import job_meta, observed  # ops: the request id rides into jobs; start/end logs
 
 QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
 _PENDING_KEY = "podium_pending_jobs"
@@ -147,8 +148,10 @@ def _push(record: JobRecord) -> Job:
     queue = get_queue(record.queue)
     args = (record.id, record.kind, *record.args)
     if record.scheduled_for is not None:
-        return queue.enqueue_at(record.scheduled_for, run_job, *args, job_id=record.rq_job_id, retry=retry)
-    return queue.enqueue(run_job, *args, job_id=record.rq_job_id, retry=retry)
+        return queue.enqueue_at(
+            record.scheduled_for, run_job, *args, job_id=record.rq_job_id, retry=retry, meta=job_meta()
+        )
+    return queue.enqueue(run_job, *args, job_id=record.rq_job_id, retry=retry, meta=job_meta())
 
 
 @event.listens_for(Session, "after_commit")
@@ -342,6 +345,7 @@ def _update_record(record_id: int | None, **changes: Any) -> None:
     db.session.commit()
 
 
+@observed  # ops: binds the enqueuing request's id, logs the start and the end (app/ops/job_runs.py)
 def run_job(record_id: int | None, kind: str, *ids: int | str) -> Any:
     """The function RQ calls: run ``kind`` with ``ids`` in an app context and track it.
 

@@ -23,6 +23,9 @@ STORAGE_BACKENDS = ("local", "s3")
 S3_ADDRESSING_STYLES = ("auto", "path", "virtual")
 MAIL_BACKENDS = ("smtp", "log")
 _BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+METRICS_TOKEN_MIN_LENGTH = 32
 
 
 class ConfigError(click.ClickException):
@@ -142,6 +145,32 @@ def _sender(env: Mapping[str, str], name: str, default: str) -> str:
     return sender
 
 
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name}={raw!r} is not a number between 0 and 1")
+    return value
+
+
+def _sentry_dsn(env: Mapping[str, str], name: str) -> str | None:
+    raw = _text(env, name)
+    if raw is None:
+        return None
+    from sentry_sdk.utils import BadDsn, Dsn  # local: settings load without the SDK until a DSN is given
+
+    try:
+        Dsn(raw)
+    except BadDsn:
+        raise ConfigError(f"{name} is not a Sentry DSN (https://<key>@<host>/<project id>)") from None
+    return raw
+
+
 def _domains(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = _text(env, name, "") or ""
     domains = tuple(part.strip().lower().lstrip("@") for part in raw.split(",") if part.strip())
@@ -259,6 +288,30 @@ class BaseConfig:
             raise ConfigError("PUBLIC_URL must start with https:// or http://")
         if self.PUBLIC_URL:
             _check_web_address("PUBLIC_URL", self.PUBLIC_URL)
+
+        # What operators see (app/ops): log format and level, the Prometheus endpoint, Sentry.
+        self.LOG_FORMAT = _choice(
+            env, "LOG_FORMAT", LOG_FORMATS, "json" if self.name == "production" else "text"
+        )
+        self.LOG_LEVEL = _choice(env, "LOG_LEVEL", LOG_LEVELS, "info").upper()
+        self.METRICS_ENABLED = _flag(env, "METRICS_ENABLED", False)
+        self.METRICS_TOKEN = _text(env, "METRICS_TOKEN")
+        if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < METRICS_TOKEN_MIN_LENGTH:
+            raise ConfigError(
+                f"METRICS_TOKEN is shorter than {METRICS_TOKEN_MIN_LENGTH} characters; make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if self.METRICS_ENABLED and not self.METRICS_TOKEN:
+            raise ConfigError(
+                "METRICS_ENABLED is true but METRICS_TOKEN is not set; metrics are never served open"
+            )
+        # Read by prometheus_client itself when it is imported; checked here so a typo stops the start.
+        multiprocess_dir = _text(env, "PROMETHEUS_MULTIPROC_DIR")
+        if multiprocess_dir is not None and not Path(multiprocess_dir).is_dir():
+            raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR={multiprocess_dir!r} is not an existing folder")
+        self.SENTRY_DSN = _sentry_dsn(env, "SENTRY_DSN")
+        self.SENTRY_ENVIRONMENT = _text(env, "SENTRY_ENVIRONMENT", self.name)
+        self.SENTRY_TRACES_SAMPLE_RATE = _fraction(env, "SENTRY_TRACES_SAMPLE_RATE", 0.0)
 
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = 3600 * 8

@@ -140,6 +140,10 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/sponsor"): web(sponsors=200),
     ("GET", "/admin"): web(admin=200),
     ("GET", "/static/<path:filename>"): everyone(200),
+    # --- probes and metrics for operators (app/ops) ------------------------------------------------------
+    ("GET", "/healthz"): everyone(200),
+    ("GET", "/readyz"): everyone(200),
+    ("GET", "/metrics"): everyone(404),  # off in the tests' settings; its token is tested in tests/ops
     # --- administration -------------------------------------------------------------------------------
     ("GET", "/admin/users"): web(admin=200),
     ("GET", "/admin/organizations"): web(admin=200),
@@ -153,6 +157,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("POST", "/admin/users/<int:user_id>/roles/grant"): web(admin=422),
     ("POST", "/admin/users/<int:user_id>/roles/revoke"): web(admin=422),
     ("GET", "/admin/storage"): web(admin=200),
+    ("GET", "/admin/health"): web(admin=200),
     ("POST", "/admin/jobs/<int:record_id>/retry"): web(admin=302),
     ("GET", "/admin/skills"): web(admin=200),
     ("POST", "/admin/skills/<int:skill_id>/rename"): web(admin=303),

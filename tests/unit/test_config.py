@@ -252,3 +252,41 @@ def test_the_server_settings_follow_gunicorn_conventions_and_are_checked():
     for name, value in (("PORT", "70000"), ("WEB_THREADS", "0"), ("WEB_GRACEFUL_TIMEOUT", "soon")):
         with pytest.raises(ConfigError, match=name):
             server_settings({name: value})
+
+
+def test_metrics_switched_on_without_a_token_refuse_to_start_in_every_environment():
+    for settings in (DevelopmentConfig, TestingConfig):
+        with pytest.raises(ConfigError, match="METRICS_TOKEN is not set"):
+            settings({"METRICS_ENABLED": "true"})
+    with pytest.raises(ConfigError, match="METRICS_TOKEN is shorter than 32"):
+        DevelopmentConfig({"METRICS_ENABLED": "true", "METRICS_TOKEN": "short"})
+    settings = DevelopmentConfig({"METRICS_ENABLED": "true", "METRICS_TOKEN": "t" * 32})
+    assert (settings.METRICS_ENABLED, settings.METRICS_TOKEN) == (True, "t" * 32)
+    assert DevelopmentConfig({}).METRICS_ENABLED is False
+
+
+def test_logs_are_json_in_production_and_text_elsewhere_unless_chosen():
+    production = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/podium", "PUBLIC_URL": PUBLIC_URL}
+    assert ProductionConfig(production).LOG_FORMAT == "json"
+    assert ProductionConfig({**production, "LOG_FORMAT": "text"}).LOG_FORMAT == "text"
+    assert DevelopmentConfig({}).LOG_FORMAT == "text"
+    assert DevelopmentConfig({"LOG_FORMAT": "JSON", "LOG_LEVEL": "warning"}).LOG_LEVEL == "WARNING"
+    with pytest.raises(ConfigError, match="LOG_FORMAT"):
+        DevelopmentConfig({"LOG_FORMAT": "xml"})
+
+
+def test_sentry_settings_are_checked_when_given(tmp_path):
+    assert DevelopmentConfig({}).SENTRY_DSN is None
+    settings = DevelopmentConfig(
+        {"SENTRY_DSN": "https://public@sentry.example/42", "SENTRY_TRACES_SAMPLE_RATE": "0.25"}
+    )
+    assert settings.SENTRY_DSN == "https://public@sentry.example/42"
+    assert settings.SENTRY_TRACES_SAMPLE_RATE == 0.25
+    assert settings.SENTRY_ENVIRONMENT == "development"
+    with pytest.raises(ConfigError, match="SENTRY_DSN is not a Sentry DSN"):
+        DevelopmentConfig({"SENTRY_DSN": "sentry.example"})
+    with pytest.raises(ConfigError, match="SENTRY_TRACES_SAMPLE_RATE"):
+        DevelopmentConfig({"SENTRY_TRACES_SAMPLE_RATE": "2"})
+    with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
+        DevelopmentConfig({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
+    assert DevelopmentConfig({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})

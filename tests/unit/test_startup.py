@@ -33,6 +33,15 @@ def _start(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
             "STORAGE_BACKEND",
         ),
         ({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/x"}, "PUBLIC_URL"),
+        (
+            {
+                "SECRET_KEY": "s3cret",
+                "DATABASE_URL": "postgresql://db/x",
+                "PUBLIC_URL": "https://podium.example",
+                "METRICS_ENABLED": "true",
+            },
+            "METRICS_TOKEN",
+        ),
     ],
 )
 def test_production_start_fails_with_one_line_naming_the_variable(extra_env, variable):
