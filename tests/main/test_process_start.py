@@ -34,6 +34,7 @@ def _production_env(tmp_path: Path, **settings: str) -> dict[str, str]:
         SECRET_KEY="s" * 40,
         PUBLIC_URL="https://podium.example",
         DATABASE_URL=f"postgresql://podium@127.0.0.1:{free_port()}/podium",  # never reached
+        ALLOW_LOCAL_STORAGE="true",
     )
     env.update(settings)
     return env

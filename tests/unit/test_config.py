@@ -210,6 +210,7 @@ def test_every_wait_on_another_service_is_bounded_by_a_setting():
             "S3_MAX_ATTEMPTS": "3",
             "DATABASE_CONNECT_TIMEOUT": "4",
             "DATABASE_STATEMENT_TIMEOUT": "15",
+            "ALLOW_LOCAL_STORAGE": "true",
         }
     )
     assert (settings.S3_CONNECT_TIMEOUT, settings.S3_READ_TIMEOUT, settings.S3_MAX_ATTEMPTS) == (2, 7, 3)
@@ -266,7 +267,12 @@ def test_metrics_switched_on_without_a_token_refuse_to_start_in_every_environmen
 
 
 def test_logs_are_json_in_production_and_text_elsewhere_unless_chosen():
-    production = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://db/podium", "PUBLIC_URL": PUBLIC_URL}
+    production = {
+        "SECRET_KEY": "s3cret",
+        "DATABASE_URL": "postgresql://db/podium",
+        "PUBLIC_URL": PUBLIC_URL,
+        "ALLOW_LOCAL_STORAGE": "true",
+    }
     assert ProductionConfig(production).LOG_FORMAT == "json"
     assert ProductionConfig({**production, "LOG_FORMAT": "text"}).LOG_FORMAT == "text"
     assert DevelopmentConfig({}).LOG_FORMAT == "text"
