@@ -114,6 +114,12 @@ class BaseConfig:
         self.RQ_QUEUES = ("default", "mail", "scheduled")
         self.JOB_RETRIES = _integer(env, "JOB_RETRIES", 3)
         self.JOB_RETRY_INTERVALS = _intervals(env, "JOB_RETRY_INTERVALS", "10,60,300")
+        # A worker renews a running job's heartbeat this often; two missed beats mark the job abandoned,
+        # and the recovery sweep (every RECOVERY_INTERVAL_SECONDS) retries it: within a minute in all.
+        self.JOB_HEARTBEAT_SECONDS = _integer(env, "JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+        self.RECOVERY_INTERVAL_SECONDS = _integer(env, "RECOVERY_INTERVAL_SECONDS", 20, minimum=1)
+        # The longest wait of the cron scheduler and the workers between tries to reach a lost Redis.
+        self.RECONNECT_MAX_SECONDS = _integer(env, "RECONNECT_MAX_SECONDS", 30, minimum=1)
 
         self.STORAGE_BACKEND = _choice(env, "STORAGE_BACKEND", STORAGE_BACKENDS, "local")
         self.STORAGE_LOCAL_ROOT = _text(env, "STORAGE_LOCAL_ROOT") or str(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.admin import audit_log, bp, job_views, people, storage_checks
+from app.admin import audit_log, bp, job_views, listeners, people, storage_checks
 
 ATTACHED = (
     audit_log,
     job_views,
+    listeners,
     people,
     storage_checks,
 )
