@@ -24,7 +24,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Run the periodic-job scheduler (the lifecycle sweep); one is enough per deployment."""
+    """Run the periodic-job scheduler (lifecycle and recovery sweeps); a second one is safe but idle."""
     jobs.run_cron()
 
 

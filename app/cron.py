@@ -3,8 +3,9 @@ for every scheduler running, and outlives Redis outages.
 
 Time is cut into slots of each job's interval, counted from the Unix epoch, so every scheduler agrees
 on them. A scheduler enqueues a slot's run only after claiming the slot with SET NX in Redis: with two
-schedulers running (a deploy overlap, a standby), one sweep still runs once. When Redis goes away the
-loop waits (doubling, up to RECONNECT_MAX_SECONDS) and carries on where it was once Redis is back.
+schedulers running (a deploy overlap, a standby), one sweep still runs once. A slot whose previous run
+still waits in its queue (no worker has been free) is skipped, so runs never pile up behind an outage.
+When Redis goes away the loop waits (doubling, up to RECONNECT_MAX_SECONDS) and carries on where it was once Redis is back.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import re
 import socket
 import time
 from collections.abc import Callable
+from datetime import UTC
 
 from flask import current_app
+from redis import Redis
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from app import jobs
 from app.core.backoff import Backoff
@@ -41,12 +46,33 @@ def enqueue_due(claimed: dict[str, int], *, now: float, owner: str) -> list[str]
         slot = slot_of(now, interval)
         if claimed.get(kind) == slot:
             continue
-        if connection.set(f"podium:cron:{kind}:{slot}", owner, nx=True, ex=2 * interval):
+        last_key = f"podium:cron:last:{kind}"
+        claimed_now = connection.set(f"podium:cron:{kind}:{slot}", owner, nx=True, ex=2 * interval)
+        if claimed_now and not _still_waiting(connection, connection.get(last_key), now - 5 * interval):
             job_id = "periodic-" + re.sub(r"[^A-Za-z0-9_-]", "-", kind) + f"-{slot}"
             jobs.get_queue(queue).enqueue(jobs.run_job, None, kind, job_id=job_id, result_ttl=600)
+            connection.set(last_key, job_id)
             enqueued.append(kind)
         claimed[kind] = slot
     return enqueued
+
+
+_WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+
+
+def _still_waiting(connection: Redis, job_id: bytes | str | None, patience_ends: float) -> bool:
+    """Whether the run enqueued last for a job still waits for a worker; one enqueued before
+    ``patience_ends`` (Unix seconds) is taken for lost, so a stray record can never stop a sweep."""
+    if job_id is None:
+        return False
+    if isinstance(job_id, bytes):
+        job_id = job_id.decode()
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    enqueued_at = job.enqueued_at.replace(tzinfo=UTC).timestamp() if job.enqueued_at else 0.0
+    return job.get_status() in _WAITING and enqueued_at >= patience_ends
 
 
 def run_scheduler(*, should_stop: Callable[[], bool] = lambda: False) -> None:

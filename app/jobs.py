@@ -82,6 +82,9 @@ class JobRecord(Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The same function over the same ids at the same time: one open record of it at most (see enqueue).
     work_key: Mapped[str | None] = mapped_column(String(64))
+    # Asked for again while running: the run may have read the data before the change that asked, so
+    # it runs once more when it finishes.
+    rerun_requested: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     __table_args__ = (
         Index(
@@ -139,8 +142,10 @@ def enqueue(
     that commit, and dropped if the transaction rolls back. ``at`` schedules the job for a UTC time.
 
     The same work (function, ids and time) is never queued twice: while a record of it is queued,
-    running, retrying or failed for good, that record is returned and nothing new is queued. A unique
-    index decides, so two transactions enqueueing at once still make one record.
+    retrying or failed for good, that record is returned and nothing new is queued (the run to come
+    reads the data as it will be). While it is running, the record is marked to run once more when it
+    finishes, since the run may have read the data too early. A unique index decides, so two
+    transactions enqueueing at once still make one record.
     """
     if at is not None and at.tzinfo is None:
         raise ValueError("schedule times must be timezone-aware UTC")
@@ -164,7 +169,7 @@ def enqueue(
         with db.session.begin_nested():
             db.session.add(record)
     except IntegrityError:
-        record = _open_record_of(record.work_key)
+        record = _open_record_of(record)
     else:
         db.session.info.setdefault(_PENDING_KEY, []).append(record)
     if commit:
@@ -178,13 +183,30 @@ def work_key(kind: str, ids: tuple[int | str, ...] | list[Any], at: datetime | N
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
-def _open_record_of(key: str | None) -> JobRecord:
-    existing = db.session.scalar(
-        select(JobRecord).where(JobRecord.work_key == key, JobRecord.status.in_(HOLDING_STATUSES))
+def _open_record_of(duplicate: JobRecord) -> JobRecord:
+    """The open record ``duplicate`` ran into; a running one is asked to run once more. The UPDATE
+    waits for the row lock the finishing run takes (``_finish``), so the request is never lost: either
+    the run sees it, or the UPDATE finds the run finished and matches nothing."""
+    key = duplicate.work_key
+    rerun = db.session.scalar(
+        update(JobRecord)
+        .where(JobRecord.work_key == key, JobRecord.status == STARTED)
+        .values(rerun_requested=True)
+        .returning(JobRecord.id)
     )
-    if existing is None:  # the holder moved on between our insert and this read: rare, and safe to refuse
-        raise Conflict("The same job was being queued at this moment; try again.")
-    current_app.logger.info("job %s is already %s; not queued again", existing.id, existing.status)
+    existing = db.session.scalar(
+        select(JobRecord)
+        .where(JobRecord.work_key == key, JobRecord.status.in_(HOLDING_STATUSES))
+        .execution_options(populate_existing=True)
+    )
+    if existing is None:
+        # The holder finished between our insert and this read: the work is not held any more.
+        with db.session.begin_nested():
+            db.session.add(duplicate)
+        db.session.info.setdefault(_PENDING_KEY, []).append(duplicate)
+        return duplicate
+    what = "will run once more when it finishes" if rerun else "is not queued again"
+    current_app.logger.info("job %s is already %s; it %s", existing.id, existing.status, what)
     return existing
 
 
@@ -418,15 +440,39 @@ def run_job(record_id: int | None, kind: str, *ids: int | str) -> Any:
         db.engine.dispose(close=False)
         record = db.session.get(JobRecord, record_id) if record_id is not None else None
         attempts = (record.attempts if record else 0) + 1
-        _update_record(record_id, status=STARTED, started_at=utcnow(), attempts=attempts, error=None)
+        _update_record(
+            record_id,
+            status=STARTED,
+            started_at=utcnow(),
+            attempts=attempts,
+            error=None,
+            rerun_requested=False,
+        )
         try:
             result = _resolve(kind)(*ids)
         except Exception as error:
             db.session.rollback()
             record_failure(record_id, f"{type(error).__name__}: {error}", will_retry=_rq_will_retry())
             raise
-        _update_record(record_id, status=FINISHED, progress=100, finished_at=utcnow())
+        _finish(record_id)
         return result
+
+
+def _finish(record_id: int | None) -> None:
+    """Done, unless the same work was asked for while this ran: then queued again, under a new RQ id
+    (this one is still running), to run once more."""
+    if record_id is None:
+        return
+    record = db.session.scalar(select(JobRecord).where(JobRecord.id == record_id).with_for_update())
+    if record is None:
+        return
+    if record.rerun_requested:
+        record.status, record.rerun_requested, record.progress = QUEUED, False, 0
+        record.rq_job_id = uuid.uuid4().hex
+        db.session.info.setdefault(_PENDING_KEY, []).append(record)
+    else:
+        record.status, record.progress, record.finished_at = FINISHED, 100, utcnow()
+    db.session.commit()
 
 
 def _rq_will_retry() -> bool:

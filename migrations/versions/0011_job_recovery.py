@@ -1,4 +1,5 @@
-"""job recovery: the work a job record stands for, one open record of it at a time
+"""job recovery: the work a job record stands for, one open record of it at a time, and a rerun asked
+for while it runs
 
 Records made before this revision have no work key and never block a new one.
 
@@ -23,6 +24,7 @@ OPEN = "status IN ('queued', 'started', 'retrying', 'failed')"
 def upgrade():
     with op.batch_alter_table('job_records', schema=None) as batch_op:
         batch_op.add_column(sa.Column('work_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('rerun_requested', sa.Boolean(), server_default='0', nullable=False))
         batch_op.create_index(
             'uq_job_records_open_work',
             ['work_key'],
@@ -35,4 +37,5 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('job_records', schema=None) as batch_op:
         batch_op.drop_index('uq_job_records_open_work')
+        batch_op.drop_column('rerun_requested')
         batch_op.drop_column('work_key')

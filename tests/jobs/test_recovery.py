@@ -4,6 +4,7 @@ worker's death, failures for good alerted to admins, and a scheduler and workers
 from __future__ import annotations
 
 import socket
+import time
 from contextlib import closing
 
 import pytest
@@ -179,21 +180,47 @@ def test_the_same_work_is_not_queued_again_while_queued_running_or_failed_for_go
     assert jobs.enqueue(MAIL_JOB, 1, queue="mail").id != jobs.enqueue(MAIL_JOB, 2, queue="mail").id
 
 
-def test_two_schedulers_enqueue_each_periodic_run_once(app, db, redis):
-    now = 1_800_000_000.0
+def test_two_schedulers_enqueue_each_periodic_run_once_and_never_pile_runs_up(app, db, redis, monkeypatch):
+    interval = 1000
+    for setting in ("SWEEP_INTERVAL_SECONDS", "RECOVERY_INTERVAL_SECONDS", "CLEANUP_INTERVAL_SECONDS"):
+        monkeypatch.setitem(app.config, setting, interval)
+    now = time.time() // interval * interval  # the start of this slot
     first, second = {}, {}
     kinds = {kind for kind, _queue, _interval in jobs.periodic_jobs(app)}
     assert set(cron.enqueue_due(first, now=now, owner="cron-a")) == kinds
     assert cron.enqueue_due(second, now=now + 0.5, owner="cron-b") == []
     assert cron.enqueue_due(first, now=now + 1, owner="cron-a") == []
-    queued = [job_id for name in app.config["RQ_QUEUES"] for job_id in Queue(name, connection=redis).job_ids]
-    assert len(queued) == len(kinds)
-    sweep_interval = app.config["SWEEP_INTERVAL_SECONDS"]
-    later = cron.enqueue_due(second, now=now + sweep_interval, owner="cron-b")
-    assert (
-        "app.challenges.jobs:sweep" in later
-        and cron.enqueue_due(first, now=now + sweep_interval, owner="a") == []
-    )
+    queues = [Queue(name, connection=redis) for name in app.config["RQ_QUEUES"]]
+    assert sum(queue.count for queue in queues) == len(kinds)
+
+    # A slot later, with no worker to take the first runs: nothing more is queued behind them.
+    later = now + interval
+    assert cron.enqueue_due(second, now=later, owner="cron-b") == []
+    for queue in queues:  # workers take them
+        for job in queue.jobs:
+            job.delete()
+    after = later + interval
+    assert set(cron.enqueue_due(first, now=after, owner="cron-a")) == kinds
+    assert cron.enqueue_due(second, now=after + 0.7, owner="cron-b") == []
+
+
+def test_work_asked_for_while_it_runs_runs_once_more_after(db, redis, run_worker):
+    record = jobs.enqueue("app.challenges.jobs:sweep", queue="scheduled")
+    first_rq_id = record.rq_job_id
+    Queue("scheduled", connection=redis).empty()
+    record.status = STARTED  # a worker is running it
+    db.session.commit()
+    assert jobs.enqueue("app.challenges.jobs:sweep", queue="scheduled").id == record.id
+    assert Queue("scheduled", connection=redis).job_ids == []  # not beside the running one
+
+    jobs._finish(record.id)  # the run ends
+    db.session.expire_all()
+    record = db.session.get(JobRecord, record.id)
+    assert record.status == QUEUED and not record.rerun_requested and record.rq_job_id != first_rq_id
+    assert Queue("scheduled", connection=redis).job_ids == [record.rq_job_id]
+    run_worker()
+    assert _status(db, record.id) == FINISHED
+    assert db.session.get(JobRecord, record.id).attempts == 1
 
 
 def test_cron_and_workers_carry_on_after_redis_restarts(db, test_env, tmp_path):
