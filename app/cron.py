@@ -82,16 +82,19 @@ def run_scheduler(*, should_stop: Callable[[], bool] = lambda: False) -> None:
     backoff = Backoff(ceiling=current_app.config["RECONNECT_MAX_SECONDS"])
     logger = current_app.logger
     logger.info("cron scheduler %s started", owner)
-    while not should_stop():
-        try:
-            for kind in enqueue_due(claimed, now=time.time(), owner=owner):
-                logger.info("cron: enqueued %s", kind)
-        except RedisError as error:
-            delay = backoff.failed()
-            logger.error("cron: Redis unreachable (%s); trying again in %.1f s", error, delay)
-            time.sleep(delay)
-            continue
-        if backoff.failures:
-            logger.info("cron: Redis is back")
-            backoff.succeeded()
-        time.sleep(TICK_SECONDS)
+    try:
+        while not should_stop():
+            try:
+                for kind in enqueue_due(claimed, now=time.time(), owner=owner):
+                    logger.info("cron: enqueued %s", kind)
+            except RedisError as error:
+                delay = backoff.failed()
+                logger.error("cron: Redis unreachable (%s); trying again in %.1f s", error, delay)
+                time.sleep(delay)
+                continue
+            if backoff.failures:
+                logger.info("cron: Redis is back")
+                backoff.succeeded()
+            time.sleep(TICK_SECONDS)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as RQ's worker does
+        logger.info("cron scheduler %s stopped", owner)

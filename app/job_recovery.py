@@ -5,17 +5,20 @@ A worker killed mid-job leaves the job in RQ's started registry with a heartbeat
 own clean-up of that registry (retry if retries are left, else failed) runs only in a worker's
 10-minute maintenance. This sweep runs it every RECOVERY_INTERVAL_SECONDS, then reconciles the records:
 a record left "running" whose job RQ has queued again is "retrying", one whose job RQ has failed is
-failed for good (which alerts the administrators), and one whose job Redis lost is pushed again.
+failed for good (which alerts the administrators), and one whose job Redis lost is pushed again. A
+record still "queued" whose job RQ ended a while ago (every attempt failed before it could write, as
+when PostgreSQL was down) is set to how the job ended.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, timedelta
 
 from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import select, update
 
 from app import jobs
@@ -25,6 +28,9 @@ from app.extensions import db
 _RQ_WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 _RQ_FAILED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 _ABANDONED = "The worker running this job stopped (killed or lost) and no retries were left."
+_UNRECORDED = "Every attempt failed before it could be recorded (was the database reachable?)."
+# A record's last write may trail RQ by a moment; a job RQ ended longer ago than this was not recorded.
+_QUEUED_GRACE = timedelta(minutes=1)
 
 
 def recover_jobs() -> dict[str, int]:
@@ -34,7 +40,7 @@ def recover_jobs() -> dict[str, int]:
         StartedJobRegistry(name, connection=connection).cleanup()
     outcome: Counter[str] = Counter()
     open_records = db.session.scalars(
-        select(jobs.JobRecord.id).where(jobs.JobRecord.status.in_((jobs.STARTED, jobs.RETRYING)))
+        select(jobs.JobRecord.id).where(jobs.JobRecord.status.in_((jobs.QUEUED, jobs.STARTED, jobs.RETRYING)))
     ).all()
     for record_id in open_records:
         outcome[_reconcile(record_id)] += 1
@@ -44,13 +50,15 @@ def recover_jobs() -> dict[str, int]:
 
 def _reconcile(record_id: int) -> str:
     record = db.session.get(jobs.JobRecord, record_id)
-    if record is None or record.status not in (jobs.STARTED, jobs.RETRYING):
+    if record is None or record.status not in (jobs.QUEUED, jobs.STARTED, jobs.RETRYING):
         return "unchanged"
-    connection = jobs.redis_connection()
     try:
-        rq_status = Job.fetch(record.rq_job_id, connection=connection).get_status()
+        job: Job | None = Job.fetch(record.rq_job_id, connection=jobs.redis_connection())
     except NoSuchJobError:
-        rq_status = None
+        job = None
+    if record.status == jobs.QUEUED:
+        return _reconcile_queued(record, job)
+    rq_status = job.get_status() if job else None
     if rq_status in _RQ_FAILED:
         return "failed" if jobs.fail_for_good(record.id, record.error or _ABANDONED) else "unchanged"
     if rq_status in _RQ_WAITING and record.status == jobs.STARTED:
@@ -62,6 +70,24 @@ def _reconcile(record_id: int) -> str:
         # Redis lost it (restarted without its data): run it again
         jobs.push(db.session.get_one(jobs.JobRecord, record.id))
         return "requeued"
+    return "unchanged"
+
+
+def _reconcile_queued(record: jobs.JobRecord, job: Job | None) -> str:
+    """A "queued" record is left alone unless RQ ended its job a while ago (a missing job is
+    ``requeue_stranded``'s to push). An admin's retry takes the job out of RQ's failed registry before
+    it makes the record "queued", so a job still in that registry really did fail."""
+    if job is None or job.ended_at is None:
+        return "unchanged"
+    if job.ended_at.replace(tzinfo=UTC) > utcnow() - _QUEUED_GRACE:
+        return "unchanged"
+    rq_status = job.get_status()
+    failed_registry = FailedJobRegistry(record.queue, connection=jobs.redis_connection())
+    if rq_status in _RQ_FAILED and record.rq_job_id in failed_registry:
+        return "failed" if jobs.fail_for_good(record.id, record.error or _UNRECORDED) else "unchanged"
+    if rq_status == JobStatus.FINISHED:
+        moved = _move(record.id, jobs.QUEUED, status=jobs.FINISHED, progress=100, finished_at=utcnow())
+        return "finished" if moved else "unchanged"
     return "unchanged"
 
 

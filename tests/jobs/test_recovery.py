@@ -6,15 +6,18 @@ from __future__ import annotations
 import socket
 import time
 from contextlib import closing
+from datetime import timedelta
 
 import pytest
 from rq import Queue
 from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
 from app import cron, jobs
 from app.core.access import Role
 from app.core.audit import AuditEvent
+from app.core.timeutil import utcnow
 from app.job_recovery import recover_jobs
 from app.jobs import FAILED, FINISHED, QUEUED, RETRYING, STARTED, JobRecord
 from app.notifications.models import Notification, OutboxMessage
@@ -155,6 +158,21 @@ def test_a_job_rq_failed_while_its_record_said_running_is_failed_for_good_by_the
         len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == admin.email)).all())
         == 1
     )
+
+
+def test_a_job_rq_failed_before_its_record_could_be_written_is_failed_for_good_by_the_sweep(db, redis):
+    record = _hanging_mail_job(db, "unwritten@outside.example")
+    job = Job.fetch(record.rq_job_id, connection=redis)
+    Queue("default", connection=redis).remove(job)
+    job.ended_at = (utcnow() - timedelta(minutes=2)).replace(tzinfo=None)  # RQ keeps naive UTC
+    job.set_status(JobStatus.FAILED)
+    job.save()
+    assert recover_jobs() == {}  # RQ ended it, but the job is not in its failed registry (a retry's moment)
+    FailedJobRegistry("default", connection=redis).add(job, exc_string="OperationalError")
+    assert recover_jobs() == {"failed": 1}
+    db.session.expire_all()
+    failed = db.session.get(JobRecord, record.id)
+    assert failed.status == FAILED and "before it could be recorded" in failed.error
 
 
 def test_the_same_work_is_not_queued_again_while_queued_running_or_failed_for_good(db, redis):
