@@ -491,14 +491,14 @@ def record_failure(record_id: int | None, error: str, *, will_retry: bool) -> No
 
 
 def fail_for_good(record_id: int, error: str | None = None) -> bool:
-    """Mark a job failed for good and raise the alert, once: of two processes that both see it fail
-    (the worker and the recovery sweep), only the one whose UPDATE moves it alerts. Commits."""
+    """Mark an unfinished job failed for good and raise the alert, once: of two processes that both see
+    it fail (the worker and the recovery sweep), only the one whose UPDATE moves it alerts. Commits."""
     changes: dict[str, Any] = {"status": FAILED, "finished_at": utcnow()}
     if error is not None:
         changes["error"] = error
     moved = db.session.scalar(
         update(JobRecord)
-        .where(JobRecord.id == record_id, JobRecord.status != FAILED)
+        .where(JobRecord.id == record_id, JobRecord.status.in_((QUEUED, STARTED, RETRYING)))
         .values(**changes)
         .returning(JobRecord.id)
     )
