@@ -19,7 +19,7 @@ from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, StartedJobRegistry
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from app import jobs
 from app.core.timeutil import utcnow
@@ -39,8 +39,20 @@ def recover_jobs() -> dict[str, int]:
     for name in current_app.config["RQ_QUEUES"]:
         StartedJobRegistry(name, connection=connection).cleanup()
     outcome: Counter[str] = Counter()
+    settled_before = utcnow() - _QUEUED_GRACE
+    record = jobs.JobRecord
     open_records = db.session.scalars(
-        select(jobs.JobRecord.id).where(jobs.JobRecord.status.in_((jobs.QUEUED, jobs.STARTED, jobs.RETRYING)))
+        select(record.id).where(
+            or_(
+                record.status.in_((jobs.STARTED, jobs.RETRYING)),
+                # queued ones only once they could have run and ended: not the thousands scheduled ahead
+                and_(
+                    record.status == jobs.QUEUED,
+                    record.created_at < settled_before,
+                    or_(record.scheduled_for.is_(None), record.scheduled_for < settled_before),
+                ),
+            )
+        )
     ).all()
     for record_id in open_records:
         outcome[_reconcile(record_id)] += 1

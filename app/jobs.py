@@ -27,7 +27,7 @@ from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, select, text, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import audit
@@ -519,9 +519,9 @@ def _horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
     reason = f"The process running this job died (wait status {ret_val}) before it finished."
     try:
         record_failure(record_id, reason, will_retry=bool(job.retries_left))
-    except SQLAlchemyError as error:  # the recovery sweep will set the record right
+    except Exception:  # RQ must still retry or fail the job; the recovery sweep sets the record right
         db.session.rollback()
-        current_app.logger.error("could not record the end of job %s: %s", record_id, error)
+        current_app.logger.exception("could not record the end of job %s", record_id)
 
 
 # (kind, queue, seconds between runs): housekeeping the cron process enqueues for the workers.

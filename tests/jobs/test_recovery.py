@@ -164,6 +164,8 @@ def test_a_job_rq_failed_while_its_record_said_running_is_failed_for_good_by_the
 
 def test_a_job_rq_failed_before_its_record_could_be_written_is_failed_for_good_by_the_sweep(db, redis):
     record = _hanging_mail_job(db, "unwritten@outside.example")
+    record.created_at = utcnow() - timedelta(minutes=3)  # queued three minutes ago
+    db.session.commit()
     job = Job.fetch(record.rq_job_id, connection=redis)
     Queue("default", connection=redis).remove(job)
     job.ended_at = (utcnow() - timedelta(minutes=2)).replace(tzinfo=None)  # RQ keeps naive UTC
