@@ -13,9 +13,11 @@ when PostgreSQL was down) is set to how the job ended.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import suppress
 from datetime import UTC, timedelta
 
 from flask import current_app
+from redis.exceptions import LockError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, StartedJobRegistry
@@ -31,10 +33,25 @@ _ABANDONED = "The worker running this job stopped (killed or lost) and no retrie
 _UNRECORDED = "Every attempt failed before it could be recorded (was the database reachable?)."
 # A record's last write may trail RQ by a moment; a job RQ ended longer ago than this was not recorded.
 _QUEUED_GRACE = timedelta(minutes=1)
+_LOCK_SECONDS = 300  # longer than any sweep; a sweep whose worker died frees the lock by then
 
 
 def recover_jobs() -> dict[str, int]:
-    """Retry or fail abandoned jobs, then bring the records in line; returns what changed, by kind."""
+    """Retry or fail abandoned jobs, then bring the records in line; returns what changed, by kind.
+
+    One sweep at a time (a Redis lock): two sweeps cleaning RQ's registry together could both give
+    the same abandoned job back to its queue, and it would run twice."""
+    lock = jobs.redis_connection().lock("podium:recover-jobs", timeout=_LOCK_SECONDS, blocking=False)
+    if not lock.acquire():
+        return {}
+    try:
+        return _recover()
+    finally:
+        with suppress(LockError):  # held past its timeout: another sweep may hold it now
+            lock.release()
+
+
+def _recover() -> dict[str, int]:
     connection = jobs.redis_connection()
     for name in current_app.config["RQ_QUEUES"]:
         StartedJobRegistry(name, connection=connection).cleanup()
