@@ -5,7 +5,8 @@ Time is cut into slots of each job's interval, counted from the Unix epoch, so e
 on them. A scheduler enqueues a slot's run only after claiming the slot with SET NX in Redis: with two
 schedulers running (a deploy overlap, a standby), one sweep still runs once. A slot whose previous run
 still waits in its queue (no worker has been free) is skipped, so runs never pile up behind an outage.
-When Redis goes away the loop waits (doubling, up to RECONNECT_MAX_SECONDS) and carries on where it was once Redis is back.
+When Redis goes away the loop waits (doubling, up to RECONNECT_MAX_SECONDS) and carries on where it
+was once Redis is back.
 """
 
 from __future__ import annotations
