@@ -541,6 +541,11 @@ def run_cron() -> None:
     cron.run_scheduler()
 
 
+def _was_told_to_stop(worker: Worker | None) -> bool:
+    """SIGTERM or Ctrl-C (RQ's warm shutdown), as opposed to quitting on an error."""
+    return worker is not None and (worker._stop_requested or worker._shutdown_requested_date is not None)
+
+
 class PodiumWorker(Worker):
     """RQ's worker, taking a job for abandoned after two missed heartbeats instead of a minute more.
 
@@ -568,20 +573,21 @@ def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:
     backoff = Backoff(ceiling=config["RECONNECT_MAX_SECONDS"])
     while True:
         started = time.monotonic()
-        worker = PodiumWorker(
-            [get_queue(name) for name in names],
-            connection=redis_connection(),
-            job_monitoring_interval=config["JOB_HEARTBEAT_SECONDS"],
-            work_horse_killed_handler=_horse_killed,
-        )
+        worker = None
         try:
+            worker = PodiumWorker(
+                [get_queue(name) for name in names],
+                connection=redis_connection(),
+                job_monitoring_interval=config["JOB_HEARTBEAT_SECONDS"],
+                work_horse_killed_handler=_horse_killed,
+            )
             worked = worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
         except RedisError as error:
-            if burst:
+            if burst or _was_told_to_stop(worker):
                 raise
             current_app.logger.error("worker lost Redis (%s)", error)
         else:
-            if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
+            if burst or _was_told_to_stop(worker):
                 return worked
         # RQ's signal handlers belong to the worker that ended: a stop signal now simply stops us.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -58,7 +58,11 @@ def _start_worker_on_it(db, record, test_env, tmp_path, smtp_port):
         {**test_env, "MAIL_PORT": str(smtp_port), "MAIL_TIMEOUT": "120", "JOB_HEARTBEAT_SECONDS": "1"},
         tmp_path / "worker.log",
     )
-    processes.wait_for(lambda: _status(db, record.id) == STARTED, within=90, what="the job to start")
+    try:
+        processes.wait_for(lambda: _status(db, record.id) == STARTED, within=90, what="the job to start")
+    except AssertionError:
+        processes.kill_and_reap(worker)
+        raise
     return worker
 
 
