@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 
-from app import backup, cron, demo, jobs
+from app import backup, demo, jobs
 from app.core import audit
 from app.extensions import db
 from app.storage import StorageError, get_storage
@@ -31,10 +31,10 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Run the periodic-job scheduler (the lifecycle sweep). Run one on every machine if you like: one
-    holds a lease in Redis and works, the others stand by to take over."""
+    """Run the periodic-job scheduler (lifecycle and recovery sweeps). Any number may run, one per machine
+    if you like: each run of a periodic job is claimed in Redis first, so it happens once."""
     _require_redis()
-    cron.run_cron(announce=lambda line: click.echo(line, err=True))
+    jobs.run_cron()
 
 
 def _require_redis() -> None:

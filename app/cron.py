@@ -1,75 +1,101 @@
-"""``flask cron`` on every machine, one at work: RQ's cron scheduler behind a lease in Redis.
+"""The periodic-job scheduler behind `flask cron`: enqueues each housekeeping job once per interval,
+for every scheduler running, and outlives Redis outages.
 
-Only the process holding the lease enqueues the periodic jobs; any other ``flask cron`` waits as a
-standby and takes the lease when the holder stops renewing it (stopped, crashed or cut off), within
-``CRON_LEASE_SECONDS``. So the same services can run on every machine without doubling the sweeps.
+Time is cut into slots of each job's interval, counted from the Unix epoch, so every scheduler agrees
+on them. A scheduler enqueues a slot's run only after claiming the slot with SET NX in Redis: with two
+schedulers running (a deploy overlap, a standby), one sweep still runs once. A slot whose previous run
+still waits in its queue (no worker has been free) is skipped, so runs never pile up behind an outage.
+When Redis goes away the loop waits (doubling, up to RECONNECT_MAX_SECONDS) and carries on where it
+was once Redis is back.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
+import os
+import re
+import socket
 import time
 from collections.abc import Callable
+from datetime import UTC
 
 from flask import current_app
-from redis.exceptions import LockError
-from redis.lock import Lock
-from rq.cron import CronScheduler
-from rq.exceptions import StopRequested
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
-from app.jobs import blocking_redis_connection, periodic_jobs, run_job
+from app import jobs
+from app.core.backoff import Backoff
 
-LEASE_KEY = "podium:cron:lease"
-log = logging.getLogger(__name__)
-
-
-class LeasedCronScheduler(CronScheduler):
-    """RQ's scheduler that renews its lease at every heartbeat, and stops if it has lost it."""
-
-    def __init__(self, *, lease: Lock, lease_seconds: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.lease = lease
-        self.lease_seconds = lease_seconds
-        self.lost_lease = False
-
-    def heartbeat(self) -> None:
-        super().heartbeat()
-        try:
-            self.lease.reacquire()
-        except LockError:
-            self.lost_lease = True
-            raise StopRequested() from None
-
-    def calculate_sleep_interval(self) -> float:
-        # Wake up (and renew) well before the lease runs out, however far away the next job is.
-        return min(super().calculate_sleep_interval(), self.lease_seconds / 3)
+TICK_SECONDS = 1.0
 
 
-def run_cron(announce: Callable[[str], object] = log.info) -> None:
-    """Wait for the lease, run the scheduler while it is held, and stand by again if it is lost (a
-    pause longer than the lease, Redis restarted); a stop signal ends it and gives the lease back.
-    ``announce`` tells the operator which of these this process is doing."""
-    connection = blocking_redis_connection()
-    seconds = current_app.config["CRON_LEASE_SECONDS"]
-    while True:
-        lease = connection.lock(LEASE_KEY, timeout=seconds, thread_local=False)
-        if not lease.acquire(blocking=False):
-            announce("another flask cron holds the lease; standing by to take over")
+def slot_of(now: float, interval: int) -> int:
+    """Which run of a job due every ``interval`` seconds the moment ``now`` (Unix seconds) falls in."""
+    return int(now // interval)
+
+
+def enqueue_due(claimed: dict[str, int], *, now: float, owner: str) -> list[str]:
+    """Enqueue every periodic job whose slot has come and that no scheduler has claimed yet.
+
+    ``claimed`` remembers, per job, the last slot this scheduler settled (enqueued, or found taken), so
+    it asks Redis once per slot. Returns the kinds this call enqueued.
+    """
+    connection = jobs.redis_connection()
+    enqueued = []
+    for kind, queue, interval in jobs.periodic_jobs(current_app):
+        slot = slot_of(now, interval)
+        if claimed.get(kind) == slot:
+            continue
+        last_key = f"podium:cron:last:{kind}"
+        claimed_now = connection.set(f"podium:cron:{kind}:{slot}", owner, nx=True, ex=2 * interval)
+        if claimed_now and not _still_waiting(connection, connection.get(last_key), now - 5 * interval):
+            job_id = "periodic-" + re.sub(r"[^A-Za-z0-9_-]", "-", kind) + f"-{slot}"
+            jobs.get_queue(queue).enqueue(jobs.run_job, None, kind, job_id=job_id, result_ttl=600)
+            connection.set(last_key, job_id)
+            enqueued.append(kind)
+        claimed[kind] = slot
+    return enqueued
+
+
+_WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+
+
+def _still_waiting(connection: Redis, job_id: bytes | str | None, patience_ends: float) -> bool:
+    """Whether the run enqueued last for a job still waits for a worker; one enqueued before
+    ``patience_ends`` (Unix seconds) is taken for lost, so a stray record can never stop a sweep."""
+    if job_id is None:
+        return False
+    if isinstance(job_id, bytes):
+        job_id = job_id.decode()
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    enqueued_at = job.enqueued_at.replace(tzinfo=UTC).timestamp() if job.enqueued_at else 0.0
+    return job.get_status() in _WAITING and enqueued_at >= patience_ends
+
+
+def run_scheduler(*, should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Loop until stopped (Ctrl-C, SIGTERM): enqueue what is due, every second."""
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    claimed: dict[str, int] = {}
+    backoff = Backoff(ceiling=current_app.config["RECONNECT_MAX_SECONDS"])
+    logger = current_app.logger
+    logger.info("cron scheduler %s started", owner)
+    try:
+        while not should_stop():
             try:
-                while not lease.acquire(blocking=False):
-                    time.sleep(seconds / 3)
-            except StopRequested:  # the signal handler a previous turn as the holder left behind
-                return
-        announce("took the cron lease; enqueuing the periodic jobs")
-        scheduler = LeasedCronScheduler(connection=connection, lease=lease, lease_seconds=seconds)
-        for kind, queue, interval in periodic_jobs(current_app):
-            scheduler.register(run_job, queue, args=(None, kind), interval=interval)
-        try:
-            scheduler.start()
-        finally:
-            with contextlib.suppress(LockError):  # expired or taken over: nothing of ours to give back
-                lease.release()
-        if not scheduler.lost_lease:
-            return
-        announce("lost the cron lease (held too long without renewal); standing by again")
+                for kind in enqueue_due(claimed, now=time.time(), owner=owner):
+                    logger.info("cron: enqueued %s", kind)
+            except RedisError as error:
+                delay = backoff.failed()
+                logger.error("cron: Redis unreachable (%s); trying again in %.1f s", error, delay)
+                time.sleep(delay)
+                continue
+            if backoff.failures:
+                logger.info("cron: Redis is back")
+                backoff.succeeded()
+            time.sleep(TICK_SECONDS)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as RQ's worker does
+        logger.info("cron scheduler %s stopped", owner)

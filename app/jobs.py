@@ -8,7 +8,11 @@ worker never looks for a row that is not there yet.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import signal
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,21 +23,41 @@ from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.pagination import Pagination
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry, Worker
+from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
-from sqlalchemy import JSON, ForeignKey, String, Text, event, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import audit
+from app.core.backoff import Backoff
 from app.core.errors import Conflict, NotFound, ServiceUnavailable
+from app.core.hooks import Hook
 from app.core.timeutil import UTCDateTime, utcnow
 from app.core.transactions import atomic
 from app.extensions import Model, db
 from app.ops.job_runs import job_meta, observed  # ops: the request id rides into jobs; start/end logs
 
-QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
+QUEUED, STARTED, RETRYING, FINISHED, FAILED = "queued", "started", "retrying", "finished", "failed"
+# What each status means, in the words the jobs page uses. FAILED is final: RQ will not try again,
+# only an administrator's retry will.
+STATUS_LABELS = {
+    QUEUED: "queued",
+    STARTED: "running",
+    RETRYING: "retrying",
+    FAILED: "failed for good",
+    FINISHED: "done",
+}
+# While a record of some work is in one of these, no second record of the same work is made.
+HOLDING_STATUSES = (QUEUED, STARTED, RETRYING, FAILED)
 _PENDING_KEY = "podium_pending_jobs"
+
+job_failed_for_good = Hook(
+    "job_failed_for_good",
+    doc="A job has failed and RQ will not retry it: someone must be told (called in the transaction "
+    "that marks it failed; listeners add rows, never commit).",
+)
 
 
 class JobRecord(Model):
@@ -57,6 +81,25 @@ class JobRecord(Model):
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same function over the same ids at the same time: one open record of it at most (see enqueue).
+    work_key: Mapped[str | None] = mapped_column(String(64))
+    # Asked for again while running: the run may have read the data before the change that asked, so
+    # it runs once more when it finishes.
+    rerun_requested: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+    __table_args__ = (
+        Index(
+            "uq_job_records_open_work",
+            "work_key",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'started', 'retrying', 'failed')"),
+            sqlite_where=text("status IN ('queued', 'started', 'retrying', 'failed')"),
+        ),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
 
     def __repr__(self) -> str:
         return f"<JobRecord {self.id} {self.kind} {self.status}>"
@@ -110,27 +153,74 @@ def enqueue(
     With ``commit=True`` (standalone use) this commits at once. A service that enqueues as part of a
     larger change passes ``commit=False`` and commits itself; the job is pushed to Redis right after
     that commit, and dropped if the transaction rolls back. ``at`` schedules the job for a UTC time.
+
+    The same work (function, ids and time) is never queued twice: while a record of it is queued,
+    retrying or failed for good, that record is returned and nothing new is queued (the run to come
+    reads the data as it will be). While it is running, the record is marked to run once more when it
+    finishes, since the run may have read the data too early. A unique index decides, so two
+    transactions enqueueing at once still make one record.
     """
     if at is not None and at.tzinfo is None:
         raise ValueError("schedule times must be timezone-aware UTC")
     if at is not None:
         at = _next_whole_second(at)
     get_queue(queue)  # validate the queue name before anything is written
+    kind = _dotted(func)
     record = JobRecord(
         rq_job_id=uuid.uuid4().hex,
-        kind=_dotted(func),
+        kind=kind,
         queue=queue,
         args=list(ids),
         subject_type=getattr(subject, "__tablename__", None),
         subject_id=None if subject is None else str(subject.id),
         started_by_id=getattr(started_by, "id", started_by),
         scheduled_for=at,
+        work_key=work_key(kind, ids, at),
     )
-    db.session.add(record)
-    db.session.info.setdefault(_PENDING_KEY, []).append(record)
+    db.session.flush()  # the caller's own rows first, so an error of theirs is not taken for a duplicate
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        record = _open_record_of(record)
+    else:
+        db.session.info.setdefault(_PENDING_KEY, []).append(record)
     if commit:
         db.session.commit()
     return record
+
+
+def work_key(kind: str, ids: tuple[int | str, ...] | list[Any], at: datetime | None) -> str:
+    """What makes two jobs the same work, as a fixed-length digest for the unique index."""
+    identity = json.dumps([kind, list(ids), None if at is None else at.isoformat()], separators=(",", ":"))
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _open_record_of(duplicate: JobRecord) -> JobRecord:
+    """The open record ``duplicate`` ran into; a running one is asked to run once more. The UPDATE
+    waits for the row lock the finishing run takes (``_finish``), so the request is never lost: either
+    the run sees it, or the UPDATE finds the run finished and matches nothing."""
+    key = duplicate.work_key
+    rerun = db.session.scalar(
+        update(JobRecord)
+        .where(JobRecord.work_key == key, JobRecord.status == STARTED)
+        .values(rerun_requested=True)
+        .returning(JobRecord.id)
+    )
+    existing = db.session.scalar(
+        select(JobRecord)
+        .where(JobRecord.work_key == key, JobRecord.status.in_(HOLDING_STATUSES))
+        .execution_options(populate_existing=True)
+    )
+    if existing is None:
+        # The holder finished between our insert and this read: the work is not held any more.
+        with db.session.begin_nested():
+            db.session.add(duplicate)
+        db.session.info.setdefault(_PENDING_KEY, []).append(duplicate)
+        return duplicate
+    what = "will run once more when it finishes" if rerun else "is not queued again"
+    current_app.logger.info("job %s is already %s; it %s", existing.id, existing.status, what)
+    return existing
 
 
 def _next_whole_second(moment: datetime) -> datetime:
@@ -141,7 +231,8 @@ def _next_whole_second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
-def _push(record: JobRecord) -> Job:
+def push(record: JobRecord) -> Job:
+    """Put a committed record's job on its RQ queue (or schedule), under the record's RQ id."""
     app = current_app
     retries = app.config["JOB_RETRIES"]
     retry = Retry(max=retries, interval=list(app.config["JOB_RETRY_INTERVALS"])) if retries else None
@@ -161,7 +252,7 @@ def _push_pending_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, [])
     for record in pending:
         try:
-            _push(record)
+            push(record)
         except RedisError as error:
             current_app.logger.error(
                 "job %s not queued yet (%s); the periodic requeue will retry", record.id, error
@@ -182,7 +273,7 @@ def requeue_stranded(now: datetime | None = None) -> int:
     for record in candidates:
         if Job.exists(record.rq_job_id, connection=connection):
             continue
-        _push(record)  # a schedule time already past makes RQ's scheduler run it at once
+        push(record)  # a schedule time already past makes RQ's scheduler run it at once
         pushed += 1
     return pushed
 
@@ -231,6 +322,13 @@ def _drop_pending_after_rollback(session: Session) -> None:
 
 def job_count() -> int:
     return db.session.execute(select(func.count()).select_from(JobRecord)).scalar_one()
+
+
+def failed_job_count() -> int:
+    """Jobs failed for good, waiting for an administrator's retry."""
+    return db.session.execute(
+        select(func.count()).select_from(JobRecord).where(JobRecord.status == FAILED)
+    ).scalar_one()
 
 
 def recent_job_records(*, limit: int) -> list[JobRecord]:
@@ -358,36 +456,165 @@ def run_job(record_id: int | None, kind: str, *ids: int | str) -> Any:
         db.engine.dispose(close=False)
         record = db.session.get(JobRecord, record_id) if record_id is not None else None
         attempts = (record.attempts if record else 0) + 1
-        _update_record(record_id, status=STARTED, started_at=utcnow(), attempts=attempts, error=None)
+        _update_record(
+            record_id,
+            status=STARTED,
+            started_at=utcnow(),
+            attempts=attempts,
+            error=None,
+            rerun_requested=False,
+        )
         try:
             result = _resolve(kind)(*ids)
         except Exception as error:
             db.session.rollback()
-            _update_record(
-                record_id, status=FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}"
-            )
+            record_failure(record_id, f"{type(error).__name__}: {error}", will_retry=_rq_will_retry())
             raise
-        _update_record(record_id, status=FINISHED, progress=100, finished_at=utcnow())
+        _finish(record_id)
         return result
+
+
+def _finish(record_id: int | None) -> None:
+    """Done, unless the same work was asked for while this ran: then queued again, under a new RQ id
+    (this one is still running), to run once more."""
+    if record_id is None:
+        return
+    record = db.session.scalar(select(JobRecord).where(JobRecord.id == record_id).with_for_update())
+    if record is None:
+        return
+    if record.rerun_requested:
+        record.status, record.rerun_requested, record.progress = QUEUED, False, 0
+        record.rq_job_id = uuid.uuid4().hex
+        db.session.info.setdefault(_PENDING_KEY, []).append(record)
+    else:
+        record.status, record.progress, record.finished_at = FINISHED, 100, utcnow()
+    db.session.commit()
+
+
+def _rq_will_retry() -> bool:
+    """Whether RQ will run the current job again after this failure (it has retries left)."""
+    job = get_current_job()
+    return bool(job is not None and job.retries_left)
+
+
+def record_failure(record_id: int | None, error: str, *, will_retry: bool) -> None:
+    """Say on the record how an attempt ended: "retrying" while RQ has retries left, else failed for
+    good, which tells the administrators."""
+    if will_retry:
+        _update_record(record_id, status=RETRYING, finished_at=utcnow(), error=error)
+    elif record_id is not None:
+        fail_for_good(record_id, error)
+
+
+def fail_for_good(record_id: int, error: str | None = None) -> bool:
+    """Mark an unfinished job failed for good and raise the alert, once: of two processes that both see
+    it fail (the worker and the recovery sweep), only the one whose UPDATE moves it alerts. Commits."""
+    changes: dict[str, Any] = {"status": FAILED, "finished_at": utcnow()}
+    if error is not None:
+        changes["error"] = error
+    moved = db.session.scalar(
+        update(JobRecord)
+        .where(JobRecord.id == record_id, JobRecord.status.in_((QUEUED, STARTED, RETRYING)))
+        .values(**changes)
+        .returning(JobRecord.id)
+    )
+    if moved is not None:
+        record = db.session.get_one(JobRecord, record_id, populate_existing=True)
+        audit.record("job.failed", record, kind=record.kind, attempts=record.attempts, error=record.error)
+        job_failed_for_good.answers(record)
+    db.session.commit()
+    return moved is not None
+
+
+def _horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
+    """RQ's worker saw the process running a job die (killed, out of memory) before the job could
+    record anything; RQ is about to retry it or fail it, and the record says which."""
+    record_id = job.args[0] if job.args else None
+    if record_id is None:
+        return
+    reason = f"The process running this job died (wait status {ret_val}) before it finished."
+    try:
+        record_failure(record_id, reason, will_retry=bool(job.retries_left))
+    except Exception:  # RQ must still retry or fail the job; the recovery sweep sets the record right
+        db.session.rollback()
+        current_app.logger.exception("could not record the end of job %s", record_id)
 
 
 # (kind, queue, seconds between runs): housekeeping the cron process enqueues for the workers.
 def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
     return [
         ("app.jobs:requeue_stranded", "default", app.config["SWEEP_INTERVAL_SECONDS"]),
+        ("app.job_recovery:recover_jobs", "default", app.config["RECOVERY_INTERVAL_SECONDS"]),
         ("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"]),
         ("app.submissions.jobs:clean_up_uploads", "default", app.config["CLEANUP_INTERVAL_SECONDS"]),
     ]
 
 
+def run_cron() -> None:
+    """Run the scheduler that enqueues the periodic jobs (app/cron.py); workers execute them."""
+    from app import cron  # it builds on this module
+
+    cron.run_scheduler()
+
+
+def _was_told_to_stop(worker: Worker | None) -> bool:
+    """SIGTERM or Ctrl-C (RQ's warm shutdown), as opposed to quitting on an error."""
+    return worker is not None and (worker._stop_requested or worker._shutdown_requested_date is not None)
+
+
+class PodiumWorker(Worker):
+    """RQ's worker, taking a job for abandoned after two missed heartbeats instead of a minute more.
+
+    The worker renews a running job's entry in RQ's started registry every JOB_HEARTBEAT_SECONDS; an
+    entry not renewed in time means the worker died with it, and the recovery sweep retries the job.
+    """
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        rq_allowance = 60  # what RQ adds to the heartbeat interval
+        return max(
+            1, super().get_heartbeat_ttl(job, working_time) - rq_allowance + 2 * self.job_monitoring_interval
+        )
+
+
 def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:
-    """Run an RQ worker with the scheduler on, inside the current app context."""
+    """Run an RQ worker with the scheduler on, inside the current app context.
+
+    RQ's worker quits when Redis fails under it in most places but its wait for jobs; outside burst
+    mode this starts it again, waiting longer after each failure in a row, until it is told to stop.
+    """
     global _worker_app
     _worker_app = current_app._get_current_object()
-    names = queues or list(current_app.config["RQ_QUEUES"])
-    unknown = [name for name in names if name not in current_app.config["RQ_QUEUES"]]
+    config = current_app.config
+    names = queues or list(config["RQ_QUEUES"])
+    unknown = [name for name in names if name not in config["RQ_QUEUES"]]
     if unknown:
         raise ValueError(f"unknown queue {unknown[0]!r}")
-    connection = blocking_redis_connection()
-    worker = Worker([Queue(name, connection=connection) for name in names], connection=connection)
-    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    backoff = Backoff(ceiling=config["RECONNECT_MAX_SECONDS"])
+    while True:
+        started = time.monotonic()
+        worker = None
+        try:
+            # RQ's wait for jobs blocks on purpose: only connecting is bounded (blocking_redis_connection).
+            connection = blocking_redis_connection()
+            worker = PodiumWorker(
+                [Queue(name, connection=connection) for name in names],
+                connection=connection,
+                job_monitoring_interval=config["JOB_HEARTBEAT_SECONDS"],
+                work_horse_killed_handler=_horse_killed,
+            )
+            worked = worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        except RedisError as error:
+            if burst or _was_told_to_stop(worker):
+                raise
+            current_app.logger.error("worker lost Redis (%s)", error)
+        else:
+            if burst or _was_told_to_stop(worker):
+                return worked
+        # RQ's signal handlers belong to the worker that ended: a stop signal now simply stops us.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if time.monotonic() - started > backoff.ceiling:
+            backoff.succeeded()  # it ran well for a while: this is a new outage
+        delay = backoff.failed()
+        current_app.logger.warning("worker stopped unexpectedly; starting again in %.1f s", delay)
+        time.sleep(delay)

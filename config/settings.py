@@ -213,6 +213,12 @@ class BaseConfig:
         self.REDIS_TIMEOUT = _integer(env, "REDIS_TIMEOUT", 5, minimum=1)
         self.JOB_RETRIES = _integer(env, "JOB_RETRIES", 3)
         self.JOB_RETRY_INTERVALS = _intervals(env, "JOB_RETRY_INTERVALS", "10,60,300")
+        # A worker renews a running job's heartbeat this often; two missed beats mark the job abandoned,
+        # and the recovery sweep (every RECOVERY_INTERVAL_SECONDS) retries it: within a minute in all.
+        self.JOB_HEARTBEAT_SECONDS = _integer(env, "JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+        self.RECOVERY_INTERVAL_SECONDS = _integer(env, "RECOVERY_INTERVAL_SECONDS", 20, minimum=1)
+        # The longest wait of the cron scheduler and the workers between tries to reach a lost Redis.
+        self.RECONNECT_MAX_SECONDS = _integer(env, "RECONNECT_MAX_SECONDS", 30, minimum=1)
 
         self.STORAGE_BACKEND = _choice(env, "STORAGE_BACKEND", STORAGE_BACKENDS, "local")
         self.STORAGE_LOCAL_ROOT = _text(env, "STORAGE_LOCAL_ROOT") or str(
@@ -256,8 +262,6 @@ class BaseConfig:
         self.UPLOAD_RETENTION = minutes * _integer(env, "UPLOAD_RETENTION_MINUTES", 24 * 60, minimum=1)
         self.CLEANUP_INTERVAL_SECONDS = _integer(env, "CLEANUP_INTERVAL_SECONDS", 3600, minimum=60)
         self.SWEEP_INTERVAL_SECONDS = _integer(env, "SWEEP_INTERVAL_SECONDS", 60, minimum=5)
-        # A standby `flask cron` takes over this long after the working one stops renewing its lease.
-        self.CRON_LEASE_SECONDS = _integer(env, "CRON_LEASE_SECONDS", 90, minimum=3)
 
         self.MAIL_BACKEND = _choice(env, "MAIL_BACKEND", MAIL_BACKENDS, "smtp")
         self.MAIL_SERVER = _text(env, "MAIL_SERVER", "127.0.0.1")

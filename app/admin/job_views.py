@@ -21,7 +21,7 @@ from app.core.forms import submit_form
 from app.core.paging import read_page
 
 PER_PAGE = 50
-STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.FINISHED, jobs.FAILED)
+STATUSES = (jobs.QUEUED, jobs.STARTED, jobs.RETRYING, jobs.FAILED, jobs.FINISHED)
 
 
 @bp.get("/jobs")
@@ -38,6 +38,8 @@ def job_list():
         page=page,
         status=status,
         statuses=STATUSES,
+        labels=jobs.STATUS_LABELS,
+        failed_count=jobs.failed_job_count(),
         retry_form=RetryJobForm(),
         page_url=lambda number: url_for("admin.job_list", status=status or None, page=number),
     )

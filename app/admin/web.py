@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.admin import audit_log, bp, health, job_views, people, storage_checks
+from app.admin import audit_log, bp, health, job_views, listeners, people, storage_checks
 
 ATTACHED = (
     audit_log,
     health,
     job_views,
+    listeners,
     people,
     storage_checks,
 )

@@ -39,6 +39,7 @@ def admin_home():
         "main/admin_home.html",
         counts=counts,
         recent_jobs=jobs.recent_job_records(limit=RECENT_JOBS),
+        failed_count=jobs.failed_job_count(),
         organizations=account_queries.organizations_by_name(),
     )
 

@@ -34,6 +34,14 @@ def notify(
     return notification
 
 
+def put_in_inbox(user: User, subject: str, body: str, *, link: str | None = None) -> Notification:
+    """Put a message in ``user``'s inbox only, in the caller's transaction: for news about e-mail
+    itself failing, which an e-mail would not deliver."""
+    notification = Notification(user_id=user.id, subject=subject, body=body, link=link)
+    db.session.add(notification)
+    return notification
+
+
 def send_email(to_address: str, subject: str, body: str) -> OutboxMessage:
     """Queue an e-mail that has no inbox entry (a link meant only for the mailbox's owner, such as a
     password reset), in the caller's transaction: the job is pushed when the caller commits."""
