@@ -121,6 +121,25 @@ def enqueue(
     return record
 
 
+def is_pending(func: Callable[..., Any] | str, subject: Any) -> bool:
+    """Whether a job of this kind about this subject is queued, scheduled or running: a periodic
+    sweep that repairs missed work checks this first, so it never piles up copies of one job.
+    (A record whose Redis job was lost is pushed again by ``requeue_stranded``.)"""
+    return (
+        db.session.scalar(
+            select(JobRecord.id)
+            .where(
+                JobRecord.kind == _dotted(func),
+                JobRecord.subject_type == subject.__tablename__,
+                JobRecord.subject_id == str(subject.id),
+                JobRecord.status.in_((QUEUED, STARTED)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _next_whole_second(moment: datetime) -> datetime:
     """RQ stores schedule times in whole seconds, cutting off the fraction, which would let a job run
     up to a second before its time (a challenge would be found not yet due). Round up instead."""

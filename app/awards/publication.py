@@ -11,7 +11,7 @@ from app.awards.services import award_prizes
 from app.challenges.lifecycle import Action
 from app.challenges.models import Challenge
 from app.challenges.services import lock_challenge
-from app.challenges.transitions import check, transition
+from app.challenges.transitions import check, transition, unless_done
 from app.core.errors import Conflict
 from app.core.money import format_money
 from app.core.timeutil import utcnow
@@ -28,6 +28,7 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     require_manager(actor, challenge)
+    unless_done(challenge, Action.AWARD)
     check(challenge, Action.AWARD)
     results = results_of(challenge)
     if not results:

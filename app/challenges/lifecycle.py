@@ -75,6 +75,30 @@ _REFUSALS: dict[Action, str] = {
     Action.RAISE_BOUNTY: "The bounty can be raised only after funding and before the challenge closes.",
 }
 
+_DECIDED = frozenset({Status.RESULTS_PROPOSED, Status.AWARDED, Status.PAID})
+
+# action → the states in which what it would bring about already holds, and how to say so. Asking
+# for it again there (a double click, the sweep getting there first) succeeds without doing anything.
+ALREADY: dict[Action, tuple[frozenset[Status], str]] = {
+    Action.FUND: (
+        frozenset({Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING} | _DECIDED),
+        "The bounty was already funded into escrow; nothing more was taken.",
+    ),
+    Action.OPEN: (frozenset({Status.OPEN}), "The challenge was already open for submissions."),
+    Action.CLOSE: (
+        frozenset({Status.CLOSED, Status.JUDGING} | _DECIDED),
+        "The challenge was already closed.",
+    ),
+    Action.START_JUDGING: (frozenset({Status.JUDGING} | _DECIDED), "Judging had already started."),
+    Action.PROPOSE_RESULTS: (frozenset({Status.RESULTS_PROPOSED}), "Results were already proposed."),
+    Action.AWARD: (
+        frozenset({Status.AWARDED, Status.PAID}),
+        "The results were already published and the prizes awarded.",
+    ),
+    Action.MARK_PAID: (frozenset({Status.PAID}), "The challenge was already marked paid."),
+    Action.CANCEL: (frozenset({Status.CANCELLED}), "The challenge was already cancelled."),
+}
+
 LABELS: dict[Status, str] = {
     Status.DRAFT: "Draft",
     Status.FUNDED: "Upcoming",
@@ -100,6 +124,12 @@ class IllegalTransition(Exception):
 def is_allowed(status: Status, action: Action) -> bool:
     allowed_from, _ = TRANSITIONS[action]
     return status in allowed_from
+
+
+def already_holds(status: Status, action: Action) -> str | None:
+    """What to tell a person asking for ``action`` when its result already holds, else None."""
+    states, message = ALREADY.get(action, (frozenset(), ""))
+    return message if status in states else None
 
 
 def next_status(status: Status, action: Action) -> Status:

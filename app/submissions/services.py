@@ -15,12 +15,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import jobs
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.challenges.filetypes import describe
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.challenges.services import can_manage, get_challenge
+from app.challenges.services import can_manage, get_challenge, hold_for_entry
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -51,6 +52,12 @@ KEY_PREFIX = "submissions"
 VERSION_PREFIX = "versions"
 SNIFF_BYTES = 8192
 HASH_CHUNK = 1024 * 1024
+# States in which an upload started before the deadline may still be finalized within the grace
+# window. Judging normally starts only after that window; an entry that lands once it has started
+# (its checks began in time) asks for its own judges.
+ACCEPTING_LATE = frozenset({Status.OPEN, Status.CLOSED, Status.JUDGING})
+NOT_ACCEPTING = "This challenge is not open for submissions."
+REASSIGN_JOB = "app.judging.jobs:reassign"
 EXTENSIONS = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -137,7 +144,7 @@ def _entry_problem(
     """``late`` marks an upload finishing in the grace period: the challenge may have closed already."""
     accepting = challenge.state is Status.OPEN and now <= challenge.closes_at
     if late:
-        accepting = challenge.state in (Status.OPEN, Status.CLOSED)
+        accepting = challenge.state in ACCEPTING_LATE
     terms = rules.Terms(
         is_open=accepting,
         eligibility=challenge.eligibility,
@@ -510,6 +517,13 @@ def finalize_upload(
         assert copy_key is not None  # the version key: written by the app, or the copy made above
         identity_fields = metadata.inspect_stored(storage, copy_key, measured)  # the verified bytes
     content_type = _accepted_type(sniffed, challenge.allowed_types)
+    # Recorded under a shared lock on the challenge, so judging cannot start halfway through; it may
+    # have started while the file was checked (a long copy at the end of the grace window).
+    challenge = hold_for_entry(challenge.id)
+    if challenge.state not in ACCEPTING_LATE:
+        with storage_call() as storage:
+            raise _reject(upload, storage, NOT_ACCEPTING, actor, copy_key=copy_key)
+    needs_judges = challenge.state is Status.JUDGING
     submission = upload.submission
     if submission is None:
         submission = Submission(
@@ -550,6 +564,8 @@ def finalize_upload(
         sha256=sha256,
         content_type=content_type,
     )
+    if needs_judges:
+        jobs.enqueue(REASSIGN_JOB, challenge.id, subject=challenge, started_by=actor, commit=False)
     db.session.commit()
     _delete_quietly(upload.storage_key)
     return version

@@ -58,7 +58,7 @@ def judged(db, scene, make_user):
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
     assigning.assign_judges(scene.challenge.id)
-    challenges.start_judging(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id, now=challenges.grace_ends_at(scene.challenge))
     return judges, entries
 
 
