@@ -121,10 +121,12 @@ def enqueue(
     return record
 
 
-def is_pending(func: Callable[..., Any] | str, subject: Any) -> bool:
-    """Whether a job of this kind about this subject is queued, scheduled or running: a periodic
-    sweep that repairs missed work checks this first, so it never piles up copies of one job.
-    (A record whose Redis job was lost is pushed again by ``requeue_stranded``.)"""
+def is_pending(func: Callable[..., Any] | str, subject: Any, *, now: datetime | None = None) -> bool:
+    """Whether a job of this kind about this subject is queued to run now, or running: a periodic
+    sweep that repairs missed work checks this first, so it never piles up copies of one job. One
+    scheduled for later does not count (its time may have moved since it was queued); a record
+    whose Redis job was lost is pushed again by ``requeue_stranded``."""
+    now = now or utcnow()
     return (
         db.session.scalar(
             select(JobRecord.id)
@@ -133,6 +135,7 @@ def is_pending(func: Callable[..., Any] | str, subject: Any) -> bool:
                 JobRecord.subject_type == subject.__tablename__,
                 JobRecord.subject_id == str(subject.id),
                 JobRecord.status.in_((QUEUED, STARTED)),
+                (JobRecord.scheduled_for.is_(None)) | (JobRecord.scheduled_for <= now),
             )
             .limit(1)
         )

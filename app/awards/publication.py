@@ -17,6 +17,7 @@ from app.core.money import format_money
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
+from app.judging.aggregation import UNREVIEWED
 from app.judging.panels import require_manager
 from app.judging.results import judged_version_at, results_of
 from app.notifications import services as notifications
@@ -35,7 +36,8 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
         raise Conflict("There are no results to publish yet.")
     groups: dict[int, list[int]] = {}
     for row in results:
-        groups.setdefault(row.place, []).append(row.submission_id)
+        if UNREVIEWED not in row.flags:  # accepted without a review: listed, never paid
+            groups.setdefault(row.place, []).append(row.submission_id)
     ranking = [groups[place] for place in sorted(groups)]
     entries = {row.submission_id: row.submission for row in results}
     order = sorted(entries, key=lambda entry_id: (judged_version_at(entries[entry_id]), entry_id))
@@ -56,10 +58,15 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
         entry = entries[row.submission_id]
         amount = awarded.amounts.get(row.submission_id, 0)
         prize = f" and wins {format_money(amount, challenge.currency)}" if amount else ""
+        outcome = (
+            "received no review from the judges, so it was not ranked"
+            if UNREVIEWED in row.flags
+            else f"placed {row.place}{prize}"
+        )
         notifications.notify(
             entry.contributor,
             f"Results: {challenge.title}",
-            f"Your entry “{entry.title}” placed {row.place}{prize}. Your scores and the judges' comments are on "
+            f"Your entry “{entry.title}” {outcome}. Your scores and the judges' comments are on "
             "your submission page.",
             link=f"/submissions/{entry.id}",
             commit=False,

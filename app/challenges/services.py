@@ -615,14 +615,16 @@ def sweep_due_transitions(*, now: datetime | None = None) -> dict[str, int]:
     waiting = db.session.scalars(
         select(Challenge).where(Challenge.status == Status.CLOSED.value, Challenge.closes_at <= now)
     ).all()
-    to_assign = [c for c in waiting if grace_ends_at(c) <= now and not jobs.is_pending(ASSIGN_JOB, c)]
+    to_assign = [
+        c for c in waiting if grace_ends_at(c) <= now and not jobs.is_pending(ASSIGN_JOB, c, now=now)
+    ]
     for challenge in to_assign:
         jobs.enqueue(ASSIGN_JOB, challenge.id, subject=challenge, commit=False)
     overdue = db.session.scalars(
         select(Challenge).where(Challenge.status == Status.JUDGING.value, Challenge.judging_due_at <= now)
     ).all()
     # One aggregation per challenge at a time: each sweep must not queue another copy of it.
-    to_aggregate = [c for c in overdue if not jobs.is_pending(AGGREGATE_JOB, c)]
+    to_aggregate = [c for c in overdue if not jobs.is_pending(AGGREGATE_JOB, c, now=now)]
     for challenge in to_aggregate:
         jobs.enqueue(AGGREGATE_JOB, challenge.id, subject=challenge, commit=False)
     db.session.commit()

@@ -8,7 +8,7 @@ from app.challenges import services as challenges
 from app.challenges.lifecycle import Status
 from app.core.errors import AlreadyDone
 from app.core.timeutil import utcnow
-from app.judging import assigning
+from app.judging import assigning, overdue
 from app.judging import results as judging_results
 
 
@@ -55,12 +55,19 @@ def apply_declared_conflicts(judge_id: int) -> str:
 
 
 def aggregate_when_ready(challenge_id: int) -> str:
-    """When every review is in, or the judging deadline has passed: calibrate and propose results."""
+    """When every entry has its reviews, or the judging deadline has passed: calibrate and propose
+    results. At the deadline with entries nobody reviewed it proposes nothing (that would drop them
+    silently) and hands the choice to the sponsor; either way it finishes, so no sweep repeats it."""
 
     challenge = challenges.get_challenge(challenge_id)
     if challenge.state is not Status.JUDGING:
         return f"nothing to do: the challenge is {challenge.status}"
-    if judging_results.reviews_outstanding(challenge) and utcnow() < challenge.judging_due_at:
+    missing = judging_results.unreviewed_entries(challenge)
+    waiting = judging_results.reviews_outstanding(challenge) or missing
+    if waiting and utcnow() < challenge.judging_due_at:
         return "waiting for reviews"
+    if missing:
+        overdue.mark_overdue(challenge_id)
+        return f"judging overdue: {len(missing)} entries have no review; the sponsor chooses what happens"
     results = judging_results.aggregate(challenge_id)
     return f"proposed a ranking of {len(results)} entries"

@@ -32,7 +32,13 @@ from app.submissions.models import ACTIVE, Submission
 
 # Approved hours count against the cap from approval until the challenge's judging is over: an
 # upcoming (funded) challenge already holds the time it was approved for.
-HOLDING_STATES = (Status.FUNDED.value, Status.OPEN.value, Status.CLOSED.value, Status.JUDGING.value)
+HOLDING_STATES = (
+    Status.FUNDED.value,
+    Status.OPEN.value,
+    Status.CLOSED.value,
+    Status.JUDGING.value,
+    Status.JUDGING_OVERDUE.value,
+)
 REQUESTABLE_STATES = (Status.FUNDED, Status.OPEN)
 MAX_NOTE = 1000
 # The stable code API clients read when hours would pass the organisation-wide cap.
