@@ -329,7 +329,8 @@ def _too_big(size: int, challenge: Challenge) -> ValidationFailed:
     )
 
 
-def _own_pending_upload(upload_id: int, actor: User) -> Upload:
+def _own_upload(upload_id: int, actor: User) -> Upload:
+    """The actor's upload, re-read under a row lock: finalizing it twice at once runs one at a time."""
     upload = db.session.scalar(
         select(Upload)
         .where(Upload.id == upload_id)
@@ -338,6 +339,22 @@ def _own_pending_upload(upload_id: int, actor: User) -> Upload:
     )
     if upload is None or upload.contributor_id != actor.id:
         raise NotFound("No such upload of yours.")
+    return upload
+
+
+def _version_of(upload: Upload) -> SubmissionVersion | None:
+    """The version a finalized upload became (finalize stamps both with the same moment)."""
+    return db.session.scalar(
+        select(SubmissionVersion).where(
+            SubmissionVersion.submission_id == upload.submission_id,
+            SubmissionVersion.upload_started_at == upload.started_at,
+            SubmissionVersion.created_at == upload.finished_at,
+        )
+    )
+
+
+def _own_pending_upload(upload_id: int, actor: User) -> Upload:
+    upload = _own_upload(upload_id, actor)
     if upload.status == FINALIZED:
         raise Conflict("This upload was already received; there is nothing more to do.")
     if upload.status in (REJECTED, EXPIRED):
@@ -444,6 +461,13 @@ def finalize_upload(
     even if the upload key is overwritten while this runs. The upload key is emptied afterwards.
     """
     now = now or utcnow()
+    upload = _own_upload(upload_id, actor)
+    if upload.status == FINALIZED and (recorded := _version_of(upload)) is not None:
+        # Asked again (a retry after a dropped answer, a double click): the same version, nothing new.
+        if measured_by_app is not None:
+            _delete_quietly(measured_by_app.key)
+        db.session.rollback()
+        return recorded
     upload = _own_pending_upload(upload_id, actor)
     challenge = get_challenge(upload.challenge_id)
     with storage_call() as storage:
