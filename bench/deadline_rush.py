@@ -64,6 +64,20 @@ def _wait_for_http(url: str, process: subprocess.Popen, seconds: float = 60) -> 
     raise BenchError(f"{url} did not answer within {seconds:.0f} s")
 
 
+def _warm_up(base: str, seconds: float = 120) -> None:
+    """Until every web worker has booted: 16 requests at once, each answered within a second."""
+    deadline = time.monotonic() + seconds
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            answers = list(pool.map(lambda _n: requests.get(base + "/", timeout=30).status_code, range(16)))
+            if all(code < 500 for code in answers) and time.perf_counter() - began < 1.0:
+                time.sleep(2)  # the RQ workers and cron boot alongside
+                return
+            time.sleep(0.5)
+    raise BenchError("the web workers did not all answer within 2 minutes")
+
+
 def _set_up(env: dict[str, str], uploads: int):
     """Migrate, then create the people, tokens and the open challenge through the real services."""
     os.environ.update(env)
@@ -307,7 +321,7 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         _wait_for_http(base + "/", processes[1])
-        time.sleep(3)  # the workers and cron boot too
+        _warm_up(base)
 
         closes_at = _set_closing(app, challenge_id)
         close_epoch = closes_at.timestamp()
@@ -338,7 +352,8 @@ def main() -> int:
             time.sleep(1)
         latencies = sorted(o.finalize_seconds for o in outcomes if o.finalize_seconds is not None)
         if not latencies:
-            raise BenchError("no upload reached finalize")
+            statuses = sorted({(o.start_status, o.finalize_status) for o in outcomes})
+            raise BenchError(f"no upload reached finalize; (start, finalize) statuses seen: {statuses}")
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
         lost = figures["in_time_not_accepted"] + figures["accepted_not_assigned"]
