@@ -136,3 +136,18 @@ def test_the_sweep_starts_judging_whose_job_was_lost_and_never_queues_it_twice(
     assert kinds == 1
     run_worker()
     assert challenges.get_challenge(scene.challenge.id).status == "judging"
+
+
+def test_an_assignment_run_cut_off_after_judging_started_assigns_when_retried(db, scene, make_user):
+    """The worker died between starting judging and assigning: the retried job still assigns."""
+    _one_judge_panel(db, scene, make_user)
+    entry = Submission(
+        challenge_id=scene.challenge.id, contributor_id=scene.alice.id, alias="R2D2", title="T"
+    )
+    db.session.add(entry)
+    db.session.commit()
+    closes = scene.challenge.closes_at
+    challenges.close_if_due(scene.challenge.id, now=closes)
+    challenges.start_judging(scene.challenge.id, now=closes + timedelta(minutes=15))  # then the crash
+    judging_jobs.assign_after_close(scene.challenge.id)  # RQ's retry
+    assert _assigned_entries(db) == {entry.id}
