@@ -121,12 +121,21 @@ def enqueue(
     return record
 
 
+# A sweep that finds a repair job failed (after RQ's own retries) waits this long before trying
+# again: an administrator can retry it at once, and a job that keeps failing is not repeated every sweep.
+FAILED_REPAIR_PAUSE = timedelta(hours=1)
+
+
 def is_pending(func: Callable[..., Any] | str, subject: Any, *, now: datetime | None = None) -> bool:
-    """Whether a job of this kind about this subject is queued to run now, or running: a periodic
-    sweep that repairs missed work checks this first, so it never piles up copies of one job. One
-    scheduled for later does not count (its time may have moved since it was queued); a record
-    whose Redis job was lost is pushed again by ``requeue_stranded``."""
+    """Whether a job of this kind about this subject is queued to run now, running, or failed within
+    ``FAILED_REPAIR_PAUSE``: a periodic sweep that repairs missed work checks this first, so it never
+    piles up copies of one job. One scheduled for later does not count (its time may have moved since
+    it was queued); a record whose Redis job was lost is pushed again by ``requeue_stranded``."""
     now = now or utcnow()
+    waiting = JobRecord.status.in_((QUEUED, STARTED)) & (
+        JobRecord.scheduled_for.is_(None) | (JobRecord.scheduled_for <= now)
+    )
+    failed_lately = (JobRecord.status == FAILED) & (JobRecord.created_at > now - FAILED_REPAIR_PAUSE)
     return (
         db.session.scalar(
             select(JobRecord.id)
@@ -134,8 +143,7 @@ def is_pending(func: Callable[..., Any] | str, subject: Any, *, now: datetime | 
                 JobRecord.kind == _dotted(func),
                 JobRecord.subject_type == subject.__tablename__,
                 JobRecord.subject_id == str(subject.id),
-                JobRecord.status.in_((QUEUED, STARTED)),
-                (JobRecord.scheduled_for.is_(None)) | (JobRecord.scheduled_for <= now),
+                waiting | failed_lately,
             )
             .limit(1)
         )

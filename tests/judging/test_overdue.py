@@ -238,3 +238,15 @@ def test_a_judge_stepping_away_with_a_free_judge_is_told_another_will_take_it(db
         f"/judging/entries/{assignment.id}/recuse", data={"csrf_token": extract_csrf(page)}
     )
     assert "another judge on the panel will take it" in browser.get(stepped.location).get_data(as_text=True)
+
+
+def test_an_aggregation_that_failed_is_not_queued_again_by_every_sweep(db, scene, make_user):
+    _judging(db, scene, make_user)
+    _deadline_passes(db, scene)
+    record = db.session.scalar(select(JobRecord).where(JobRecord.kind == AGGREGATE))
+    record.status = FAILED  # as after RQ's retries of a job that kept failing
+    db.session.commit()
+    for _ in range(3):
+        challenges.sweep_due_transitions()
+    # Left for an administrator's retry (or the sweep an hour later), not one more failure per sweep.
+    assert _count(db, JobRecord, JobRecord.kind == AGGREGATE) == 1
