@@ -107,7 +107,7 @@ def run_contest(
         enter(challenge, entry, now=terms.opens_at + (index + 1) * HOUR)
     challenges.close_if_due(challenge.id, now=terms.closes_at)
     assigning.assign_judges(challenge.id, now=terms.closes_at)
-    challenges.start_judging(challenge.id, now=terms.closes_at)
+    challenges.start_judging(challenge.id, now=challenges.grace_ends_at(challenge))
     scores = {_submission_key(entry): entry.score for entry in entries}
     reviewed_at = terms.closes_at + HOUR
     for judge in judges:

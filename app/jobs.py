@@ -223,6 +223,36 @@ def _open_record_of(duplicate: JobRecord) -> JobRecord:
     return existing
 
 
+# A sweep that finds a repair job failed (after RQ's own retries) waits this long before trying
+# again: an administrator can retry it at once, and a job that keeps failing is not repeated every sweep.
+FAILED_REPAIR_PAUSE = timedelta(hours=1)
+
+
+def is_pending(func: Callable[..., Any] | str, subject: Any, *, now: datetime | None = None) -> bool:
+    """Whether a job of this kind about this subject is queued to run now, running, or failed within
+    ``FAILED_REPAIR_PAUSE``: a periodic sweep that repairs missed work checks this first, so it never
+    piles up copies of one job. One scheduled for later does not count (its time may have moved since
+    it was queued); a record whose Redis job was lost is pushed again by ``requeue_stranded``."""
+    now = now or utcnow()
+    waiting = JobRecord.status.in_((QUEUED, STARTED, RETRYING)) & (
+        JobRecord.scheduled_for.is_(None) | (JobRecord.scheduled_for <= now)
+    )
+    failed_lately = (JobRecord.status == FAILED) & (JobRecord.created_at > now - FAILED_REPAIR_PAUSE)
+    return (
+        db.session.scalar(
+            select(JobRecord.id)
+            .where(
+                JobRecord.kind == _dotted(func),
+                JobRecord.subject_type == subject.__tablename__,
+                JobRecord.subject_id == str(subject.id),
+                waiting | failed_lately,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _next_whole_second(moment: datetime) -> datetime:
     """RQ stores schedule times in whole seconds, cutting off the fraction, which would let a job run
     up to a second before its time (a challenge would be found not yet due). Round up instead."""

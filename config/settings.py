@@ -258,7 +258,12 @@ class BaseConfig:
         self.CHALLENGE_MIN_JUDGING_WINDOW = minutes * _integer(
             env, "CHALLENGE_MIN_JUDGING_MINUTES", 1440, minimum=1
         )
-        self.SUBMISSION_GRACE = minutes * _integer(env, "SUBMISSION_GRACE_MINUTES", 15)
+        # SUBMISSION_GRACE_SECONDS, when set, wins: benchmarks and demos run a deadline in seconds.
+        self.SUBMISSION_GRACE = timedelta(
+            seconds=_integer(
+                env, "SUBMISSION_GRACE_SECONDS", 60 * _integer(env, "SUBMISSION_GRACE_MINUTES", 15)
+            )
+        )
         self.UPLOAD_RETENTION = minutes * _integer(env, "UPLOAD_RETENTION_MINUTES", 24 * 60, minimum=1)
         self.CLEANUP_INTERVAL_SECONDS = _integer(env, "CLEANUP_INTERVAL_SECONDS", 3600, minimum=60)
         self.SWEEP_INTERVAL_SECONDS = _integer(env, "SWEEP_INTERVAL_SECONDS", 60, minimum=5)

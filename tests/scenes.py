@@ -53,3 +53,15 @@ def scene(db, redis, make_user) -> Scene:
     challenges.fund_challenge(challenge.id, sponsor, now=now)
     challenges.open_now(challenge.id, sponsor, now=now)
     return Scene(org, sponsor, admin, alice, bob, inez, challenge)
+
+
+def close_with_grace_over(challenge) -> bool:
+    """Test set-up for a worker to assign judges at once: the challenge's deadline and the grace
+    window after it are both past (judging starts only then), and it closes now."""
+    from flask import current_app
+
+    from app.extensions import db
+
+    challenge.closes_at = utcnow() - current_app.config["SUBMISSION_GRACE"] - timedelta(seconds=1)
+    db.session.commit()
+    return challenges.close_if_due(challenge.id)

@@ -124,6 +124,8 @@ class QueueOut(Output):
 class RecusalOut(Output):
     alias: str
     status: Literal["recused"]
+    # Whether a free judge on the panel takes the entry; when not, the sponsor was asked to invite one.
+    replaced: bool
 
 
 def _challenge_ref(challenge) -> ChallengeRefOut:
@@ -350,7 +352,8 @@ def save_review(challenge_id: int, alias: str, body: ReviewIn, user: User) -> Re
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )
 def recuse(challenge_id: int, alias: str, body: RecuseIn, user: User) -> RecusalOut:
-    """For a conflict noticed while reviewing; another judge is found at once."""
+    """For a conflict noticed while reviewing; ``replaced`` says whether a free judge on the panel
+    takes the entry (when none is free, the sponsor is asked to invite one)."""
     assignment = judge_assignment(challenge_id, alias, user)
-    reviews.recuse(assignment.id, user, body.reason)
-    return RecusalOut(alias=assignment.submission.alias, status="recused")
+    recusal = reviews.recuse(assignment.id, user, body.reason)
+    return RecusalOut(alias=assignment.submission.alias, status="recused", replaced=recusal.replaced)

@@ -11,12 +11,13 @@ from app.awards.services import award_prizes
 from app.challenges.lifecycle import Action
 from app.challenges.models import Challenge
 from app.challenges.services import lock_challenge
-from app.challenges.transitions import check, transition
+from app.challenges.transitions import check, transition, unless_done
 from app.core.errors import Conflict
 from app.core.money import format_money
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
+from app.judging.aggregation import UNREVIEWED
 from app.judging.panels import require_manager
 from app.judging.results import judged_version_at, results_of
 from app.notifications import services as notifications
@@ -28,13 +29,15 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     require_manager(actor, challenge)
+    unless_done(challenge, Action.AWARD)
     check(challenge, Action.AWARD)
     results = results_of(challenge)
     if not results:
         raise Conflict("There are no results to publish yet.")
     groups: dict[int, list[int]] = {}
     for row in results:
-        groups.setdefault(row.place, []).append(row.submission_id)
+        if UNREVIEWED not in row.flags:  # accepted without a review: listed, never paid
+            groups.setdefault(row.place, []).append(row.submission_id)
     ranking = [groups[place] for place in sorted(groups)]
     entries = {row.submission_id: row.submission for row in results}
     order = sorted(entries, key=lambda entry_id: (judged_version_at(entries[entry_id]), entry_id))
@@ -55,10 +58,15 @@ def publish_results(challenge_id: int, actor: User, *, now: datetime | None = No
         entry = entries[row.submission_id]
         amount = awarded.amounts.get(row.submission_id, 0)
         prize = f" and wins {format_money(amount, challenge.currency)}" if amount else ""
+        outcome = (
+            "received no review from the judges, so it was not ranked"
+            if UNREVIEWED in row.flags
+            else f"placed {row.place}{prize}"
+        )
         notifications.notify(
             entry.contributor,
             f"Results: {challenge.title}",
-            f"Your entry “{entry.title}” placed {row.place}{prize}. Your scores and the judges' comments are on "
+            f"Your entry “{entry.title}” {outcome}. Your scores and the judges' comments are on "
             "your submission page.",
             link=f"/submissions/{entry.id}",
             commit=False,

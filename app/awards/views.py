@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.awards import publication
 from app.challenges import services as challenges
 from app.core.access import Role, role_required
-from app.core.errors import ValidationFailed
+from app.core.errors import AlreadyDone, ValidationFailed
 from app.judging import bp as judging_bp
 from app.judging.forms import RecuseForm
 
@@ -23,6 +23,10 @@ def publish(slug: str):
     form = RecuseForm()
     if not form.validate_on_submit():
         raise ValidationFailed("The form expired; reload the page and try again.")
-    publication.publish_results(challenge.id, current_user)
+    try:
+        publication.publish_results(challenge.id, current_user)
+    except AlreadyDone as done:
+        flash(done.message, "info")
+        return redirect(url_for("judging.results", slug=challenge.slug))
     flash("Results published: the prizes moved to the winners, and everyone was told.", "success")
     return redirect(url_for("judging.results", slug=challenge.slug))

@@ -10,6 +10,7 @@ from app.challenges import services as challenge_services
 from app.challenges.filetypes import describe as describe_file_types
 from app.challenges.markdown import render_markdown
 from app.core.errors import NotFound
+from app.core.timefmt import exact_span
 from app.core.timeutil import utcnow
 
 PER_PAGE = 12
@@ -74,6 +75,6 @@ def detail(slug: str):
         max_file_size=presenters.human_bytes(challenge.max_file_bytes),
         file_types=describe_file_types(challenge.allowed_types),
         total_weight=sum(criterion.weight for criterion in challenge.criteria),
-        grace_minutes=int(current_app.config["SUBMISSION_GRACE"].total_seconds() // 60),
+        grace=exact_span(current_app.config["SUBMISSION_GRACE"]),
         **hooks.challenge_page.merged(challenge, viewer=viewer, now=now),
     )

@@ -16,6 +16,9 @@ def challenges_group() -> None:
 @challenges_group.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
-    """Open and close every challenge whose time has come (repairs missed scheduled jobs)."""
+    """Open, close and start judging every challenge whose time has come (repairs missed jobs)."""
     moved = services.sweep_due_transitions()
-    click.echo(f"opened {moved['opened']}, closed {moved['closed']}, judging due {moved['judging_due']}")
+    click.echo(
+        f"opened {moved['opened']}, closed {moved['closed']}, judging started {moved['assigning']}, "
+        f"judging due {moved['judging_due']}"
+    )

@@ -17,6 +17,7 @@ class Status(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     JUDGING = "judging"
+    JUDGING_OVERDUE = "judging_overdue"
     RESULTS_PROPOSED = "results_proposed"
     AWARDED = "awarded"
     PAID = "paid"
@@ -31,6 +32,9 @@ class Action(enum.StrEnum):
     START_JUDGING = "start_judging"
     PROPOSE_RESULTS = "propose_results"
     REQUEST_EXTRA_REVIEW = "request_extra_review"
+    MARK_JUDGING_OVERDUE = "mark_judging_overdue"
+    EXTEND_JUDGING = "extend_judging"
+    ACCEPT_RESULTS = "accept_results"
     AWARD = "award"
     MARK_PAID = "mark_paid"
     CANCEL = "cancel"
@@ -47,11 +51,23 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.START_JUDGING: (frozenset({Status.CLOSED}), Status.JUDGING),
     Action.PROPOSE_RESULTS: (frozenset({Status.JUDGING}), Status.RESULTS_PROPOSED),
     Action.REQUEST_EXTRA_REVIEW: (frozenset({Status.RESULTS_PROPOSED}), Status.JUDGING),
+    # The judging deadline passed with entries nobody reviewed: the sponsor chooses what happens.
+    Action.MARK_JUDGING_OVERDUE: (frozenset({Status.JUDGING}), Status.JUDGING_OVERDUE),
+    Action.EXTEND_JUDGING: (frozenset({Status.JUDGING, Status.JUDGING_OVERDUE}), Status.JUDGING),
+    Action.ACCEPT_RESULTS: (frozenset({Status.JUDGING_OVERDUE}), Status.RESULTS_PROPOSED),
     Action.AWARD: (frozenset({Status.RESULTS_PROPOSED}), Status.AWARDED),
     Action.MARK_PAID: (frozenset({Status.AWARDED}), Status.PAID),
     Action.CANCEL: (
         frozenset(
-            {Status.DRAFT, Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED}
+            {
+                Status.DRAFT,
+                Status.FUNDED,
+                Status.OPEN,
+                Status.CLOSED,
+                Status.JUDGING,
+                Status.JUDGING_OVERDUE,
+                Status.RESULTS_PROPOSED,
+            }
         ),
         Status.CANCELLED,
     ),
@@ -68,11 +84,45 @@ _REFUSALS: dict[Action, str] = {
     Action.START_JUDGING: "Judging starts only after the challenge has closed.",
     Action.PROPOSE_RESULTS: "Results can be proposed only while judging.",
     Action.REQUEST_EXTRA_REVIEW: "Extra reviews are requested on proposed results, before publishing.",
+    Action.MARK_JUDGING_OVERDUE: "Only a challenge being judged can become overdue.",
+    Action.EXTEND_JUDGING: "Judging can be extended only while it runs or once it is overdue.",
+    Action.ACCEPT_RESULTS: "Results with unreviewed entries are accepted only once judging is overdue.",
     Action.AWARD: "Awards are made only from proposed results.",
     Action.MARK_PAID: "Only an awarded challenge can be marked paid.",
     Action.CANCEL: "A challenge can be cancelled only before its prizes are awarded.",
     Action.EXTEND_DEADLINE: "Deadlines can be extended only before the challenge closes.",
     Action.RAISE_BOUNTY: "The bounty can be raised only after funding and before the challenge closes.",
+}
+
+_DECIDED = frozenset({Status.RESULTS_PROPOSED, Status.AWARDED, Status.PAID})
+
+# action → the states in which what it would bring about already holds, and how to say so. Asking
+# for it again there (a double click, the sweep getting there first) succeeds without doing anything.
+ALREADY: dict[Action, tuple[frozenset[Status], str]] = {
+    Action.FUND: (
+        frozenset(
+            {Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING, Status.JUDGING_OVERDUE} | _DECIDED
+        ),
+        "The bounty was already funded into escrow; nothing more was taken.",
+    ),
+    Action.OPEN: (frozenset({Status.OPEN}), "The challenge was already open for submissions."),
+    Action.CLOSE: (
+        frozenset({Status.CLOSED, Status.JUDGING, Status.JUDGING_OVERDUE} | _DECIDED),
+        "The challenge was already closed.",
+    ),
+    Action.START_JUDGING: (
+        frozenset({Status.JUDGING, Status.JUDGING_OVERDUE} | _DECIDED),
+        "Judging had already started.",
+    ),
+    Action.MARK_JUDGING_OVERDUE: (frozenset({Status.JUDGING_OVERDUE}), "Judging was already overdue."),
+    Action.ACCEPT_RESULTS: (frozenset({Status.RESULTS_PROPOSED}), "Results were already proposed."),
+    Action.PROPOSE_RESULTS: (frozenset({Status.RESULTS_PROPOSED}), "Results were already proposed."),
+    Action.AWARD: (
+        frozenset({Status.AWARDED, Status.PAID}),
+        "The results were already published and the prizes awarded.",
+    ),
+    Action.MARK_PAID: (frozenset({Status.PAID}), "The challenge was already marked paid."),
+    Action.CANCEL: (frozenset({Status.CANCELLED}), "The challenge was already cancelled."),
 }
 
 LABELS: dict[Status, str] = {
@@ -81,6 +131,7 @@ LABELS: dict[Status, str] = {
     Status.OPEN: "Open",
     Status.CLOSED: "Closed",
     Status.JUDGING: "Judging",
+    Status.JUDGING_OVERDUE: "Judging overdue",
     Status.RESULTS_PROPOSED: "Results proposed",
     Status.AWARDED: "Awarded",
     Status.PAID: "Paid",
@@ -100,6 +151,12 @@ class IllegalTransition(Exception):
 def is_allowed(status: Status, action: Action) -> bool:
     allowed_from, _ = TRANSITIONS[action]
     return status in allowed_from
+
+
+def already_holds(status: Status, action: Action) -> str | None:
+    """What to tell a person asking for ``action`` when its result already holds, else None."""
+    states, message = ALREADY.get(action, (frozenset(), ""))
+    return message if status in states else None
 
 
 def next_status(status: Status, action: Action) -> Status:

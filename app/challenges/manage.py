@@ -21,7 +21,7 @@ from app.challenges.forms import (
 )
 from app.challenges.prize_preview import asked_split, shown_split
 from app.core.access import Role, role_required
-from app.core.errors import PermissionDenied, ValidationFailed, problem
+from app.core.errors import AlreadyDone, PermissionDenied, ValidationFailed, problem
 from app.core.forms import submit_form
 from app.core.money import MoneyError, format_money, parse_amount
 from app.core.timeutil import utcnow
@@ -131,7 +131,11 @@ def manage(slug: str):
 
 def _act(slug: str, form, form_name: str, action, success: str):
     challenge = _managed(slug)
-    outcome = submit_form(form, lambda: action(challenge))
+    try:
+        outcome = submit_form(form, lambda: action(challenge))
+    except AlreadyDone as done:  # a success: what was asked for already holds, nothing was done twice
+        flash(done.message, "info")
+        return redirect(url_for("challenges.manage", slug=challenge.slug))
     if outcome.done:
         flash(success, "success")
         return redirect(url_for("challenges.manage", slug=challenge.slug))

@@ -21,7 +21,16 @@ BADGES = {
     Eligibility.INTERNAL: "Internal only",
     Eligibility.EXTERNAL: "External only",
 }
-_ENDED = frozenset({Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED, Status.AWARDED, Status.PAID})
+_ENDED = frozenset(
+    {
+        Status.CLOSED,
+        Status.JUDGING,
+        Status.JUDGING_OVERDUE,
+        Status.RESULTS_PROPOSED,
+        Status.AWARDED,
+        Status.PAID,
+    }
+)
 
 
 def prize_table(challenge: Challenge) -> list[tuple[int, int, int]]:

@@ -25,7 +25,7 @@ from app.skills.services import skill_slug
 STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
     "upcoming": (Status.FUNDED,),
     "open": (Status.OPEN,),
-    "closed": (Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED),
+    "closed": (Status.CLOSED, Status.JUDGING, Status.JUDGING_OVERDUE, Status.RESULTS_PROPOSED),
     "finished": (Status.AWARDED, Status.PAID),
     "cancelled": (Status.CANCELLED,),
 }

@@ -21,10 +21,10 @@ from app.challenges import hooks, rules
 from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge, RubricCriterion
 from app.challenges.rules import ChallengeTerms, Criterion, Windows
-from app.challenges.transitions import check, transition
+from app.challenges.transitions import check, transition, unless_done
 from app.core import audit
 from app.core.access import Role
-from app.core.errors import NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.money import format_money
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -36,6 +36,8 @@ from app.skills import services as skills
 
 SCHEDULE_QUEUE = "scheduled"
 RESERVED_SLUGS = frozenset({"new"})  # paths of their own under /challenges/
+ASSIGN_JOB = "app.judging.jobs:assign_after_close"
+AGGREGATE_JOB = "app.judging.jobs:aggregate_when_ready"
 
 
 # --- loading and permission -----------------------------------------------------------------------
@@ -80,6 +82,29 @@ def lock_challenge(challenge_id: int) -> Challenge:
     if challenge is None:
         raise NotFound("No such challenge.")
     return challenge
+
+
+def hold_for_entry(challenge_id: int) -> Challenge:
+    """The challenge re-read under a shared row lock, for an entry about to be recorded.
+
+    Many entries may be recorded at once, but no state change (which takes ``lock_challenge``) runs
+    until they commit: an entry lands either before judging starts, and is assigned with the rest,
+    or after, and sees that judging started so it asks for its own judges.
+    """
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.id == challenge_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    return challenge
+
+
+def grace_ends_at(challenge: Challenge) -> datetime:
+    """Until when uploads started before the deadline may still be finalized; judging starts after."""
+    return challenge.closes_at + current_app.config["SUBMISSION_GRACE"]
 
 
 def can_manage(user: User | None, challenge: Challenge) -> bool:
@@ -306,6 +331,7 @@ def fund_challenge(challenge_id: int, actor: User, *, now: datetime | None = Non
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
+    unless_done(challenge, Action.FUND)
     check(challenge, Action.FUND)
     _move_to_escrow(challenge, challenge.bounty_minor, f"challenge:{challenge.id}:fund", "fund", actor)
     transition(
@@ -361,6 +387,7 @@ def cancel_challenge(
     reason = (reason or "").strip()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
+    unless_done(challenge, Action.CANCEL)
     if not reason:
         raise ValidationFailed(
             "Say why the challenge is cancelled; participants will read it.", field="reason"
@@ -495,6 +522,7 @@ def open_now(challenge_id: int, actor: User, *, now: datetime | None = None) -> 
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
+    unless_done(challenge, Action.OPEN)
     check(challenge, Action.OPEN)
     if challenge.closes_at - now < _windows().submission:
         raise ValidationFailed(
@@ -524,6 +552,7 @@ def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) ->
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     _require_manager(actor, challenge)
+    unless_done(challenge, Action.CLOSE)
     check(challenge, Action.CLOSE)
     if challenge.closes_at > now:
         raise ValidationFailed(
@@ -543,15 +572,24 @@ def close_now(challenge_id: int, actor: User, *, now: datetime | None = None) ->
     return challenge
 
 
+@atomic
 def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime | None = None) -> Challenge:
-    """Mark a closed challenge as being judged (the judging issue assigns reviewers here)."""
+    """Mark a closed challenge as being judged, once uploads started before the deadline have had
+    their grace window to finish: an entry accepted in it must not miss the judges."""
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
     if actor is not None:
         _require_manager(actor, challenge)
+    unless_done(challenge, Action.START_JUDGING)
+    check(challenge, Action.START_JUDGING)
+    if now < grace_ends_at(challenge):
+        raise Conflict(
+            "Uploads started before the deadline may still finish until "
+            f"{grace_ends_at(challenge):%Y-%m-%d %H:%M:%S} UTC; judging starts after that."
+        )
     transition(challenge, Action.START_JUDGING, actor=actor, now=now, event="challenge.judging_started")
     # At the judging deadline the results are computed from whatever reviews are in.
-    _schedule(challenge, "app.judging.jobs:aggregate_when_ready", challenge.judging_due_at, actor)
+    _schedule(challenge, AGGREGATE_JOB, challenge.judging_due_at, actor)
     db.session.commit()
     return challenge
 
@@ -573,36 +611,58 @@ def sweep_due_transitions(*, now: datetime | None = None) -> dict[str, int]:
         )
     ).all()
     closed = sum(close_if_due(challenge_id, now=now) for challenge_id in [*to_close, *newly_due])
+    # Closed challenges whose grace window is over start judging: a lost assignment job is repaired.
+    waiting = db.session.scalars(
+        select(Challenge).where(Challenge.status == Status.CLOSED.value, Challenge.closes_at <= now)
+    ).all()
+    to_assign = [
+        c for c in waiting if grace_ends_at(c) <= now and not jobs.is_pending(ASSIGN_JOB, c, now=now)
+    ]
+    for challenge in to_assign:
+        jobs.enqueue(ASSIGN_JOB, challenge.id, subject=challenge, commit=False)
     overdue = db.session.scalars(
         select(Challenge).where(Challenge.status == Status.JUDGING.value, Challenge.judging_due_at <= now)
     ).all()
-    for challenge in overdue:
-        jobs.enqueue("app.judging.jobs:aggregate_when_ready", challenge.id, subject=challenge, commit=False)
+    # One aggregation per challenge at a time: each sweep must not queue another copy of it.
+    to_aggregate = [c for c in overdue if not jobs.is_pending(AGGREGATE_JOB, c, now=now)]
+    for challenge in to_aggregate:
+        jobs.enqueue(AGGREGATE_JOB, challenge.id, subject=challenge, commit=False)
     db.session.commit()
-    return {"opened": opened, "closed": closed, "judging_due": len(overdue)}
+    return {
+        "opened": opened,
+        "closed": closed,
+        "assigning": len(to_assign),
+        "judging_due": len(to_aggregate),
+    }
 
 
 # --- scheduling and telling people ------------------------------------------------------------------
 
 
 def _schedule(challenge: Challenge, job_name: str, at: datetime, actor: User | None) -> None:
-    """Queue the job that moves the challenge at ``at``; it runs only once this transaction commits."""
+    """Queue the job that moves the challenge at ``at``; it runs only once this transaction commits.
+    A time already past queues it to run at once (a sweep closing a challenge long after its grace)."""
     jobs.enqueue(
         job_name if ":" in job_name else f"app.challenges.jobs:{job_name}",
         challenge.id,
         queue=SCHEDULE_QUEUE,
         subject=challenge,
         started_by=actor,
-        at=at,
+        at=at if at > utcnow() else None,
         commit=False,
     )
 
 
 def _after_close(challenge: Challenge, actor: User | None) -> None:
-    """Once a challenge closes, judges are assigned (and judging starts) by a job."""
-    jobs.enqueue(
-        "app.judging.jobs:assign_after_close", challenge.id, subject=challenge, started_by=actor, commit=False
-    )
+    """Judges are assigned (and judging starts) by a job once the grace window after closing is over."""
+    _schedule(challenge, ASSIGN_JOB, grace_ends_at(challenge), actor)
+
+
+def schedule_assignment(challenge_id: int) -> None:
+    """Queue the assignment job again for the end of the grace window (it came too early)."""
+    challenge = get_challenge(challenge_id)
+    _schedule(challenge, ASSIGN_JOB, grace_ends_at(challenge), None)
+    db.session.commit()
 
 
 def _schedule_opening(challenge: Challenge, actor: User | None) -> None:

@@ -12,10 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.challenges.lifecycle import TRANSITIONS, Action, IllegalTransition, Status, next_status
+from app.challenges.lifecycle import (
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    Status,
+    already_holds,
+    next_status,
+)
 from app.challenges.models import Challenge
 from app.core import audit
-from app.core.errors import Conflict
+from app.core.errors import AlreadyDone, Conflict
 
 
 class ChallengeStateError(Conflict):
@@ -31,6 +38,15 @@ def check(challenge: Challenge, action: Action) -> Status:
         return next_status(challenge.state, action)
     except IllegalTransition as refusal:
         raise ChallengeStateError(str(refusal)) from None
+
+
+def unless_done(challenge: Challenge, action: Action) -> None:
+    """Stop with ``AlreadyDone`` when what ``action`` brings about already holds: a repeated request
+    (or one the sweep beat to it) succeeds, writes nothing and leaves no second audit event.
+    Call it after the permission check, so only those who may act learn the state this way."""
+    message = already_holds(challenge.state, action)
+    if message is not None:
+        raise AlreadyDone(message)
 
 
 def transition(

@@ -110,6 +110,20 @@ class RateLimited(PodiumError):
     code = "rate_limited"
 
 
+class AlreadyDone(Exception):
+    """Not a refusal: what the person asked for already holds (someone, or the clock, did it first).
+
+    Raised by a service before it writes anything, so nothing happens twice and no second audit
+    event is written; the person is told, as a success, that it was already so.
+    """
+
+    code = "already_done"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 # Codes for errors raised by Flask and Werkzeug rather than by our services, by HTTP status.
 HTTP_CODES = {
     400: "bad_request",
@@ -187,6 +201,14 @@ def register_error_handlers(app: Flask) -> None:
         extra.update(error.extensions())
         headers = [("WWW-Authenticate", 'Bearer realm="podium"')] if error.status == 401 else None
         return _respond(error.status, error.title, error.message, code=error.code, headers=headers, **extra)
+
+    @app.errorhandler(AlreadyDone)
+    def handle_already_done(done: AlreadyDone):
+        # A success: API clients get 200 with the message; a page says it plainly.
+        db.session.rollback()
+        if wants_json():
+            return jsonify(code=done.code, detail=done.message), 200
+        return render_template("errors/generic.html", status=200, title="Already done", detail=done.message)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):

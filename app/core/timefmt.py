@@ -38,3 +38,12 @@ def humanize_delta(target: datetime, now: datetime) -> str:
     if delta > timedelta(0):
         return f"in {_span(delta)}"
     return f"{_span(-delta)} ago"
+
+
+def exact_span(delta: timedelta) -> str:
+    """A configured length of time said exactly: "15 minutes", or "30 seconds" when it is not a whole
+    number of minutes (a grace window is a promise, so it is never rounded)."""
+    seconds = int(delta.total_seconds())
+    if seconds % 60:
+        return _count(seconds, "second")
+    return _count(seconds // 60, "minute")

@@ -43,7 +43,11 @@ LOW_WEIGHT_JUDGE = "low_weight_judge"
 FEW_REVIEWS = "few_reviews"
 DISCONNECTED = "disconnected"
 
+# Not set by ``rank``: results mark entries no judge reviewed, which the sponsor accepted unranked.
+UNREVIEWED = "unreviewed"
+
 FLAG_SENTENCES: dict[str, str] = {
+    UNREVIEWED: "No judge reviewed it: it is listed last, unranked, and wins no prize.",
     JUDGES_DISAGREE: "One judge's score is far from what the other judges' scores predict.",
     NEAR_PRIZE_LINE: "Whether it finishes in a prize place is uncertain.",
     FRAGILE: "Leaving out any one of its reviews would move it across the prize line.",

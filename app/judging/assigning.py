@@ -10,10 +10,17 @@ from random import Random, SystemRandom
 
 from sqlalchemy import select
 
+from app import jobs
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge
-from app.challenges.services import get_challenge, lock_challenge, tell_sponsors
+from app.challenges.services import (
+    AGGREGATE_JOB,
+    SCHEDULE_QUEUE,
+    get_challenge,
+    lock_challenge,
+    tell_sponsors,
+)
 from app.challenges.transitions import transition
 from app.core import audit
 from app.core.errors import Conflict, NotFound
@@ -31,6 +38,7 @@ from app.judging.models import (
     DeclaredConflict,
     PanelMember,
 )
+from app.judging.overdue import extra_review_due
 from app.judging.panels import challenges_held_by, conflicts_for, panel_of, require_manager
 from app.notifications import services as notifications
 from app.submissions.models import ACTIVE as ENTRY_ACTIVE
@@ -83,7 +91,7 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
     caps = {member.judge_id: member.max_load for member in members}
     forbidden = conflicts_for(challenge, judges, entries)
     active = {pair for pair, row in rows.items() if row.status == ACTIVE}
-    if challenge.state in (Status.JUDGING, Status.RESULTS_PROPOSED):
+    if challenge.state in (Status.JUDGING, Status.JUDGING_OVERDUE, Status.RESULTS_PROPOSED):
         # Judging has started: nobody is moved; only pairs that became invalid go, and gaps are filled.
         result = keep_and_fill(
             [entry.id for entry in entries],
@@ -209,19 +217,10 @@ def apply_declared_conflicts(
     return touched
 
 
-@atomic
-def request_extra_review(
-    challenge_id: int, submission_id: int, actor: User, *, now: datetime | None = None
-) -> Assignment:
-    """Give a flagged entry one more review by a fresh judge: the least busy one without a conflict."""
-    now = now or utcnow()
-    challenge = lock_challenge(challenge_id)  # the status moves back to judging below
-    require_manager(actor, challenge)
-    if challenge.state is not Status.RESULTS_PROPOSED:
-        raise Conflict("Extra reviews are requested on proposed results, before publishing.")
-    entry = db.session.get(Submission, submission_id)
-    if entry is None or entry.challenge_id != challenge.id:
-        raise NotFound("No such entry.")
+def free_judges(challenge: Challenge, entry: Submission) -> tuple[list[PanelMember], Counter[int]]:
+    """The accepted panel members who could take one more review of ``entry`` now: never assigned to
+    it before (a judge who stepped away is not asked again), without a conflict, under their cap;
+    with every judge's current load."""
     members = [member for member in panel_of(challenge.id) if member.status == ACCEPTED]
     taken = {
         row.judge_id
@@ -241,6 +240,23 @@ def request_extra_review(
         and (member.judge_id, entry.id) not in forbidden
         and (member.max_load is None or loads[member.judge_id] < member.max_load)
     ]
+    return candidates, loads
+
+
+@atomic
+def request_extra_review(
+    challenge_id: int, submission_id: int, actor: User, *, now: datetime | None = None
+) -> Assignment:
+    """Give a flagged entry one more review by a fresh judge: the least busy one without a conflict."""
+    now = now or utcnow()
+    challenge = lock_challenge(challenge_id)  # the status moves back to judging below
+    require_manager(actor, challenge)
+    if challenge.state is not Status.RESULTS_PROPOSED:
+        raise Conflict("Extra reviews are requested on proposed results, before publishing.")
+    entry = db.session.get(Submission, submission_id)
+    if entry is None or entry.challenge_id != challenge.id:
+        raise NotFound("No such entry.")
+    candidates, loads = free_judges(challenge, entry)
     if not candidates:
         raise Conflict("No judge on the panel can take this entry; invite another judge first.")
     chosen = min(candidates, key=lambda member: (loads[member.judge_id], member.judge_id))
@@ -248,7 +264,21 @@ def request_extra_review(
         challenge_id=challenge.id, judge_id=chosen.judge_id, submission_id=entry.id, assigned_at=now
     )
     db.session.add(assignment)
-    # Back to judging until the extra review is in; aggregation proposes the results again then.
+    # Back to judging until the extra review is in; aggregation proposes the results again then. A
+    # judging deadline already past moves out, or the review could never be submitted and the sweep
+    # would propose the same results again without it.
+    due = extra_review_due(challenge.judging_due_at, now)
+    if due != challenge.judging_due_at:
+        challenge.judging_due_at = due
+        jobs.enqueue(
+            AGGREGATE_JOB,
+            challenge.id,
+            queue=SCHEDULE_QUEUE,
+            subject=challenge,
+            started_by=actor,
+            at=due,
+            commit=False,
+        )
     transition(
         challenge,
         Action.REQUEST_EXTRA_REVIEW,
@@ -256,11 +286,12 @@ def request_extra_review(
         now=now,
         event="judging.extra_review_requested",
         entry=entry.alias,
+        due=due.isoformat(),
     )
     notifications.notify(
         chosen.judge,
         f"One more entry to review: {challenge.title}",
-        f"The sponsor asked for an extra review of {entry.label}.",
+        f"The sponsor asked for an extra review of {entry.label}, due by {due:%Y-%m-%d %H:%M} UTC.",
         link="/judge",
         commit=False,
     )

@@ -21,7 +21,7 @@ def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
     assigned = sum(row.assigned for row in progress)
     submitted = sum(row.submitted for row in progress)
     calibrations = judging_results.calibrations_of(challenge)
-    judging_now = challenge.status in ("judging", "results_proposed")
+    judging_now = challenge.status in ("judging", "judging_overdue", "results_proposed")
     left = judging_time_left(challenge) if judging_now else time_left(challenge)
     return {
         "entries": entry_counts([challenge.id]).get(challenge.id, 0),

@@ -1,8 +1,8 @@
-"""Panel forms: inviting a judge, answering an invitation, declaring a conflict."""
+"""Panel forms: inviting a judge, answering an invitation, declaring a conflict, extending judging."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import DateTimeLocalField, EmailField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.forms import WholeNumberField
 
@@ -28,4 +28,10 @@ class DeclareConflictForm(FlaskForm):
 class RecuseForm(FlaskForm):
     reason = StringField(
         "Why (optional, seen by administrators only)", validators=[Optional(), Length(max=1000)]
+    )
+
+
+class ExtendJudgingForm(FlaskForm):
+    judging_due_at = DateTimeLocalField(
+        "New judging deadline", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )

@@ -37,9 +37,16 @@ from app.judging.models import (
 from app.notifications import services as notifications
 from app.submissions.models import Submission
 
-PANEL_OPEN_STATES = (Status.DRAFT, Status.FUNDED, Status.OPEN, Status.CLOSED, Status.JUDGING)
+PANEL_OPEN_STATES = (
+    Status.DRAFT,
+    Status.FUNDED,
+    Status.OPEN,
+    Status.CLOSED,
+    Status.JUDGING,
+    Status.JUDGING_OVERDUE,  # inviting judges is one of the sponsor's ways out
+)
 # Assigned and not yet published: a judge's entries here are theirs to see (or about to be).
-HELD_STATES = (Status.CLOSED, Status.JUDGING, Status.RESULTS_PROPOSED)
+HELD_STATES = (Status.CLOSED, Status.JUDGING, Status.JUDGING_OVERDUE, Status.RESULTS_PROPOSED)
 
 
 def require_manager(actor: User, challenge: Challenge) -> None:

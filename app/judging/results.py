@@ -4,19 +4,21 @@ proposed ranking back for the sponsor's pages."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge
-from app.challenges.services import lock_challenge, tell_sponsors
-from app.challenges.transitions import transition
+from app.challenges.services import can_manage, lock_challenge, tell_sponsors
+from app.challenges.transitions import check, transition, unless_done
 from app.core import audit
-from app.core.errors import Conflict
+from app.core.errors import Conflict, PermissionDenied
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
-from app.judging.aggregation import rank
+from app.judging.aggregation import UNREVIEWED, rank
 from app.judging.models import (
     ACTIVE,
     SUBMITTED,
@@ -64,6 +66,11 @@ def _submitted_reviews(challenge: Challenge) -> list[tuple[Assignment, Review]]:
     return [(assignment, review) for assignment, review in rows]
 
 
+def reviews_submitted(challenge: Challenge) -> int:
+    """How many reviews of active entries the judges have submitted."""
+    return len(_submitted_reviews(challenge))
+
+
 def reviews_outstanding(challenge: Challenge) -> int:
     """Active assignments still without a submitted review."""
     active = db.session.scalars(
@@ -80,21 +87,53 @@ def rubric_scale(challenge: Challenge) -> tuple[float, float]:
     return low, high
 
 
+def unreviewed_entries(challenge: Challenge) -> list[Submission]:
+    """Active entries no judge has submitted a review of: ranking without them would drop them
+    silently, so they wait for more time, more judges, or the sponsor's acceptance."""
+    reviewed = {assignment.submission_id for assignment, _review in _submitted_reviews(challenge)}
+    entries = db.session.scalars(
+        select(Submission)
+        .where(Submission.challenge_id == challenge.id, Submission.status == ENTRY_ACTIVE)
+        .order_by(Submission.alias)
+    ).all()
+    return [entry for entry in entries if entry.id not in reviewed and entry.latest is not None]
+
+
 @atomic
-def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryResult]:
+def aggregate(
+    challenge_id: int,
+    *,
+    now: datetime | None = None,
+    accepted_by: User | None = None,
+) -> list[EntryResult]:
     """Calibrate the judges, rank the entries, apply the tie rule, and propose the results.
 
-    Runs when every review is in, or at the judging deadline with what is in; running it again
-    (after an extra review) replaces the previous proposal.
+    Runs when every entry has its reviews, or at the judging deadline with what is in; running it
+    again (after an extra review) replaces the previous proposal. An entry no judge reviewed is never
+    left out silently: it is ranked only once the sponsor (``accepted_by``) accepts results without
+    its review, and then it is listed last, flagged, and placed where no prize reaches.
     """
 
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
-    if challenge.state not in (Status.JUDGING, Status.RESULTS_PROPOSED):
+    if accepted_by is not None:
+        if not can_manage(accepted_by, challenge):
+            raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can accept these results.")
+        unless_done(challenge, Action.ACCEPT_RESULTS)
+        check(challenge, Action.ACCEPT_RESULTS)
+    elif challenge.state not in (Status.JUDGING, Status.RESULTS_PROPOSED):
         raise Conflict("Results are computed only while judging or after they were proposed.")
     pairs = _submitted_reviews(challenge)
     if not pairs:
-        raise Conflict("No review has been submitted yet; there is nothing to rank.")
+        raise Conflict(
+            "No review has been submitted yet; there is nothing to rank. Extend judging or invite judges."
+        )
+    unreviewed = unreviewed_entries(challenge)
+    if unreviewed and accepted_by is None:
+        raise Conflict(
+            f"{len(unreviewed)} entr{'y has' if len(unreviewed) == 1 else 'ies have'} no review yet; "
+            "results wait for them, or for the sponsor to accept results without them."
+        )
     first = challenge.criteria[0]
     reviews = [
         (assignment.submission_id, assignment.judge_id, weighted_total(challenge, review.scores))
@@ -145,6 +184,28 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
         )
         for row in ranking.entries
     ]
+    # Unreviewed entries share the place after every ranked one, with no score of their own; even
+    # when fewer entries were ranked than there are prizes, publication never pays them.
+    last_place = max((row.place for row in results), default=0) + 1
+    last_group = max((row.tie_group for row in results), default=0) + 1
+    results += [
+        EntryResult(
+            challenge_id=challenge.id,
+            submission_id=entry.id,
+            rank=last_place,
+            place=last_place,
+            calibrated_score=0.0,
+            raw_mean=0.0,
+            p_prize=0.0,
+            p_first=0.0,
+            sd=0.0,
+            tie_group=last_group,
+            review_count=0,
+            flags=[UNREVIEWED],
+            computed_at=now,
+        )
+        for entry in unreviewed
+    ]
     db.session.add_all(results)
     db.session.add_all(
         JudgeCalibration(
@@ -159,18 +220,22 @@ def aggregate(challenge_id: int, *, now: datetime | None = None) -> list[EntryRe
         )
         for judge in ranking.judges
     )
+    counts: dict[str, Any] = {"entries": len(results), "reviews": len(reviews), "unreviewed": len(unreviewed)}
     if challenge.state is Status.JUDGING:
         transition(
+            challenge, Action.PROPOSE_RESULTS, actor=None, now=now, event="judging.aggregated", **counts
+        )
+    elif challenge.state is Status.JUDGING_OVERDUE:
+        transition(
             challenge,
-            Action.PROPOSE_RESULTS,
-            actor=None,
+            Action.ACCEPT_RESULTS,
+            actor=accepted_by,
             now=now,
-            event="judging.aggregated",
-            entries=len(results),
-            reviews=len(reviews),
+            event="judging.results_accepted",
+            **counts,
         )
     else:  # a repeated run over proposed results replaces the proposal and keeps the state
-        audit.record("judging.aggregated", challenge, entries=len(results), reviews=len(reviews))
+        audit.record("judging.aggregated", challenge, **counts)
     tell_sponsors(
         challenge,
         f"Proposed results: {challenge.title}",

@@ -3,6 +3,7 @@ recusal, and after publication a contributor's own scores with judges named only
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,11 +12,13 @@ from app import jobs
 from app.accounts.models import User
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
+from app.challenges.services import tell_sponsors
 from app.core import audit
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
+from app.judging.assigning import free_judges
 from app.judging.labels import judge_letters
 from app.judging.models import (
     ACTIVE,
@@ -176,9 +179,19 @@ def save_review(
     return review
 
 
+@dataclass(frozen=True)
+class Recusal:
+    """A judge stepped away; ``replaced`` says whether a free judge on the panel can take the entry
+    (the reassign job gives it to them), so the judge is told only what is true."""
+
+    assignment: Assignment
+    replaced: bool
+
+
 @atomic
-def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime | None = None) -> Assignment:
-    """Step away from an entry ("I recognise this work"); a replacement is found at once."""
+def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime | None = None) -> Recusal:
+    """Step away from an entry ("I recognise this work"). A free judge on the panel takes it; when
+    none is free, the sponsor is told to invite one, and the judge is told that instead."""
     now = now or utcnow()
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.judge_id != judge.id:
@@ -197,15 +210,26 @@ def recuse(assignment_id: int, judge: User, reason: str = "", *, now: datetime |
     assignment.recusal_reason = (reason or "").strip()[:1000]
     assignment.ended_at = now
     audit.record("assignment.recused", assignment, actor=judge)
-    jobs.enqueue(
-        "app.judging.jobs:reassign",
-        assignment.challenge_id,
-        subject=assignment.submission.challenge,
-        started_by=judge,
-        commit=False,
-    )
+    db.session.flush()
+    candidates, _loads = free_judges(challenge, assignment.submission)
+    if candidates:
+        jobs.enqueue(
+            "app.judging.jobs:reassign",
+            assignment.challenge_id,
+            subject=challenge,
+            started_by=judge,
+            commit=False,
+        )
+    else:
+        tell_sponsors(
+            challenge,
+            f"An entry needs a judge: {challenge.title}",
+            f"A judge stepped away from {assignment.submission.label} and no judge on the panel is free to "
+            "take it. Invite another judge on the challenge's dashboard.",
+            link=f"/challenges/{challenge.slug}/manage#panel",
+        )
     db.session.commit()
-    return assignment
+    return Recusal(assignment, replaced=bool(candidates))
 
 
 def my_scores(submission: Submission) -> list[tuple[str, Review]]:

@@ -5,16 +5,22 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.accounts.viewer import local_time
+from app.accounts.viewer import local_time, viewer_zone
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
 from app.core.access import Role, role_required
-from app.core.errors import PermissionDenied, ValidationFailed, wants_json
+from app.core.errors import AlreadyDone, PermissionDenied, ValidationFailed, wants_json
 from app.core.forms import submit_form
-from app.judging import assigning, bp, panels, queries, reviews
+from app.judging import assigning, bp, overdue, panels, queries, reviews
 from app.judging import results as judging_results
 from app.judging.aggregation import describe_flag
-from app.judging.forms import AnswerInvitationForm, DeclareConflictForm, InviteJudgeForm, RecuseForm
+from app.judging.forms import (
+    AnswerInvitationForm,
+    DeclareConflictForm,
+    ExtendJudgingForm,
+    InviteJudgeForm,
+    RecuseForm,
+)
 from app.judging.models import SUBMITTED
 from app.submissions.services import may_preview_inline
 
@@ -180,15 +186,25 @@ def recuse(assignment_id: int):
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("main.judge_home"))
-    reviews.recuse(assignment_id, current_user, form.reason.data or "")
-    flash("You stepped away from that entry; another judge will take it.", "info")
+    recusal = reviews.recuse(assignment_id, current_user, form.reason.data or "")
+    if recusal.replaced:
+        flash("You stepped away from that entry; another judge on the panel will take it.", "info")
+    else:
+        flash(
+            "You stepped away from that entry. No other judge on the panel is free to take it yet; "
+            "the sponsor was asked to invite one.",
+            "info",
+        )
     return redirect(url_for("main.judge_home"))
 
 
 @bp.get("/results/<slug>")
 @role_required(Role.SPONSOR, Role.ADMIN, Role.JUDGE)
 def results(slug: str):
-    challenge = challenges.get_by_slug(slug, current_user)
+    return _render_results(challenges.get_by_slug(slug, current_user))
+
+
+def _render_results(challenge, status: int = 200, extend_form: ExtendJudgingForm | None = None):
     on_panel = judging_results.published(challenge) and any(
         judge.id == current_user.id for judge in panels.panel_judges(challenge)
     )
@@ -203,10 +219,15 @@ def results(slug: str):
         judge_labels={row.judge_id: label for label, row in labelled},
         describe_flag=describe_flag,
         outstanding=judging_results.reviews_outstanding(challenge),
+        unreviewed=judging_results.unreviewed_entries(challenge)
+        if challenge.status == "judging_overdue"
+        else [],
+        reviewed_any=judging_results.reviews_submitted(challenge) > 0,
+        extend_form=extend_form or ExtendJudgingForm(prefix="extend"),
         extra_form=RecuseForm(),
         published=judging_results.published(challenge),
         may_manage=challenges.can_manage(current_user, challenge),
-    )
+    ), status
 
 
 @bp.post("/results/<slug>/extra-review/<int:submission_id>")
@@ -214,5 +235,53 @@ def results(slug: str):
 def extra_review(slug: str, submission_id: int):
     challenge = challenges.get_by_slug(slug, current_user)
     assigning.request_extra_review(challenge.id, submission_id, current_user)
-    flash("A fresh judge was asked for one more review; results are recomputed when it is in.", "success")
+    due = challenges.get_challenge(challenge.id).judging_due_at
+    flash(
+        f"A fresh judge was asked for one more review, due {local_time(due)}. Results are recomputed when "
+        "every review is in, or at that time with the reviews that are in.",
+        "success",
+    )
+    return redirect(url_for("judging.results", slug=challenge.slug))
+
+
+@bp.post("/results/<slug>/extend")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def extend_judging(slug: str):
+    challenge = challenges.get_by_slug(slug, current_user)
+    form = ExtendJudgingForm(prefix="extend")
+    due = form.judging_due_at.data
+    try:
+        outcome = submit_form(
+            form,
+            lambda: overdue.extend_judging(challenge.id, current_user, due.replace(tzinfo=viewer_zone())),
+        )
+    except AlreadyDone as done:
+        flash(done.message, "info")
+        return redirect(url_for("judging.results", slug=challenge.slug))
+    if outcome.done:
+        flash(
+            f"Judging runs until {local_time(challenges.get_challenge(challenge.id).judging_due_at)}. Entries "
+            "short of judges are given any free judge on the panel; results follow at the new deadline.",
+            "success",
+        )
+        return redirect(url_for("judging.results", slug=challenge.slug))
+    return _render_results(challenges.get_challenge(challenge.id), outcome.status, form)
+
+
+@bp.post("/results/<slug>/accept")
+@role_required(Role.SPONSOR, Role.ADMIN)
+def accept_results(slug: str):
+    challenge = challenges.get_by_slug(slug, current_user)
+    if not RecuseForm().validate_on_submit():
+        raise ValidationFailed("The form expired; reload the page and try again.")
+    try:
+        judging_results.aggregate(challenge.id, accepted_by=current_user)
+    except AlreadyDone as done:
+        flash(done.message, "info")
+        return redirect(url_for("judging.results", slug=challenge.slug))
+    flash(
+        "Results proposed: the reviewed entries are ranked; entries with no review are listed last, flagged, "
+        "and win no prize. Publish when ready.",
+        "success",
+    )
     return redirect(url_for("judging.results", slug=challenge.slug))

@@ -18,7 +18,7 @@ from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.core import audit
 from app.core.access import Role
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import AlreadyDone, Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.money import POINTS
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -32,7 +32,13 @@ from app.submissions.models import ACTIVE, Submission
 
 # Approved hours count against the cap from approval until the challenge's judging is over: an
 # upcoming (funded) challenge already holds the time it was approved for.
-HOLDING_STATES = (Status.FUNDED.value, Status.OPEN.value, Status.CLOSED.value, Status.JUDGING.value)
+HOLDING_STATES = (
+    Status.FUNDED.value,
+    Status.OPEN.value,
+    Status.CLOSED.value,
+    Status.JUDGING.value,
+    Status.JUDGING_OVERDUE.value,
+)
 REQUESTABLE_STATES = (Status.FUNDED, Status.OPEN)
 MAX_NOTE = 1000
 # The stable code API clients read when hours would pass the organisation-wide cap.
@@ -164,9 +170,9 @@ def request_approval(
         raise ValidationFailed(problem, field="hours_per_week")
     previous = approval_for(challenge, person)
     if previous is not None and previous.status == PENDING:
-        raise Conflict("You already asked; your manager has not answered yet.")
+        raise AlreadyDone("You already asked; your manager has not answered yet.")
     if previous is not None and previous.status == APPROVED:
-        raise Conflict("Your manager already approved this challenge.")
+        raise AlreadyDone("Your manager already approved this challenge.")
     problem = capacity.capacity_problem(held_hours(person.id), hours_per_week, approval_cap_hours())
     if problem:
         raise ValidationFailed(problem, field="hours_per_week", code=OVER_CAP)
@@ -216,6 +222,9 @@ def decide_approval(request_id: int, actor: User, *, approve: bool, note: str = 
         raise PermissionDenied("You can't approve or decline your own request.")
     if request.manager_id != actor.id:
         raise NotFound("No such approval request for you.")
+    if request.status == (APPROVED if approve else DECLINED):
+        # The same answer again (a double click, a second tab): already so, nothing is written twice.
+        raise AlreadyDone(f"This request was already {request.status}.")
     if request.status != PENDING:
         raise Conflict(f"This request was already {request.status}.")
     note = _clean_note(note, "note")

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.challenges import services as challenges
 from app.core.access import Role, role_required
-from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.errors import AlreadyDone, PermissionDenied, ValidationFailed
 from app.core.forms import attach_error, submit_form
 from app.core.timeutil import utcnow
 from app.extensions import csrf
@@ -50,16 +50,20 @@ def for_you():
 def request_approval(slug: str):
     challenge = challenges.get_by_slug(slug, current_user)
     form = ApprovalRequestForm()
-    outcome = submit_form(
-        form,
-        lambda: services.request_approval(
-            challenge.id,
-            current_user,
-            hours_per_week=form.hours_per_week.data,
-            approver_email=form.approver_email.data,
-            note=form.note.data or "",
-        ),
-    )
+    try:
+        outcome = submit_form(
+            form,
+            lambda: services.request_approval(
+                challenge.id,
+                current_user,
+                hours_per_week=form.hours_per_week.data,
+                approver_email=form.approver_email.data,
+                note=form.note.data or "",
+            ),
+        )
+    except AlreadyDone as done:
+        flash(done.message, "info")
+        return redirect(url_for("challenges.detail", slug=challenge.slug)), 303
     if outcome.done:
         flash("Your manager has been asked; you will hear in your inbox.", "success")
     else:
@@ -93,6 +97,9 @@ def decide(request_id: int):
         )
     except ValidationFailed as error:
         flash(error.message, "error")
+        return redirect(url_for("marketplace.approvals")), 303
+    except AlreadyDone as done:
+        flash(done.message, "info")
         return redirect(url_for("marketplace.approvals")), 303
     flash(f"{decided.status.capitalize()}: {decided.contributor.display_name} has been told.", "success")
     return redirect(url_for("marketplace.approvals")), 303

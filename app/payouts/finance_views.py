@@ -8,6 +8,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.core.access import Role, role_required
+from app.core.errors import AlreadyDone
 from app.core.forms import attach_error, submit_form
 from app.core.money import format_money, format_plain
 from app.payouts import bp, queries
@@ -52,7 +53,11 @@ def admin_payout(payout_id: int):
 
 
 def _act(payout_id: int, form, form_name: str, action, success: str):
-    outcome = submit_form(form, action)
+    try:
+        outcome = submit_form(form, action)
+    except AlreadyDone as done:  # a success: it already held, nothing was written twice
+        flash(done.message, "info")
+        return redirect(url_for("payouts.admin_payout", payout_id=payout_id))
     if outcome.done:
         flash(success, "success")
         return redirect(url_for("payouts.admin_payout", payout_id=payout_id))

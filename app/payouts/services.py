@@ -29,7 +29,7 @@ from app.challenges.services import lock_challenge
 from app.challenges.transitions import transition
 from app.core import audit
 from app.core.access import Role
-from app.core.errors import Conflict, NotFound, PermissionDenied, PodiumError, ValidationFailed
+from app.core.errors import AlreadyDone, Conflict, NotFound, PermissionDenied, PodiumError, ValidationFailed
 from app.core.money import POINTS, format_money
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -379,6 +379,9 @@ def mark_paid(
     bank_reference = _clean_bank_reference(bank_reference)
     challenge = lock_challenge(get_payout(payout_id).challenge_id)
     payout = _lock_payouts([payout_id])[payout_id]
+    if payout.state is PayoutStatus.PAID and (payout.bank_reference or "").lower() == bank_reference.lower():
+        # The same confirmation again (a double click, or the file got there first): already so.
+        raise AlreadyDone(f"Payout {payout.reference} was already marked paid with this bank reference.")
     problem = _confirmation_problem(payout, bank_reference, amount_minor, currency)
     if problem is not None:
         raise problem

@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.core.timefmt import exact_span
+
 ALIAS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 ALIAS_LENGTH = 4
 
@@ -64,8 +66,7 @@ def deadline_problem(
         return None
     if started_at < closes_at and now <= closes_at + grace:
         return None
-    minutes = int(grace.total_seconds() // 60)
     return (
         "The challenge closed before this upload could be accepted. Uploads started before the "
-        f"deadline may finish up to {minutes} minutes after it."
+        f"deadline may finish up to {exact_span(grace)} after it."
     )

@@ -15,12 +15,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import jobs
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.challenges.filetypes import describe
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
-from app.challenges.services import can_manage, get_challenge
+from app.challenges.services import can_manage, get_challenge, hold_for_entry
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -52,6 +53,12 @@ KEY_PREFIX = "submissions"
 VERSION_PREFIX = "versions"
 SNIFF_BYTES = 8192
 HASH_CHUNK = 1024 * 1024
+# States in which an upload started before the deadline may still be finalized within the grace
+# window. Judging normally starts only after that window; an entry that lands once it has started
+# (its checks began in time) asks for its own judges.
+ACCEPTING_LATE = frozenset({Status.OPEN, Status.CLOSED, Status.JUDGING})
+NOT_ACCEPTING = "This challenge is not open for submissions."
+REASSIGN_JOB = "app.judging.jobs:reassign"
 EXTENSIONS = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -142,7 +149,7 @@ def _entry_problem(
     """``late`` marks an upload finishing in the grace period: the challenge may have closed already."""
     accepting = challenge.state is Status.OPEN and now <= challenge.closes_at
     if late:
-        accepting = challenge.state in (Status.OPEN, Status.CLOSED)
+        accepting = challenge.state in ACCEPTING_LATE
     terms = rules.Terms(
         is_open=accepting,
         eligibility=challenge.eligibility,
@@ -327,7 +334,8 @@ def _too_big(size: int, challenge: Challenge) -> ValidationFailed:
     )
 
 
-def _own_pending_upload(upload_id: int, actor: User) -> Upload:
+def _own_upload(upload_id: int, actor: User) -> Upload:
+    """The actor's upload, re-read under a row lock: finalizing it twice at once runs one at a time."""
     upload = db.session.scalar(
         select(Upload)
         .where(Upload.id == upload_id)
@@ -336,6 +344,22 @@ def _own_pending_upload(upload_id: int, actor: User) -> Upload:
     )
     if upload is None or upload.contributor_id != actor.id:
         raise NotFound("No such upload of yours.")
+    return upload
+
+
+def _version_of(upload: Upload) -> SubmissionVersion | None:
+    """The version a finalized upload became (finalize stamps both with the same moment)."""
+    return db.session.scalar(
+        select(SubmissionVersion).where(
+            SubmissionVersion.submission_id == upload.submission_id,
+            SubmissionVersion.upload_started_at == upload.started_at,
+            SubmissionVersion.created_at == upload.finished_at,
+        )
+    )
+
+
+def _own_pending_upload(upload_id: int, actor: User) -> Upload:
+    upload = _own_upload(upload_id, actor)
     if upload.status == FINALIZED:
         raise Conflict("This upload was already received; there is nothing more to do.")
     if upload.status in (REJECTED, EXPIRED):
@@ -442,6 +466,13 @@ def finalize_upload(
     even if the upload key is overwritten while this runs. The upload key is emptied afterwards.
     """
     now = now or utcnow()
+    upload = _own_upload(upload_id, actor)
+    if upload.status == FINALIZED and (recorded := _version_of(upload)) is not None:
+        # Asked again (a retry after a dropped answer, a double click): the same version, nothing new.
+        if measured_by_app is not None:
+            _delete_quietly(measured_by_app.key)
+        db.session.rollback()
+        return recorded
     upload = _own_pending_upload(upload_id, actor)
     challenge = get_challenge(upload.challenge_id)
     with storage_call() as storage:
@@ -511,6 +542,13 @@ def finalize_upload(
         assert copy_key is not None  # the version key: written by the app, or the copy made above
         identity_fields = metadata.inspect_stored(storage, copy_key, measured)  # the verified bytes
     content_type = _accepted_type(sniffed, challenge.allowed_types)
+    # Recorded under a shared lock on the challenge, so judging cannot start halfway through; it may
+    # have started while the file was checked (a long copy at the end of the grace window).
+    challenge = hold_for_entry(challenge.id)
+    if challenge.state not in ACCEPTING_LATE:
+        with storage_call() as storage:
+            raise _reject(upload, storage, NOT_ACCEPTING, actor, copy_key=copy_key)
+    needs_judges = challenge.state is Status.JUDGING
     submission = upload.submission
     if submission is None:
         submission = Submission(
@@ -551,6 +589,8 @@ def finalize_upload(
         sha256=sha256,
         content_type=content_type,
     )
+    if needs_judges:
+        jobs.enqueue(REASSIGN_JOB, challenge.id, subject=challenge, started_by=actor, commit=False)
     db.session.commit()
     _delete_quietly(upload.storage_key)
     return version

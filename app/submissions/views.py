@@ -12,6 +12,7 @@ from app.core.access import Role, role_required
 from app.core.errors import ValidationFailed
 from app.core.forms import attach_error
 from app.core.numbers import read_id
+from app.core.timefmt import exact_span
 from app.core.timeutil import utcnow
 from app.extensions import csrf
 from app.submissions import bp, hooks, services
@@ -50,7 +51,7 @@ def _render_new(challenge, form, status: int = 200):
             form=form,
             existing=existing,
             blocked=services.entry_status(challenge, current_user) if existing is None else None,
-            grace_minutes=int(current_app.config["SUBMISSION_GRACE"].total_seconds() // 60),
+            grace=exact_span(current_app.config["SUBMISSION_GRACE"]),
         ),
         status,
     )

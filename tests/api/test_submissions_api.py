@@ -50,8 +50,9 @@ def test_a_contributor_uploads_finalizes_and_manages_a_submission(db, backend, s
     assert submission["versions"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert submission["versions"][0]["content_type"] == "application/pdf"
     assert finalized.headers["Location"].endswith(f"/api/v1/submissions/{submission['id']}")
-    again = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
-    assert again.status_code == 409
+    again = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")  # a retry: the same entry
+    assert again.status_code == 201 and again.get_json()["id"] == submission["id"]
+    assert len(again.get_json()["versions"]) == 1
 
     mine = alice.get("/api/v1/submissions").get_json()
     assert [item["id"] for item in mine["items"]] == [submission["id"]] and mine["next_cursor"] is None

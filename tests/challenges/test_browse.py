@@ -44,7 +44,7 @@ def test_list_is_public_and_shows_upcoming_and_open_challenges_by_default(client
     [
         ("upcoming", ["Funded one"]),
         ("open", ["Open one"]),
-        ("closed", ["Closed one", "Judging one", "Results_Proposed one"]),
+        ("closed", ["Closed one", "Judging one", "Judging_Overdue one", "Results_Proposed one"]),
         ("finished", ["Awarded one", "Paid one"]),
         ("cancelled", ["Cancelled one"]),
     ],

@@ -125,12 +125,14 @@ def test_funding_from_the_page_and_funding_twice(db, sponsor, login):
     assert _action(browser, challenge, "fund").status_code == 302
     db.session.expire_all()
     assert db.session.get(Challenge, challenge.id).status == "funded"
-    # The fund button is gone now; a replayed request is refused with a clear message.
+    # The fund button is gone now; a replayed request succeeds, says so, and takes nothing more.
     page = browser.get(f"/challenges/{challenge.slug}/manage").get_data(as_text=True)
     token = extract_csrf(page)
     again = browser.post(f"/challenges/{challenge.slug}/fund", data={"fund-csrf_token": token})
-    assert again.status_code == 409
-    assert "Only a draft challenge can be funded" in again.get_data(as_text=True)
+    assert again.status_code == 302
+    assert "The bounty was already funded into escrow; nothing more was taken." in browser.get(
+        again.location
+    ).get_data(as_text=True)
     assert (
         db.session.scalar(
             select(func.count()).select_from(LedgerTransaction).where(LedgerTransaction.kind == "fund")

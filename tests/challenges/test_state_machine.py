@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.challenges import services
-from app.challenges.lifecycle import Action, Status, is_allowed
+from app.challenges.lifecycle import Action, Status, already_holds, is_allowed
 from app.challenges.models import Challenge
 from app.core.audit import AuditEvent
-from app.core.errors import Conflict
+from app.core.errors import AlreadyDone, Conflict
 from app.core.timeutil import utcnow
 from app.ledger.models import LedgerEntry, LedgerTransaction
 from tests.challenges.support import DAY, terms_at
@@ -57,7 +58,8 @@ def _snapshot(db, challenge_id):
 
 def _perform(name, challenge, sponsor, now):
     terms = terms_at(now)
-    when_due = {"open": terms.opens_at, "close": terms.closes_at}.get(name, now)
+    grace_over = terms.closes_at + current_app.config["SUBMISSION_GRACE"]
+    when_due = {"open": terms.opens_at, "close": terms.closes_at, "start_judging": grace_over}.get(name, now)
     calls = {
         "edit": lambda: services.update_challenge(
             challenge.id, sponsor.member, terms_at(now, summary="A clearer summary."), now=now
@@ -65,7 +67,7 @@ def _perform(name, challenge, sponsor, now):
         "fund": lambda: services.fund_challenge(challenge.id, sponsor.member, now=now),
         "open": lambda: services.open_if_due(challenge.id, now=when_due),
         "close": lambda: services.close_if_due(challenge.id, now=when_due),
-        "start_judging": lambda: services.start_judging(challenge.id, actor=sponsor.member, now=now),
+        "start_judging": lambda: services.start_judging(challenge.id, actor=sponsor.member, now=when_due),
         "extend": lambda: services.extend_deadline(
             challenge.id, sponsor.member, terms.closes_at + DAY, now=now
         ),
@@ -102,6 +104,11 @@ def test_service_in_state(db, sponsor, status, name):
     elif name in ("open", "close"):
         # The clock-driven transitions are idempotent no-ops when not applicable, as jobs must be.
         assert _perform(name, challenge, sponsor, now) is False
+        assert _snapshot(db, challenge.id) == before
+    elif already_holds(status, action):
+        # Asked again where it already holds: a success that says so, and writes nothing.
+        with pytest.raises(AlreadyDone, match="already"):
+            _perform(name, challenge, sponsor, now)
         assert _snapshot(db, challenge.id) == before
     else:
         with pytest.raises(Conflict):

@@ -40,7 +40,7 @@ def judging_under_way(db, scene, make_user):
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
     assigning.assign_judges(scene.challenge.id)
-    challenges.start_judging(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id, now=challenges.grace_ends_at(scene.challenge))
     return judge, db.session.scalar(select(Assignment))
 
 

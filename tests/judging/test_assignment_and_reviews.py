@@ -8,12 +8,15 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select, text
 
 from app.accounts import services as accounts
 from app.challenges import services as challenges
 from app.core.access import Role
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.timeutil import utcnow
+from app.extensions import db as database
 from app.judging import assigning, panels, reviews
 from app.judging import results as judging_results
 from app.judging.models import Assignment
@@ -47,7 +50,11 @@ def _panel(scene, make_user, count, **caps):
 
 
 def _close(scene):
-    return challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+    """Close a challenge whose deadline and grace window are both past (test set-up), so the
+    assignment job it schedules is due and a worker runs it."""
+    scene.challenge.closes_at = utcnow() - current_app.config["SUBMISSION_GRACE"] - timedelta(seconds=1)
+    database.session.commit()
+    return challenges.close_if_due(scene.challenge.id)
 
 
 def test_closing_assigns_k_judges_per_entry_in_a_real_worker_and_starts_judging(
@@ -131,7 +138,7 @@ def judging(db, scene, make_user):
     entry = _entries(db, scene, [make_user("c0@outside.example")])[0]
     _close(scene)
     assigning.assign_judges(scene.challenge.id)
-    challenges.start_judging(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id, now=challenges.grace_ends_at(scene.challenge))
     rows = {row.judge_id: row for row in db.session.scalars(select(Assignment))}
     return judges, entry, rows
 

@@ -12,13 +12,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from app.challenges import services as challenges
 from app.core.access import Role
 from app.core.errors import Conflict
 from app.judging import conflicts, panels, reviews
 from app.judging.models import Assignment, DeclaredConflict, NamedJudgeConflict
 from app.submissions.models import Submission
 from tests.conftest import extract_csrf
+from tests.scenes import close_with_grace_over
 
 QUEUE_LINK = re.compile(r'href="/judging/entries/(\d+)">(Entry [A-Z0-9]+)')
 
@@ -40,7 +40,7 @@ def _judging(db, scene, make_user, run_worker, *, judges=4, entries=6, per_entry
     db.session.add_all(rows)
     scene.challenge.judges_per_entry = per_entry
     db.session.commit()
-    challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+    close_with_grace_over(scene.challenge)
     run_worker()  # assignment at close, and judging starts
     db.session.expire_all()
     return panel, makers, rows

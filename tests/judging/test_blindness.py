@@ -8,11 +8,11 @@ import re
 
 from sqlalchemy import select
 
-from app.challenges import services as challenges
 from app.core.access import Role
 from app.judging import panels
 from app.judging.models import Assignment
 from tests.conftest import extract_csrf
+from tests.scenes import close_with_grace_over
 from tests.submissions.conftest import PDF
 
 NAME, EMAIL, FILENAME = "Ottoline Vexley", "ottoline.vexley@vexley-secret.example", "vexley-thesis-final.pdf"
@@ -62,7 +62,7 @@ def test_nothing_judge_or_sponsor_facing_names_the_contributor(
     panels.respond_to_invitation(member.id, judge, accept=True)
     scene.challenge.judges_per_entry = 1
     db.session.commit()
-    challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+    close_with_grace_over(scene.challenge)
     run_worker()  # assignment at close, and every e-mail queued so far
     db.session.expire_all()
     assignment = db.session.scalar(select(Assignment))

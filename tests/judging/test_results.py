@@ -4,11 +4,12 @@ alias, and extra reviews for flagged entries."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.awards import publication
 from app.challenges import services as challenges
 from app.core.access import Role
+from app.core.audit import AuditEvent
 from app.core.errors import Conflict, PermissionDenied
 from app.judging import assigning, panels, reviews
 from app.judging import results as judging_results
@@ -56,7 +57,7 @@ def judged_challenge(db, scene, make_user):
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
     assigning.assign_judges(scene.challenge.id)
-    challenges.start_judging(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id, now=challenges.grace_ends_at(scene.challenge))
     return judges, entries
 
 
@@ -166,7 +167,17 @@ def test_publishing_pays_the_winners_reveals_names_and_shows_contributors_their_
     again = sponsor.post(
         f"/judging/results/{scene.challenge.slug}/publish", data={"csrf_token": extract_csrf(page)}
     )
-    assert again.status_code == 409
+    # Publishing again is a success that says so: nothing is awarded twice, no second audit event.
+    assert again.status_code == 302
+    assert "already published" in sponsor.get(again.location).get_data(as_text=True)
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "judging.results_published")
+        )
+        == 1
+    )
     assert (
         len(db.session.scalars(select(LedgerTransaction).where(LedgerTransaction.kind == "award")).all()) == 1
     )

@@ -34,7 +34,7 @@ def judged(app, db, scene, make_user, login):
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
     assigning.assign_judges(scene.challenge.id)
-    challenges.start_judging(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id, now=challenges.grace_ends_at(scene.challenge))
     assignment = db.session.scalar(select(Assignment))
     return judge, assignment, maker
 

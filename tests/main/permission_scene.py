@@ -117,7 +117,7 @@ def build_world(scene, make_user) -> World:
     entries = [_entry(judging, maker, index) for index, maker in enumerate((alice, bob, inez))]
     challenges.close_if_due(judging.id, now=judging.closes_at)
     assigning.assign_judges(judging.id)
-    challenges.start_judging(judging.id)
+    challenges.start_judging(judging.id, now=challenges.grace_ends_at(judging))
     assignment = db.session.scalar(select(Assignment).where(Assignment.submission_id == entries[0].id))
     assigned = next(judge for judge in judges if judge.id == assignment.judge_id)
     users["judge_assigned"] = assigned

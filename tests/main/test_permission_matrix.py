@@ -235,6 +235,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("GET", "/judging/results/<slug>"): web(sponsor=200, admin=200),
     ("POST", "/judging/results/<slug>/extra-review/<int:submission_id>"): web(sponsor=409, admin=409),
     ("POST", "/judging/results/<slug>/publish"): web(sponsor=409, admin=409),  # nothing proposed yet
+    ("POST", "/judging/results/<slug>/extend"): web(sponsor=302, admin=302),
+    ("POST", "/judging/results/<slug>/accept"): web(sponsor=409, admin=409),  # judging is not overdue
     # --- API ------------------------------------------------------------------------------------------
     ("GET", "/api/v1/openapi.json"): everyone(200),
     ("GET", "/api/v1/docs"): everyone(200),
@@ -427,6 +429,8 @@ ADDRESSES: dict[str, Callable[[World], str]] = {
         lambda w: f"/judging/results/{w.judging.slug}/extra-review/{w.entry.id}"
     ),
     "/judging/results/<slug>/publish": lambda w: f"/judging/results/{w.judging.slug}/publish",
+    "/judging/results/<slug>/extend": lambda w: f"/judging/results/{w.judging.slug}/extend",
+    "/judging/results/<slug>/accept": lambda w: f"/judging/results/{w.judging.slug}/accept",
     "/payouts/admin/batches/<int:batch_id>.csv": lambda w: f"/payouts/admin/batches/{w.batch_id}.csv",
     "/payouts/admin/payouts/<int:payout_id>": lambda w: f"/payouts/admin/payouts/{w.payout.id}",
     "/payouts/admin/payouts/<int:payout_id>/failed": lambda w: f"/payouts/admin/payouts/{w.payout.id}/failed",
@@ -532,6 +536,10 @@ BODIES: dict[tuple[str, str], Callable[[World], Any]] = {
     ("POST", "/judging/panel/<slug>/invite"): lambda w: _form("invite", email="fresh-judge@judges.example"),
     ("POST", "/judging/results/<slug>/extra-review/<int:submission_id>"): lambda w: _form(),
     ("POST", "/judging/results/<slug>/publish"): lambda w: _form(),
+    ("POST", "/judging/results/<slug>/extend"): lambda w: _form(
+        "extend", judging_due_at=(w.judging.judging_due_at + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    ),
+    ("POST", "/judging/results/<slug>/accept"): lambda w: _form(),
     ("POST", "/login"): lambda w: _form(email="nobody@outside.example", password="not the password"),
     ("POST", "/logout"): lambda w: _form(),
     ("POST", "/payouts/admin/confirmations"): lambda w: _form(

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.audit import AuditEvent
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import AlreadyDone, Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.marketplace import services
 from app.marketplace.models import ApprovalRequest
 from app.notifications.models import Notification
@@ -131,3 +131,21 @@ def test_the_cap_is_set_per_host_and_hours_on_finished_challenges_are_freed(db, 
     other.status = "awarded"  # results are out: those hours are no longer held
     db.session.commit()
     assert services.held_hours(scene.inez.id) == 0
+
+
+def test_approving_twice_succeeds_says_so_and_writes_nothing_twice(db, scene, make_user, login):
+    mia = with_manager(scene, make_user)
+    request = services.request_approval(scene.challenge.id, scene.inez, hours_per_week=4)
+    manager = login(mia.email)
+    first = post_form(
+        manager, "/approvals", f"/approvals/{request.id}", {f"r{request.id}-approve": "Approve"}
+    )
+    assert first.status_code == 303
+    before = _snapshot(db)
+    with pytest.raises(AlreadyDone, match="already approved"):
+        services.decide_approval(request.id, mia, approve=True)  # a second tab's click
+    with pytest.raises(AlreadyDone, match="already approved this challenge"):
+        services.request_approval(scene.challenge.id, scene.inez, hours_per_week=4)
+    with pytest.raises(Conflict, match="already approved"):
+        services.decide_approval(request.id, mia, approve=False)  # the other answer is still refused
+    assert _snapshot(db) == before

@@ -67,7 +67,7 @@ def published(db, redis, scene, make_user):
     db.session.commit()
     challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
     assigning.assign_judges(scene.challenge.id)
-    challenges.start_judging(scene.challenge.id)
+    challenges.start_judging(scene.challenge.id, now=challenges.grace_ends_at(scene.challenge))
     first, second = scene.challenge.criteria
     for judge in judges:
         for assignment in reviews.assignments_of(judge):

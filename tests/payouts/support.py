@@ -50,7 +50,7 @@ def publish_with_winners(
     db.session.commit()
     challenges.close_if_due(challenge.id, now=challenge.closes_at)
     assigning.assign_judges(challenge.id)
-    challenges.start_judging(challenge.id)
+    challenges.start_judging(challenge.id, now=challenges.grace_ends_at(challenge))
     quality = {entry.id: 10 - index for index, entry in enumerate(entries)}  # the first entry is the best
     for judge in judges:
         for assignment in reviews.assignments_of(judge):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from app.payouts import jobs
 from app.payouts import services as payout_services
 from tests.conftest import extract_csrf
@@ -172,3 +174,21 @@ def test_finance_pages_are_for_administrators_and_earnings_for_contributors(publ
         assert sponsor.get(url).status_code == 403
         assert alice.get(url).status_code == 403
     assert sponsor.get("/payouts/earnings").status_code == 403
+
+
+def test_marking_a_payout_paid_twice_with_its_reference_says_so_and_pays_once(db, published, payout_of):
+    from sqlalchemy import func, select
+
+    from app.core.audit import AuditEvent
+    from app.core.errors import AlreadyDone, Conflict
+
+    *_, inez = _sent(published, payout_of)
+    payout_services.mark_paid(inez.id, "BANK-C", 200_000, "EUR", actor=published.admin)
+    with pytest.raises(AlreadyDone, match="already marked paid with this bank reference"):
+        payout_services.mark_paid(inez.id, "bank-c", 200_000, "EUR", actor=published.admin)
+    with pytest.raises(Conflict, match="already paid"):  # another reference is a different claim
+        payout_services.mark_paid(inez.id, "BANK-OTHER", 200_000, "EUR", actor=published.admin)
+    paid = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payout.paid")
+    )
+    assert paid == 1

@@ -9,7 +9,6 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.challenges import services as challenges
 from app.core.access import Role
 from app.judging import panels
 from app.judging.models import Assignment
@@ -17,6 +16,7 @@ from app.submissions import services
 from app.submissions.models import SubmissionVersion
 from tests.conftest import extract_csrf
 from tests.metadata_samples import docx_by, jpeg_by, pdf_by
+from tests.scenes import close_with_grace_over
 from tests.submissions.conftest import send_post
 
 NAME = "Ottoline Vexley"
@@ -89,7 +89,7 @@ def test_photos_and_office_files_are_inspected_and_judges_never_see_the_findings
     panels.respond_to_invitation(member.id, judge, accept=True)
     scene.challenge.judges_per_entry = 1
     db.session.commit()
-    challenges.close_if_due(scene.challenge.id, now=scene.challenge.closes_at)
+    close_with_grace_over(scene.challenge)
     run_worker()
     db.session.expire_all()
     assignment = db.session.scalar(select(Assignment))

@@ -23,6 +23,7 @@ from app.judging.aggregation import (
     JUDGES_DISAGREE,
     LOW_WEIGHT_JUDGE,
     NEAR_PRIZE_LINE,
+    UNREVIEWED,
     Ranking,
     describe_flag,
     rank,
@@ -271,7 +272,15 @@ def test_two_panels_that_share_no_entry_are_both_ranked_and_the_smaller_is_flagg
 
 
 def test_every_flag_has_a_sentence_for_the_sponsor():
-    codes = {JUDGES_DISAGREE, NEAR_PRIZE_LINE, FRAGILE, LOW_WEIGHT_JUDGE, FEW_REVIEWS, DISCONNECTED}
+    codes = {
+        JUDGES_DISAGREE,
+        NEAR_PRIZE_LINE,
+        FRAGILE,
+        LOW_WEIGHT_JUDGE,
+        FEW_REVIEWS,
+        DISCONNECTED,
+        UNREVIEWED,
+    }
     assert set(FLAG_SENTENCES) == codes
     assert all(describe_flag(code).endswith(".") for code in codes)
     _, _, reviews = consistent_panel(seed=6)

@@ -4,7 +4,15 @@ import itertools
 
 import pytest
 
-from app.challenges.lifecycle import TRANSITIONS, Action, IllegalTransition, Status, is_allowed, next_status
+from app.challenges.lifecycle import (
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    Status,
+    already_holds,
+    is_allowed,
+    next_status,
+)
 
 EXPECTED = {
     (Status.DRAFT, Action.EDIT): Status.DRAFT,
@@ -16,6 +24,11 @@ EXPECTED = {
     (Status.CLOSED, Action.START_JUDGING): Status.JUDGING,
     (Status.JUDGING, Action.PROPOSE_RESULTS): Status.RESULTS_PROPOSED,
     (Status.RESULTS_PROPOSED, Action.REQUEST_EXTRA_REVIEW): Status.JUDGING,
+    # The judging deadline passed with unreviewed entries: the sponsor extends it or accepts results.
+    (Status.JUDGING, Action.MARK_JUDGING_OVERDUE): Status.JUDGING_OVERDUE,
+    (Status.JUDGING, Action.EXTEND_JUDGING): Status.JUDGING,
+    (Status.JUDGING_OVERDUE, Action.EXTEND_JUDGING): Status.JUDGING,
+    (Status.JUDGING_OVERDUE, Action.ACCEPT_RESULTS): Status.RESULTS_PROPOSED,
     (Status.RESULTS_PROPOSED, Action.AWARD): Status.AWARDED,
     (Status.AWARDED, Action.MARK_PAID): Status.PAID,
     **{
@@ -26,6 +39,7 @@ EXPECTED = {
             Status.OPEN,
             Status.CLOSED,
             Status.JUDGING,
+            Status.JUDGING_OVERDUE,
             Status.RESULTS_PROPOSED,
         )
     },
@@ -72,3 +86,10 @@ def test_nothing_leaves_the_final_states():
 
 def test_every_action_is_in_the_table():
     assert set(TRANSITIONS) == set(Action)
+
+
+@pytest.mark.parametrize(("status", "action"), list(itertools.product(Status, Action)))
+def test_an_action_already_done_is_never_also_a_move(status, action):
+    """Where a request's result already holds it is answered as done, so it can't also be a move."""
+    if already_holds(status, action) is not None:
+        assert not is_allowed(status, action) or TRANSITIONS[action][1] is None

@@ -1,0 +1,106 @@
+"""Judging past its deadline with entries nobody reviewed: the challenge waits in "judging overdue"
+for the sponsor's choice (extend judging, invite judges, or accept results with those entries
+flagged) instead of re-running an aggregation that cannot succeed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from app import jobs
+from app.accounts.models import User
+from app.challenges.lifecycle import Action, Status
+from app.challenges.services import AGGREGATE_JOB, SCHEDULE_QUEUE, lock_challenge, tell_sponsors
+from app.challenges.transitions import check, transition
+from app.core.errors import AlreadyDone, ValidationFailed
+from app.core.timeutil import utcnow
+from app.core.transactions import atomic
+from app.extensions import db
+from app.judging.panels import require_manager
+from app.judging.results import unreviewed_entries
+
+REASSIGN_JOB = "app.judging.jobs:reassign"
+
+
+def aliases(entries) -> str:
+    return ", ".join(entry.label for entry in entries)
+
+
+@atomic
+def mark_overdue(challenge_id: int, *, now: datetime | None = None) -> bool:
+    """At the judging deadline, with entries still unreviewed: stop and ask the sponsor. Only the
+    first call moves the challenge and tells the sponsors; later ones change nothing."""
+    now = now or utcnow()
+    challenge = lock_challenge(challenge_id)
+    if challenge.state is not Status.JUDGING or now < challenge.judging_due_at:
+        db.session.rollback()
+        return False
+    missing = unreviewed_entries(challenge)
+    transition(
+        challenge,
+        Action.MARK_JUDGING_OVERDUE,
+        actor=None,
+        now=now,
+        event="judging.overdue",
+        unreviewed=len(missing),
+    )
+    tell_sponsors(
+        challenge,
+        f"Judging overdue: {challenge.title}",
+        f"The judging deadline passed and {len(missing)} entr{'y has' if len(missing) == 1 else 'ies have'} "
+        f"no review ({aliases(missing)}). Nothing is ranked until you choose: extend judging, invite "
+        "more judges, or accept the results with those entries flagged.",
+        link=f"/judging/results/{challenge.slug}",
+    )
+    db.session.commit()
+    return True
+
+
+@atomic
+def extend_judging(
+    challenge_id: int, actor: User, judging_due_at: datetime, *, now: datetime | None = None
+) -> None:
+    """Give the judges until ``judging_due_at``: judging runs again, entries short of judges get any
+    free judge on the panel (newly invited ones included), and results follow at the new deadline."""
+    now = now or utcnow()
+    challenge = lock_challenge(challenge_id)
+    require_manager(actor, challenge)
+    if judging_due_at.tzinfo is None:
+        raise ValidationFailed("The new judging deadline needs a timezone.", field="judging_due_at")
+    if challenge.state is Status.JUDGING and judging_due_at == challenge.judging_due_at:
+        raise AlreadyDone(f"Judging already runs until {judging_due_at:%Y-%m-%d %H:%M} UTC.")
+    check(challenge, Action.EXTEND_JUDGING)
+    if judging_due_at <= max(now, challenge.judging_due_at):
+        raise ValidationFailed(
+            "The new judging deadline must be later than both now and the current one.",
+            field="judging_due_at",
+        )
+    previous = challenge.judging_due_at
+    challenge.judging_due_at = judging_due_at
+    transition(
+        challenge,
+        Action.EXTEND_JUDGING,
+        actor=actor,
+        now=now,
+        event="judging.extended",
+        previous=previous.isoformat(),
+        judging_due_at=judging_due_at.isoformat(),
+    )
+    jobs.enqueue(REASSIGN_JOB, challenge.id, subject=challenge, started_by=actor, commit=False)
+    jobs.enqueue(
+        AGGREGATE_JOB,
+        challenge.id,
+        queue=SCHEDULE_QUEUE,
+        subject=challenge,
+        started_by=actor,
+        at=judging_due_at,
+        commit=False,
+    )
+    db.session.commit()
+
+
+def extra_review_due(challenge_judging_due_at: datetime, now: datetime) -> datetime:
+    """When an extra review asked for now is due: the judging deadline if it is still ahead,
+    else the shortest judging window from now, so the judge has time to submit it."""
+    return max(challenge_judging_due_at, now + current_app.config["CHALLENGE_MIN_JUDGING_WINDOW"])
