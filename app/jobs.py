@@ -8,10 +8,13 @@ worker never looks for a row that is not there yet.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import json
+import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -599,11 +602,34 @@ class PodiumWorker(Worker):
     entry not renewed in time means the worker died with it, and the recovery sweep retries the job.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker_pid = os.getpid()
+
+    def setup_work_horse_signals(self) -> None:
+        """In the work horse: die with the worker. Killed alone, the worker would leave its horse running
+        the job while the recovery sweep has it run again elsewhere: twice, e-mails included."""
+        super().setup_work_horse_signals()
+        _die_with(self.worker_pid)
+
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         rq_allowance = 60  # what RQ adds to the heartbeat interval
         return max(
             1, super().get_heartbeat_ttl(job, working_time) - rq_allowance + 2 * self.job_monitoring_interval
         )
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; if the parent is already gone, exit now.
+    Elsewhere there is no such request, and a killed worker's horse finishes its job on its own."""
+    if not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def run_worker(queues: list[str] | None = None, *, burst: bool = False) -> bool:

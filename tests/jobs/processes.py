@@ -59,6 +59,15 @@ def work_horse(worker_pid: int) -> int | None:
     return None
 
 
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
 def kill(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)

@@ -128,6 +128,27 @@ def test_a_job_whose_whole_worker_dies_is_found_within_seconds_and_retried(
     assert [m["Subject"] for m in mailbox.to("payee@outside.example")] == ["Winner notice"]
 
 
+def test_a_worker_killed_alone_takes_its_work_horse_with_it_so_the_job_runs_once_more_not_twice(
+    app, db, redis, run_worker, mailbox, test_env, tmp_path, silent_smtp
+):
+    """SIGKILL to the worker's own process only (as an OOM killer or a careless operator does): its work
+    horse used to carry on and finish the job while the sweep had another worker run it again."""
+    record = _hanging_mail_job(db, "once@outside.example")
+    worker = _start_worker_on_it(db, record, test_env, tmp_path, silent_smtp)
+    try:
+        horse = processes.wait_for(lambda: processes.work_horse(worker.pid), within=10, what="the horse")
+        processes.kill(worker.pid)
+        worker.wait(timeout=10)
+        processes.wait_for(lambda: not processes.alive(horse), within=10, what="the horse to die with it")
+    finally:
+        processes.kill_and_reap(worker)
+    processes.wait_for(lambda: recover_jobs().get("retrying"), within=30, what="the job to be recovered")
+    run_worker()
+    db.session.expire_all()
+    assert db.session.get(JobRecord, record.id).status == FINISHED
+    assert [m["Subject"] for m in mailbox.to("once@outside.example")] == ["Winner notice"]
+
+
 def test_a_failed_attempt_with_retries_left_shows_retrying_not_failed(
     app, db, redis, run_worker, monkeypatch
 ):
