@@ -29,6 +29,9 @@ def assign_after_close(challenge_id: int) -> str:
             return f"uploads may finish until {grace_ends_at.isoformat()}; assignment rescheduled for then"
         with suppress(AlreadyDone):  # another run started it: assigning below only fills gaps
             challenges.start_judging(challenge_id)
+    if not judging_results.has_entries(challenge):
+        overdue.mark_overdue(challenge_id, nothing_to_judge=True)
+        return "no entry arrived: nothing to judge; the sponsor chooses what happens"
     outcome = assigning.assign_judges(challenge_id)
     return outcome.message or "every entry has its judges"
 
@@ -66,8 +69,8 @@ def aggregate_when_ready(challenge_id: int) -> str:
     waiting = judging_results.reviews_outstanding(challenge) or missing
     if waiting and utcnow() < challenge.judging_due_at:
         return "waiting for reviews"
-    if missing:
-        overdue.mark_overdue(challenge_id)
+    if missing or not judging_results.has_entries(challenge):
+        overdue.mark_overdue(challenge_id, nothing_to_judge=not judging_results.has_entries(challenge))
         return f"judging overdue: {len(missing)} entries have no review; the sponsor chooses what happens"
     results = judging_results.aggregate(challenge_id)
     return f"proposed a ranking of {len(results)} entries"

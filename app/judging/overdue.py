@@ -18,7 +18,7 @@ from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
 from app.judging.panels import require_manager
-from app.judging.results import unreviewed_entries
+from app.judging.results import reviews_submitted, unreviewed_entries
 
 REASSIGN_JOB = "app.judging.jobs:reassign"
 
@@ -28,15 +28,17 @@ def aliases(entries) -> str:
 
 
 @atomic
-def mark_overdue(challenge_id: int, *, now: datetime | None = None) -> bool:
-    """At the judging deadline, with entries still unreviewed: stop and ask the sponsor. Only the
-    first call moves the challenge and tells the sponsors; later ones change nothing."""
+def mark_overdue(challenge_id: int, *, nothing_to_judge: bool = False, now: datetime | None = None) -> bool:
+    """At the judging deadline, with entries still unreviewed, or as soon as judging starts with no
+    entry at all (``nothing_to_judge``): stop and ask the sponsor. Only the first call moves the
+    challenge and tells the sponsors; later ones change nothing."""
     now = now or utcnow()
     challenge = lock_challenge(challenge_id)
-    if challenge.state is not Status.JUDGING or now < challenge.judging_due_at:
+    if challenge.state is not Status.JUDGING or (now < challenge.judging_due_at and not nothing_to_judge):
         db.session.rollback()
         return False
     missing = unreviewed_entries(challenge)
+    reviewed_any = reviews_submitted(challenge) > 0
     transition(
         challenge,
         Action.MARK_JUDGING_OVERDUE,
@@ -48,13 +50,30 @@ def mark_overdue(challenge_id: int, *, now: datetime | None = None) -> bool:
     tell_sponsors(
         challenge,
         f"Judging overdue: {challenge.title}",
-        f"The judging deadline passed and {len(missing)} entr{'y has' if len(missing) == 1 else 'ies have'} "
-        f"no review ({aliases(missing)}). Nothing is ranked until you choose: extend judging, invite "
-        "more judges, or accept the results with those entries flagged.",
+        _notice(missing, reviewed_any, nothing_to_judge),
         link=f"/judging/results/{challenge.slug}",
     )
     db.session.commit()
     return True
+
+
+def _notice(missing, reviewed_any: bool, nothing_to_judge: bool) -> str:
+    """What the sponsors are told, offering only the choices that can help."""
+    if nothing_to_judge:
+        return (
+            "No entry arrived before the deadline, so there is nothing to judge. Cancel the challenge on "
+            "its dashboard to take the bounty back."
+        )
+    count = f"{len(missing)} entr{'y has' if len(missing) == 1 else 'ies have'}"
+    if not reviewed_any:
+        return (
+            f"The judging deadline passed and no review was submitted: {count} no review "
+            f"({aliases(missing)}). Nothing is ranked until you extend judging or invite more judges."
+        )
+    return (
+        f"The judging deadline passed and {count} no review ({aliases(missing)}). Nothing is ranked until "
+        "you choose: extend judging, invite more judges, or accept the results with those entries flagged."
+    )
 
 
 @atomic

@@ -87,6 +87,22 @@ def rubric_scale(challenge: Challenge) -> tuple[float, float]:
     return low, high
 
 
+def has_entries(challenge: Challenge) -> bool:
+    """Whether any active entry with a file arrived: without one there is nothing to judge or rank."""
+    return (
+        db.session.scalar(
+            select(Submission.id)
+            .where(
+                Submission.challenge_id == challenge.id,
+                Submission.status == ENTRY_ACTIVE,
+                Submission.versions.any(),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def unreviewed_entries(challenge: Challenge) -> list[Submission]:
     """Active entries no judge has submitted a review of: ranking without them would drop them
     silently, so they wait for more time, more judges, or the sponsor's acceptance."""

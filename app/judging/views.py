@@ -223,6 +223,7 @@ def _render_results(challenge, status: int = 200, extend_form: ExtendJudgingForm
         if challenge.status == "judging_overdue"
         else [],
         reviewed_any=judging_results.reviews_submitted(challenge) > 0,
+        has_entries=judging_results.has_entries(challenge),
         extend_form=extend_form or ExtendJudgingForm(prefix="extend"),
         extra_form=RecuseForm(),
         published=judging_results.published(challenge),

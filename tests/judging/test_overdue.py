@@ -22,6 +22,7 @@ from app.judging.models import Assignment, EntryResult
 from app.notifications.models import Notification
 from app.submissions.models import Submission, SubmissionVersion
 from tests.conftest import extract_csrf
+from tests.scenes import close_with_grace_over
 
 AGGREGATE = "app.judging.jobs:aggregate_when_ready"
 
@@ -133,8 +134,36 @@ def test_with_no_review_at_all_the_page_offers_only_more_time_or_judges(
     assert "2 entries have no review: Entry E0X0, Entry E1X1." in page
     assert "No review has been submitted at all, so there are no results to accept" in page
     assert "Accept results with these entries flagged" not in page
+    assert "nothing is ranked until the sponsor chooses what happens" in page
+    assert "at the judging deadline" not in page  # it has passed: the page no longer promises results then
+    note = db.session.scalar(select(Notification).where(Notification.subject.like("Judging overdue%")))
+    assert "no review was submitted" in note.body and "accept" not in note.body  # no choice it cannot keep
     with pytest.raises(Exception, match="No review has been submitted"):
         judging_results.aggregate(scene.challenge.id, accepted_by=scene.sponsor)
+
+
+def test_a_challenge_that_closes_with_no_entry_asks_the_sponsor_at_once_and_can_be_cancelled(
+    db, scene, make_user, run_worker, login
+):
+    """It used to stay in judging for good: the aggregation at the deadline failed (no review) and
+    the bounty stayed in escrow."""
+    assert close_with_grace_over(scene.challenge)
+    run_worker()  # the assignment after the grace window finds nothing to judge
+    assert _status(db, scene) == "judging_overdue"
+    assert _count(db, JobRecord, JobRecord.status == FAILED) == 0
+    note = db.session.scalar(select(Notification).where(Notification.subject.like("Judging overdue%")))
+    assert "No entry arrived before the deadline, so there is nothing to judge" in note.body
+    browser = login(scene.sponsor.email)
+    page = browser.get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
+    assert "nothing to judge" in page and "Extend judging" not in page and "Accept results" not in page
+    assert f'href="/challenges/{scene.challenge.slug}/manage#cancel"' in page
+    manage = browser.get(f"/challenges/{scene.challenge.slug}/manage").get_data(as_text=True)
+    assert 'id="cancel"' in manage
+    browser.post(
+        f"/challenges/{scene.challenge.slug}/cancel",
+        data={"cancel-csrf_token": extract_csrf(manage), "cancel-reason": "No entries arrived."},
+    )
+    assert _status(db, scene) == "cancelled"
 
 
 def test_accepting_lists_the_unreviewed_entry_last_flagged_and_it_wins_nothing(db, scene, make_user, login):
