@@ -131,6 +131,12 @@ def respond_to_invitation(
     member.max_load = max_load if accept else None
     member.responded_at = utcnow()
     audit.record(f"panel.{member.status}", member, actor=actor, max_load=member.max_load)
+    if accept and get_challenge(member.challenge_id).state is Status.JUDGING:
+        # Entries left short of judges (a judge stepped away with nobody free) get the newcomer now,
+        # not at the next extension: the sponsor was told that inviting a judge is what helps.
+        jobs.enqueue(
+            "app.judging.jobs:reassign", member.challenge_id, subject=member, started_by=actor, commit=False
+        )
     db.session.commit()
     return member
 

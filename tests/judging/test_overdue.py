@@ -258,6 +258,24 @@ def test_a_judge_stepping_away_with_nobody_free_is_told_so_and_the_sponsor_asked
     assert asked.user_id == scene.sponsor.id and f"Entry {entry.alias}" in asked.body
 
 
+def test_a_judge_who_accepts_while_judging_runs_takes_the_entry_left_without_one(
+    db, scene, make_user, login, run_worker
+):
+    (judge,), (entry, _other) = _judging(db, scene, make_user)
+    assignment = db.session.scalar(select(Assignment).where(Assignment.submission_id == entry.id))
+    reviews.recuse(assignment.id, judge)
+    run_worker()  # nobody is free: the entry waits without a judge
+    newcomer = make_user("late@judges.example", Role.JUDGE, name="Late Judge")
+    member = panels.invite_judge(scene.challenge.id, scene.sponsor, newcomer.email)
+    panels.respond_to_invitation(member.id, newcomer, accept=True)
+    run_worker()
+    db.session.expire_all()
+    holders = db.session.scalars(
+        select(Assignment.judge_id).where(Assignment.submission_id == entry.id, Assignment.status == "active")
+    ).all()
+    assert holders == [newcomer.id]
+
+
 def test_a_judge_stepping_away_with_a_free_judge_is_told_another_will_take_it(db, scene, make_user, login):
     _judges, (entry, _other) = _judging(db, scene, make_user, judges=3)
     assignment = db.session.scalar(select(Assignment).where(Assignment.submission_id == entry.id))
