@@ -4,7 +4,7 @@ flagged) instead of re-running an aggregation that cannot succeed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
@@ -21,6 +21,8 @@ from app.judging.panels import require_manager
 from app.judging.results import reviews_submitted, unreviewed_entries
 
 REASSIGN_JOB = "app.judging.jobs:reassign"
+# How far ahead a sponsor may move the judging deadline: the bounty is held in escrow until then.
+LONGEST_EXTENSION = timedelta(days=365)
 
 
 def aliases(entries) -> str:
@@ -88,7 +90,13 @@ def extend_judging(
     if judging_due_at.tzinfo is None:
         raise ValidationFailed("The new judging deadline needs a timezone.", field="judging_due_at")
     if challenge.state is Status.JUDGING and judging_due_at == challenge.judging_due_at:
-        raise AlreadyDone(f"Judging already runs until {judging_due_at:%Y-%m-%d %H:%M} UTC.")
+        raise AlreadyDone(f"Judging already runs until {judging_due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC.")
+    if judging_due_at > now + LONGEST_EXTENSION:
+        raise ValidationFailed(
+            f"Judging can be extended by at most {LONGEST_EXTENSION.days} days from now: the bounty waits "
+            "in escrow until it ends.",
+            field="judging_due_at",
+        )
     check(challenge, Action.EXTEND_JUDGING)
     if judging_due_at <= max(now, challenge.judging_due_at):
         raise ValidationFailed(

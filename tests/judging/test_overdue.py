@@ -5,7 +5,7 @@ a judge stepping away is told whether anyone can take the entry."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -211,6 +211,13 @@ def test_extending_judging_lets_the_judge_finish_and_results_follow(db, scene, m
     overdue.mark_overdue(scene.challenge.id)
     sponsor = login(scene.sponsor.email)
     page = sponsor.get(f"/judging/results/{scene.challenge.slug}").get_data(as_text=True)
+    forever = sponsor.post(
+        f"/judging/results/{scene.challenge.slug}/extend",
+        data={"extend-csrf_token": extract_csrf(page), "extend-judging_due_at": "9999-12-31T23:59"},
+    )
+    assert forever.status_code == 422  # the bounty would sit in escrow for 7,973 years
+    assert "at most 365 days from now" in forever.get_data(as_text=True)
+    assert _status(db, scene) == "judging_overdue"
     new_due = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")  # the sponsor's zone is UTC here
     extended = sponsor.post(
         f"/judging/results/{scene.challenge.slug}/extend",
@@ -297,3 +304,22 @@ def test_an_aggregation_that_failed_is_not_queued_again_by_every_sweep(db, scene
         challenges.sweep_due_transitions()
     # Left for an administrator's retry (or the sweep an hour later), not one more failure per sweep.
     assert _count(db, JobRecord, JobRecord.kind == AGGREGATE) == 1
+
+
+def test_extending_twice_to_the_same_moment_says_so_in_utc_whatever_zone_it_was_given_in(
+    db, scene, make_user
+):
+    from zoneinfo import ZoneInfo
+
+    from app.core.errors import AlreadyDone
+
+    _judging(db, scene, make_user)
+    _deadline_passes(db, scene)
+    overdue.mark_overdue(scene.challenge.id)
+    in_tokyo = (
+        (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0).astimezone(ZoneInfo("Asia/Tokyo"))
+    )
+    overdue.extend_judging(scene.challenge.id, scene.sponsor, in_tokyo)
+    with pytest.raises(AlreadyDone) as done:
+        overdue.extend_judging(scene.challenge.id, scene.sponsor, in_tokyo)
+    assert f"{in_tokyo.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in str(done.value)
