@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -109,6 +111,13 @@ def read_manifest(folder: Path) -> Manifest:
         raise BackupError(f"{path} is not a Podium backup manifest") from None
     if not _well_typed(manifest) or manifest.format != FORMAT or manifest.database not in DUMP_FILES:
         raise BackupError(f"{path} is a backup format this version cannot read")
+    if (manifest.database_file, manifest.inventory_file) != (DUMP_FILES[manifest.database], INVENTORY):
+        raise BackupError(f"{path} names files a backup does not hold; it was altered")
+    if manifest.alembic_revision is not None and not _known_revision(manifest.alembic_revision):
+        raise BackupError(
+            f"the backup's schema revision {manifest.alembic_revision!r} is not one this version of Podium "
+            "knows; restore it with the version that made it"
+        )
     for name, expected in (
         (manifest.database_file, manifest.database_sha256),
         (manifest.inventory_file, manifest.inventory_sha256),
@@ -159,14 +168,36 @@ def restore_database(url: str, folder: Path) -> Manifest:
         database_dump.sqlite_copy(dump_path, target)
     with _connected(url) as connection:
         revision = _revision(connection)
-        if revision != manifest.alembic_revision:
-            raise BackupError(
-                f"the restored schema is at revision {revision}, the backup says {manifest.alembic_revision}"
-            )
         differences = _inventory_differences(connection, folder / Path(manifest.inventory_file).name)
-    if differences:
-        raise BackupError(f"the restored database disagrees with the backup's inventory: {differences[0]}")
+    problem = None
+    if revision != manifest.alembic_revision:
+        problem = f"the restored schema is at revision {revision}, the backup says {manifest.alembic_revision}"
+    elif differences:
+        problem = f"the restored database disagrees with the backup's inventory: {differences[0]}"
+    if problem is not None:
+        _empty_again(url, kind)  # the target was empty: leave it so, and a corrected backup can be restored
+        raise BackupError(f"{problem}; nothing was kept")
     return manifest
+
+
+def _empty_again(url: str, kind: str) -> None:
+    """Undo a restore that failed its checks: the database was empty before it began."""
+    if kind == "sqlite":
+        database_dump.sqlite_path(url).unlink(missing_ok=True)
+        return
+    with _connected(url) as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+        connection.commit()
+
+
+def _known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's migrations."""
+    directory = Path(__file__).resolve().parent.parent / "migrations"
+    try:
+        return ScriptDirectory(str(directory)).get_revision(revision) is not None
+    except (AlembicError, KeyError, ValueError):
+        return False
 
 
 def check_storage(

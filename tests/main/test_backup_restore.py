@@ -4,6 +4,7 @@ services, up to paid prizes), ``flask restore`` into a fresh PostgreSQL database
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -139,6 +140,14 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(app, db, tmp_pa
         backup.restore_database(fresh_database, folder)
     assert _table_count(fresh_database) == 0
     manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "alembic_revision": "9999"}))
+    with pytest.raises(backup.BackupError, match="schema revision '9999' is not one this version"):
+        backup.restore_database(fresh_database, folder)
+    (folder / "manifest.json").write_text(
+        json.dumps({**manifest, "database_file": "../other/database.pgdump"})
+    )
+    with pytest.raises(backup.BackupError, match="names files a backup does not hold"):
+        backup.restore_database(fresh_database, folder)
     (folder / "manifest.json").write_text(json.dumps({**manifest, "objects": "many"}))
     with pytest.raises(backup.BackupError, match="a backup format this version cannot read"):
         backup.restore_database(fresh_database, folder)
@@ -147,6 +156,25 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(app, db, tmp_pa
         backup.restore_database(fresh_database, folder)
     with pytest.raises(backup.BackupError, match="not an empty folder"):
         backup.take_backup(app.config["SQLALCHEMY_DATABASE_URI"], folder)
+
+
+def test_a_restore_that_fails_its_checks_after_loading_leaves_the_database_empty(
+    app, db, tmp_path, fresh_database
+):
+    good = tmp_path / "good"
+    backup.take_backup(app.config["SQLALCHEMY_DATABASE_URI"], good)
+    manifest = json.loads((good / "manifest.json").read_text())
+    listed = (good / "objects.csv").read_text()
+    (good / "objects.csv").write_text(listed + f"1,versions/not-in-the-dump,10,{'0' * 64}\n")
+    altered = hashlib.sha256((good / "objects.csv").read_bytes()).hexdigest()
+    (good / "manifest.json").write_text(json.dumps({**manifest, "inventory_sha256": altered}))
+    with pytest.raises(backup.BackupError, match=r"disagrees with the backup's inventory.*nothing was kept"):
+        backup.restore_database(fresh_database, good)
+    assert _table_count(fresh_database) == 0  # loaded, found wrong, and emptied again
+    (good / "objects.csv").write_text(listed)
+    (good / "manifest.json").write_text(json.dumps(manifest))
+    backup.restore_database(fresh_database, good)  # the same target takes the right backup afterwards
+    assert _table_count(fresh_database) > 0
 
 
 def test_a_client_older_than_the_server_is_refused(db):
