@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from zoneinfo import available_timezones
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
@@ -85,6 +86,12 @@ def register_user(
     email = email.strip()
     if "@" not in email:
         raise ValidationFailed("Enter a valid e-mail address.", field="email")
+    try:  # every way in (the form, an invitation, the API, the shell) is held to the same rule
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationFailed(
+            f"That is not an e-mail address Podium can write to: {error}", field="email"
+        ) from None
     display_name = checked_display_name(display_name)
     check_password_strength(password)
     if find_user_by_email(email) is not None:

@@ -164,6 +164,10 @@ def test_the_sponsor_manages_the_panel_and_others_cannot_see_it(db, scene, api, 
         f"/api/v1/challenges/{scene.challenge.id}/panel", {"email": "newjudge@judges.example", "name": "Nia"}
     )
     assert invited.status_code == 201 and invited.get_json()["status"] == "invited"
+    # An address no mail server would take (a right-to-left override hides its real spelling) is
+    # refused at once, rather than creating an account whose invitation fails for good in the queue.
+    odd = sponsor.post(f"/api/v1/challenges/{scene.challenge.id}/panel", {"email": "\u202eevil@acme.example"})
+    assert odd.status_code == 422 and "RIGHT-TO-LEFT OVERRIDE" in odd.get_json()["detail"]
     panel = sponsor.get(f"/api/v1/challenges/{scene.challenge.id}/panel").get_json()["items"]
     assert [member["judge"]["email"] for member in panel] == ["newjudge@judges.example"]
     assert api(scene.alice).get(f"/api/v1/challenges/{scene.challenge.id}/panel").status_code == 403
