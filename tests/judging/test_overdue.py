@@ -181,6 +181,8 @@ def test_accepting_lists_the_unreviewed_entry_last_flagged_and_it_wins_nothing(d
     shown = sponsor.get(accepted.location).get_data(as_text=True)
     assert "entries with no review are listed last, flagged, and win no prize" in shown
     assert "No judge reviewed it: it is listed last, unranked, and wins no prize." in shown
+    last_row = shown.split("<tbody>", 1)[1].split("</tr>")[-2]
+    assert f"Entry {unreviewed.alias}" in last_row and "<td>Unranked</td>" in last_row  # not "2"
     rows = {row.submission_id: row for row in judging_results.results_of(scene.challenge)}
     assert rows[unreviewed.id].flags == ["unreviewed"] and rows[unreviewed.id].place > rows[reviewed.id].place
     again = sponsor.post(
