@@ -171,7 +171,9 @@ def restore_database(url: str, folder: Path) -> Manifest:
         differences = _inventory_differences(connection, folder / Path(manifest.inventory_file).name)
     problem = None
     if revision != manifest.alembic_revision:
-        problem = f"the restored schema is at revision {revision}, the backup says {manifest.alembic_revision}"
+        problem = (
+            f"the restored schema is at revision {revision}, the backup says {manifest.alembic_revision}"
+        )
     elif differences:
         problem = f"the restored database disagrees with the backup's inventory: {differences[0]}"
     if problem is not None:
