@@ -22,7 +22,7 @@ from config import ConfigError, config_for
 from config.server import server_settings
 
 try:
-    config_for()  # validated once here; each worker builds the app from the same environment
+    _settings = config_for()  # validated once here; each worker builds the app from the same environment
     _server = server_settings()
 except ConfigError as error:
     sys.exit(f"podium: {error.message}")
@@ -39,3 +39,25 @@ accesslog = "-"
 errorlog = "-"
 # Who asked for what, how it ended and how long it took (microseconds), one line per request.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+
+if _settings.LOG_FORMAT == "json":
+    # gunicorn's own lines (its error log and the access log) in the app's JSON, so that one stream of
+    # JSON objects, one a line, is all a log shipper reads.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.ops.logs.JsonFormatter"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }

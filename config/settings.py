@@ -316,6 +316,12 @@ class BaseConfig:
             )
         # Read by prometheus_client itself when it is imported; checked here so a typo stops the start.
         multiprocess_dir = _text(env, "PROMETHEUS_MULTIPROC_DIR")
+        if multiprocess_dir is None and "PROMETHEUS_MULTIPROC_DIR" in env:
+            # prometheus_client takes the variable's presence, not its value: set but empty, it would
+            # write its files into whatever folder the process started in.
+            raise ConfigError(
+                "PROMETHEUS_MULTIPROC_DIR is set but empty; unset it or name an existing folder"
+            )
         if multiprocess_dir is not None and not Path(multiprocess_dir).is_dir():
             raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR={multiprocess_dir!r} is not an existing folder")
         self.SENTRY_DSN = _sentry_dsn(env, "SENTRY_DSN")

@@ -88,15 +88,12 @@ def rubric_scale(challenge: Challenge) -> tuple[float, float]:
 
 
 def has_entries(challenge: Challenge) -> bool:
-    """Whether any active entry with a file arrived: without one there is nothing to judge or rank."""
+    """Whether any active entry arrived (the ones assignment gives judges): without one there is
+    nothing to judge or rank."""
     return (
         db.session.scalar(
             select(Submission.id)
-            .where(
-                Submission.challenge_id == challenge.id,
-                Submission.status == ENTRY_ACTIVE,
-                Submission.versions.any(),
-            )
+            .where(Submission.challenge_id == challenge.id, Submission.status == ENTRY_ACTIVE)
             .limit(1)
         )
         is not None

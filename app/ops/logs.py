@@ -79,6 +79,10 @@ def configure_logging(app: Flask) -> None:
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    # The AWS and HTTP libraries narrate routine steps at INFO ("Found credentials in environment
+    # variables"); their warnings and errors still come through.
+    for chatty in ("botocore", "boto3", "s3transfer", "urllib3"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # Flask's own handler would print the app's records a second time, as text.
     app.logger.removeHandler(default_handler)
     # RQ's worker adds coloured text handlers of its own only when no logger above its own has one, so

@@ -118,10 +118,11 @@ def test_the_periodic_sweep_runs_as_a_job_in_a_real_worker(app, db, redis, spons
     Queue("scheduled", connection=redis).enqueue(run_job, None, "app.challenges.jobs:sweep")
     run_worker()
     # The sweep opened and closed it; the same worker then ran the job that closing queues
-    # (assigning judges), which moves the challenge on to judging.
+    # (assigning judges), which starts judging and, with no entry to judge, asks the sponsor.
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert "challenge.opened" in actions and "challenge.closed" in actions
-    assert _status(db, challenge.id) == "judging"
+    assert "challenge.judging_started" in actions and "judging.overdue" in actions
+    assert _status(db, challenge.id) == "judging_overdue"
 
 
 def test_extending_the_deadline_reschedules_the_close_and_tells_people(db, redis, sponsor):

@@ -121,6 +121,10 @@ def test_the_sweep_starts_judging_whose_job_was_lost_and_never_queues_it_twice(
     app, db, redis, scene, make_user, run_worker
 ):
     _one_judge_panel(db, scene, make_user)
+    entry = Submission(
+        challenge_id=scene.challenge.id, contributor_id=scene.alice.id, alias="L0ST", title="T"
+    )
+    db.session.add(entry)
     scene.challenge.closes_at = utcnow() - timedelta(minutes=20)  # deadline and grace both past
     db.session.commit()
     challenges.close_if_due(scene.challenge.id)
@@ -136,6 +140,7 @@ def test_the_sweep_starts_judging_whose_job_was_lost_and_never_queues_it_twice(
     assert kinds == 1
     run_worker()
     assert challenges.get_challenge(scene.challenge.id).status == "judging"
+    assert _assigned_entries(db) == {entry.id}
 
 
 def test_an_assignment_run_cut_off_after_judging_started_assigns_when_retried(db, scene, make_user):

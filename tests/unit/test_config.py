@@ -296,3 +296,9 @@ def test_sentry_settings_are_checked_when_given(tmp_path):
     with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
         DevelopmentConfig({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
     assert DevelopmentConfig({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+
+
+def test_an_empty_prometheus_folder_is_refused_not_taken_for_the_current_folder():
+    with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR is set but empty"):
+        DevelopmentConfig({"PROMETHEUS_MULTIPROC_DIR": ""})
+    assert DevelopmentConfig({}).METRICS_ENABLED is False  # unset is fine
