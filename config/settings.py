@@ -446,4 +446,23 @@ def _normalise_database_url(url: str) -> str:
         raise ConfigError("DATABASE_URL is not a database URL SQLAlchemy can read") from None
     if port is not None and not 1 <= port <= 65535:
         raise ConfigError(f"DATABASE_URL has port {port}, outside 1-65535")
+    if url.startswith("postgresql"):
+        _check_connection_options(make_url(url).query)
     return url
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _check_connection_options(options: Mapping[str, object]) -> None:
+    """The options after ``?`` in DATABASE_URL are libpq's: an unknown one, or an sslmode libpq has no
+    such value for, would fail only at the first connection (in a job, long after start-up)."""
+    from psycopg import pq  # local: only PostgreSQL URLs have libpq options
+
+    for name, value in options.items():
+        try:
+            pq.Conninfo.parse(f"{name}=''".encode())
+        except Exception:  # psycopg's OperationalError: libpq does not know the option
+            raise ConfigError(f"DATABASE_URL has an option PostgreSQL does not know: {name}") from None
+        if name == "sslmode" and value not in SSL_MODES:
+            raise ConfigError(f"DATABASE_URL has sslmode={value!r}; use one of: {', '.join(SSL_MODES)}")

@@ -302,3 +302,14 @@ def test_an_empty_prometheus_folder_is_refused_not_taken_for_the_current_folder(
     with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR is set but empty"):
         DevelopmentConfig({"PROMETHEUS_MULTIPROC_DIR": ""})
     assert DevelopmentConfig({}).METRICS_ENABLED is False  # unset is fine
+
+
+def test_database_url_options_postgresql_would_refuse_at_the_first_connection_stop_the_start():
+    with pytest.raises(ConfigError, match="sslmode='bogus'; use one of: disable"):
+        DevelopmentConfig({"DATABASE_URL": "postgresql://db/podium?sslmode=bogus"})
+    with pytest.raises(ConfigError, match="an option PostgreSQL does not know: colour"):
+        DevelopmentConfig({"DATABASE_URL": "postgresql://db/podium?colour=blue"})
+    fine = DevelopmentConfig(
+        {"DATABASE_URL": "postgresql://db/podium?sslmode=verify-full&application_name=p"}
+    )
+    assert fine.SQLALCHEMY_DATABASE_URI.endswith("sslmode=verify-full&application_name=p")
