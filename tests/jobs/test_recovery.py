@@ -135,13 +135,17 @@ def test_a_worker_killed_alone_takes_its_work_horse_with_it_so_the_job_runs_once
     horse used to carry on and finish the job while the sweep had another worker run it again."""
     record = _hanging_mail_job(db, "once@outside.example")
     worker = _start_worker_on_it(db, record, test_env, tmp_path, silent_smtp)
+    forked: list[int] = []
     try:
         horse = processes.wait_for(lambda: processes.work_horse(worker.pid), within=10, what="the horse")
+        forked = processes.children(worker.pid)  # the horse, and RQ's scheduler process
         processes.kill(worker.pid)
         worker.wait(timeout=10)
         processes.wait_for(lambda: not processes.alive(horse), within=10, what="the horse to die with it")
     finally:
         processes.kill_and_reap(worker)
+        for child in forked:  # RQ's scheduler process outlives its worker: this test leaves none behind
+            processes.kill(child)
     processes.wait_for(lambda: recover_jobs().get("retrying"), within=30, what="the job to be recovered")
     run_worker()
     db.session.expire_all()
