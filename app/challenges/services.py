@@ -589,7 +589,7 @@ def start_judging(challenge_id: int, *, actor: User | None = None, now: datetime
         )
     transition(challenge, Action.START_JUDGING, actor=actor, now=now, event="challenge.judging_started")
     # At the judging deadline the results are computed from whatever reviews are in.
-    _schedule(challenge, AGGREGATE_JOB, challenge.judging_due_at, actor)
+    schedule_aggregation(challenge, challenge.judging_due_at, actor)
     db.session.commit()
     return challenge
 
@@ -637,6 +637,12 @@ def sweep_due_transitions(*, now: datetime | None = None) -> dict[str, int]:
 
 
 # --- scheduling and telling people ------------------------------------------------------------------
+
+
+def schedule_aggregation(challenge: Challenge, at: datetime, actor: User | None) -> None:
+    """Queue the job that proposes results at ``at`` (a new judging deadline), in the caller's
+    transaction."""
+    _schedule(challenge, AGGREGATE_JOB, at, actor)
 
 
 def _schedule(challenge: Challenge, job_name: str, at: datetime, actor: User | None) -> None:

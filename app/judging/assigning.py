@@ -10,17 +10,10 @@ from random import Random, SystemRandom
 
 from sqlalchemy import select
 
-from app import jobs
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
 from app.challenges.models import Challenge
-from app.challenges.services import (
-    AGGREGATE_JOB,
-    SCHEDULE_QUEUE,
-    get_challenge,
-    lock_challenge,
-    tell_sponsors,
-)
+from app.challenges.services import get_challenge, lock_challenge, schedule_aggregation, tell_sponsors
 from app.challenges.transitions import transition
 from app.core import audit
 from app.core.errors import Conflict, NotFound
@@ -270,15 +263,7 @@ def request_extra_review(
     due = extra_review_due(challenge.judging_due_at, now)
     if due != challenge.judging_due_at:
         challenge.judging_due_at = due
-        jobs.enqueue(
-            AGGREGATE_JOB,
-            challenge.id,
-            queue=SCHEDULE_QUEUE,
-            subject=challenge,
-            started_by=actor,
-            at=due,
-            commit=False,
-        )
+        schedule_aggregation(challenge, due, actor)
     transition(
         challenge,
         Action.REQUEST_EXTRA_REVIEW,

@@ -11,7 +11,7 @@ from flask import current_app
 from app import jobs
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
-from app.challenges.services import AGGREGATE_JOB, SCHEDULE_QUEUE, lock_challenge, tell_sponsors
+from app.challenges.services import lock_challenge, schedule_aggregation, tell_sponsors
 from app.challenges.transitions import check, transition
 from app.core.errors import AlreadyDone, ValidationFailed
 from app.core.timeutil import utcnow
@@ -115,15 +115,7 @@ def extend_judging(
         judging_due_at=judging_due_at.isoformat(),
     )
     jobs.enqueue(REASSIGN_JOB, challenge.id, subject=challenge, started_by=actor, commit=False)
-    jobs.enqueue(
-        AGGREGATE_JOB,
-        challenge.id,
-        queue=SCHEDULE_QUEUE,
-        subject=challenge,
-        started_by=actor,
-        at=judging_due_at,
-        commit=False,
-    )
+    schedule_aggregation(challenge, judging_due_at, actor)
     db.session.commit()
 
 
