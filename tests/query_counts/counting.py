@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from flask import before_render_template, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
@@ -36,6 +37,8 @@ class Statements:
     """The statements seen while counting, in order (kept so a failure can show them)."""
 
     seen: list[str] = field(default_factory=list)
+    # Statements issued while a template rendered: a lazy load or a query called from the template.
+    from_templates: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.seen)
@@ -46,16 +49,29 @@ def counting_statements() -> Iterator[Statements]:
     from app.extensions import db
 
     statements = Statements()
+    rendering = [0]  # how many templates are rendering now (one includes or extends another)
 
     def note(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         statements.seen.append(statement)
+        if rendering[0]:
+            statements.from_templates.append(statement)
+
+    def render_starts(_app, **_extra) -> None:
+        rendering[0] += 1
+
+    def render_ends(_app, **_extra) -> None:
+        rendering[0] -= 1
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
+    before_render_template.connect(render_starts)
+    template_rendered.connect(render_ends)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", note)
+        before_render_template.disconnect(render_starts)
+        template_rendered.disconnect(render_ends)
 
 
 @dataclass(frozen=True)
@@ -86,12 +102,17 @@ def assert_flat(ask: Callable[[], Ask], grow: Callable[[int], None]) -> tuple[in
     """Grow the scene to SMALL rows and count ``ask()``'s statements, then to LARGE and count again.
 
     ``grow(n)`` adds rows until the page has ``n`` of them (it is called with SMALL, then LARGE).
-    Returns both counts; fails, listing the statements, when the larger scene took more.
+    Returns both counts; fails, listing the statements, when the larger scene took more, or when a
+    template issued any statement (queries belong in the views and ``queries.py``, not in templates).
     """
     grow(SMALL)
     small = ask().statements()
     grow(LARGE)
     large = ask().statements()
+    for counted in (small, large):
+        assert counted.from_templates == [], "templates queried the database:\n" + "\n---\n".join(
+            counted.from_templates[:20]
+        )
     assert len(large) <= len(small), (
         f"{len(small)} statements at {SMALL} rows, {len(large)} at {LARGE}; at {LARGE}:\n"
         + "\n---\n".join(large.seen[:40])
