@@ -6,7 +6,7 @@ Nothing here changes state; searches take the text as the page checked it.
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organization, User, UserRole
@@ -15,6 +15,11 @@ from app.extensions import db
 
 def user_count() -> int:
     return db.session.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+def has_reports(user_id: int) -> bool:
+    """Whether anyone names this person as their manager (the navigation then links to approvals)."""
+    return bool(db.session.scalar(select(exists().where(User.manager_id == user_id))))
 
 
 def organization_count() -> int:
