@@ -316,3 +316,43 @@ def judged_challenge(
         db.session.commit()
         judged.judges, judged.judges_per_entry, judged.panel_grows = list(judges), len(judges), False
     return judged
+
+
+def bulk_versions(db: Any, entry: Submission, count: int) -> None:
+    """Further finalized versions of ``entry`` until it has ``count``."""
+    now = utcnow()
+    have = len(entry.versions)
+    entry.versions += [
+        SubmissionVersion(
+            number=number,
+            storage_key=f"submissions/{uuid.uuid4().hex}",
+            size_bytes=2048,
+            sha256="1" * 64,
+            content_type="application/pdf",
+            original_filename=f"version-{number}.pdf",
+            upload_started_at=now,
+        )
+        for number in range(have + 1, count + 1)
+    ]
+    db.session.commit()
+
+
+@dataclass
+class Queues:
+    """A judge's assignments across challenges being judged: ``count`` entries in all, in up to ten
+    challenges (one at a small count), so both the challenges and the entries per challenge grow."""
+
+    db: Any
+    org: Organization
+    judge: User
+    challenges: list[JudgedChallenge] = field(default_factory=list)
+
+    def grow(self, count: int) -> None:
+        per = max(5, count // 10)
+        for index in range(-(-count // per)):
+            if index == len(self.challenges):
+                self.challenges.append(judged_challenge(self.db, self.org, "judging", judges=[self.judge]))
+            judged = self.challenges[index]
+            wanted = min(per, count - index * per)
+            if len(judged.entries) < wanted:
+                judged.grow(wanted)
