@@ -6,8 +6,8 @@ Nothing here changes state; searches take the text as the page checked it.
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Organization, User, UserRole
 from app.extensions import db
@@ -15,6 +15,11 @@ from app.extensions import db
 
 def user_count() -> int:
     return db.session.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+def has_reports(user_id: int) -> bool:
+    """Whether anyone names this person as their manager (the navigation then links to approvals)."""
+    return bool(db.session.scalar(select(exists().where(User.manager_id == user_id))))
 
 
 def organization_count() -> int:
@@ -37,11 +42,13 @@ def user_page(search: str, role: str | None, *, page: int, per_page: int) -> Pag
 
 
 def organizations_by_name() -> list[Organization]:
-    """Every organisation by name, with its e-mail domains loaded (both admin lists show them)."""
+    """Every organisation by name, with its e-mail domains loaded (both admin lists show them).
+
+    Joined, not select-in: select-in loading asks once per 500 parents, so the count would grow."""
     return list(
         db.session.scalars(
-            select(Organization).options(selectinload(Organization.domains)).order_by(Organization.name)
-        )
+            select(Organization).options(joinedload(Organization.domains)).order_by(Organization.name)
+        ).unique()
     )
 
 

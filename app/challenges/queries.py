@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
@@ -18,6 +18,8 @@ from app.core.audit import AuditEvent
 from app.core.money import POINTS
 from app.core.paging import read_page
 from app.extensions import db
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry
+from app.ledger.posting import owner_label
 from app.skills.models import Skill, challenge_skills
 from app.skills.services import skill_slug
 
@@ -220,7 +222,12 @@ def challenge_page_by_slug(slug: str) -> Challenge | None:
     return db.session.scalar(
         select(Challenge)
         .where(Challenge.slug == slug)
-        .options(selectinload(Challenge.criteria), selectinload(Challenge.skills))
+        .options(
+            joinedload(Challenge.sponsor_org),
+            selectinload(Challenge.criteria),
+            selectinload(Challenge.skills),
+            selectinload(Challenge.preferred_skills),
+        )
     )
 
 
@@ -261,6 +268,28 @@ def challenge_counts_by_sponsor() -> dict[int, int]:
             select(Challenge.sponsor_org_id, func.count()).group_by(Challenge.sponsor_org_id)
         ).all()
     )
+
+
+def escrow_balances(challenges: Sequence[Challenge]) -> dict[int, int]:
+    """What each challenge's escrow holds now (in the challenge's currency), in one statement; a
+    challenge whose escrow was never used holds 0. Reading creates no account."""
+    if not challenges:
+        return {}
+    rows = db.session.execute(
+        select(
+            LedgerAccount.challenge_id,
+            LedgerAccount.currency,
+            func.coalesce(func.sum(LedgerEntry.amount_minor), 0),
+        )
+        .outerjoin(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .where(
+            LedgerAccount.kind == AccountKind.ESCROW.value,
+            LedgerAccount.owner.in_([owner_label(None, challenge.id, None) for challenge in challenges]),
+        )
+        .group_by(LedgerAccount.challenge_id, LedgerAccount.currency)
+    ).all()
+    held = {(challenge_id, currency): int(total) for challenge_id, currency, total in rows}
+    return {challenge.id: held.get((challenge.id, challenge.currency), 0) for challenge in challenges}
 
 
 def history(challenge: Challenge) -> list[AuditEvent]:

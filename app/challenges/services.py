@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import jobs
 from app.accounts.models import User, UserRole
@@ -53,7 +54,9 @@ def get_challenge(challenge_id: int) -> Challenge:
 def get_by_slug(slug: str, viewer: User | None) -> Challenge:
     """The challenge at ``slug`` as ``viewer`` may know it: a draft they may not see is not found,
     like an address that was never used, so no answer tells them it exists or whose it is."""
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    challenge = db.session.scalar(
+        select(Challenge).where(Challenge.slug == slug).options(joinedload(Challenge.sponsor_org))
+    )
     if challenge is None or not may_view(viewer, challenge):
         raise NotFound("No such challenge.")
     return challenge

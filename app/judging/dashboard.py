@@ -11,6 +11,7 @@ from app.core.timeutil import utcnow
 from app.judging import results as judging_results
 from app.judging.aggregation import describe_flag
 from app.judging.progress import judge_progress
+from app.judging.results_table import result_rows
 from app.submissions.services import entry_counts
 
 
@@ -32,7 +33,7 @@ def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
         },
         "time_left_text": left,
         "progress": progress,
-        "results": judging_results.results_of(challenge),
+        "results": result_rows(challenge, published=judging_results.published(challenge)),
         "calibrations": calibrations,
         "judge_labels": {row.judge_id: row.judge.display_name for row in calibrations},
         "describe_flag": describe_flag,

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs
 from app.accounts import services as accounts
@@ -57,7 +58,10 @@ def require_manager(actor: User, challenge: Challenge) -> None:
 def panel_of(challenge_id: int) -> list[PanelMember]:
     return list(
         db.session.scalars(
-            select(PanelMember).where(PanelMember.challenge_id == challenge_id).order_by(PanelMember.id)
+            select(PanelMember)
+            .where(PanelMember.challenge_id == challenge_id)
+            .options(selectinload(PanelMember.judge))
+            .order_by(PanelMember.id)
         )
     )
 
@@ -67,6 +71,7 @@ def invitations_for(judge: User) -> list[PanelMember]:
         db.session.scalars(
             select(PanelMember)
             .where(PanelMember.judge_id == judge.id)
+            .options(joinedload(PanelMember.challenge).joinedload(Challenge.sponsor_org))
             .order_by(PanelMember.invited_at.desc())
         )
     )

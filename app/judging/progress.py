@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
@@ -36,39 +36,52 @@ class JudgeProgress:
 
 
 def judge_progress(challenge: Challenge) -> list[JudgeProgress]:
-    """Every judge with an active assignment, by name: assigned, submitted, drafts, score histogram."""
-    rows = db.session.execute(
-        select(Assignment, Review)
+    """Every judge with an active assignment, by name: assigned, submitted, drafts, score histogram.
+
+    Counted in SQL per judge; only the submitted reviews' scores are read, for the histograms.
+    """
+    counts = db.session.execute(
+        select(
+            Assignment.judge_id,
+            func.count(Assignment.id),
+            func.coalesce(func.sum(case((Review.status == SUBMITTED, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Review.status != SUBMITTED, 1), else_=0)), 0),
+        )
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
-        .order_by(Assignment.judge_id, Assignment.id)
+        .group_by(Assignment.judge_id)
     ).all()
-    if not rows or not challenge.criteria:
+    if not counts or not challenge.criteria:
         return []
+    scores: dict[int, list[float]] = {}
+    for judge_id, review_scores in db.session.execute(
+        select(Assignment.judge_id, Review.scores)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .where(
+            Assignment.challenge_id == challenge.id,
+            Assignment.status == ACTIVE,
+            Review.status == SUBMITTED,
+        )
+    ):
+        scores.setdefault(judge_id, []).append(weighted_total(challenge, review_scores))
+    judges = {
+        judge.id: judge
+        for judge in db.session.scalars(select(User).where(User.id.in_([row[0] for row in counts])))
+    }
     low, high = rubric_scale(challenge)
     leniency = leniency_against_panel(calibrations_of(challenge))
-    by_judge: dict[int, list[tuple[Assignment, Review | None]]] = {}
-    for assignment, review in rows:
-        by_judge.setdefault(assignment.judge_id, []).append((assignment, review))
-    result = []
-    for judge_id, pairs in by_judge.items():
-        submitted = [review for _, review in pairs if review is not None and review.status == SUBMITTED]
-        result.append(
-            JudgeProgress(
-                judge=pairs[0][0].judge,
-                assigned=len(pairs),
-                submitted=len(submitted),
-                drafts=sum(1 for _, review in pairs if review is not None and review.status != SUBMITTED),
-                score_bins=histogram(
-                    [weighted_total(challenge, review.scores) for review in submitted],
-                    low,
-                    high if high > low else low + 1,
-                    SCORE_BINS,
-                ),
-                leniency=leniency.get(judge_id),
-            )
+    result = [
+        JudgeProgress(
+            judge=judges[judge_id],
+            assigned=assigned,
+            submitted=int(submitted),
+            drafts=int(drafts),
+            score_bins=histogram(scores.get(judge_id, []), low, high if high > low else low + 1, SCORE_BINS),
+            leniency=leniency.get(judge_id),
         )
-    return sorted(result, key=lambda row: row.judge.display_name.lower())
+        for judge_id, assigned, submitted, drafts in counts
+    ]
+    return sorted(result, key=lambda row: (row.judge.display_name.lower(), row.judge.id))
 
 
 def leniency_against_panel(calibrations) -> dict[int, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.challenges.models import Challenge
 from app.extensions import db
@@ -39,7 +40,11 @@ def labelled_calibrations(challenge: Challenge) -> list[tuple[str, JudgeCalibrat
     """Each judge's calibration under their letter for this challenge, in letter order (so neither
     the letters nor the order follow the panel's order)."""
     rows = list(
-        db.session.scalars(select(JudgeCalibration).where(JudgeCalibration.challenge_id == challenge.id))
+        db.session.scalars(
+            select(JudgeCalibration)
+            .where(JudgeCalibration.challenge_id == challenge.id)
+            .options(selectinload(JudgeCalibration.judge))
+        )
     )
     letters = judge_letters(
         [row.judge_id for row in rows], secret=label_secret(), scope=f"challenge:{challenge.id}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
@@ -29,7 +30,7 @@ from app.judging.models import (
 )
 from app.judging.ties import Tied, places
 from app.submissions.models import ACTIVE as ENTRY_ACTIVE
-from app.submissions.models import Submission
+from app.submissions.models import Submission, SubmissionVersion
 
 
 def weighted_total(challenge: Challenge, scores: dict[str, int]) -> float:
@@ -68,15 +69,36 @@ def _submitted_reviews(challenge: Challenge) -> list[tuple[Assignment, Review]]:
 
 def reviews_submitted(challenge: Challenge) -> int:
     """How many reviews of active entries the judges have submitted."""
-    return len(_submitted_reviews(challenge))
+    return (
+        db.session.scalar(
+            select(func.count(Review.id))
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .join(Submission, Submission.id == Assignment.submission_id)
+            .where(
+                Assignment.challenge_id == challenge.id,
+                Assignment.status == ACTIVE,
+                Review.status == SUBMITTED,
+                Submission.status == ENTRY_ACTIVE,
+            )
+        )
+        or 0
+    )
 
 
 def reviews_outstanding(challenge: Challenge) -> int:
     """Active assignments still without a submitted review."""
-    active = db.session.scalars(
-        select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
-    ).all()
-    return sum(1 for row in active if not (row.review and row.review.status == SUBMITTED))
+    return (
+        db.session.scalar(
+            select(func.count(Assignment.id))
+            .outerjoin(Review, Review.assignment_id == Assignment.id)
+            .where(
+                Assignment.challenge_id == challenge.id,
+                Assignment.status == ACTIVE,
+                or_(Review.id.is_(None), Review.status != SUBMITTED),
+            )
+        )
+        or 0
+    )
 
 
 def rubric_scale(challenge: Challenge) -> tuple[float, float]:
@@ -102,14 +124,31 @@ def has_entries(challenge: Challenge) -> bool:
 
 def unreviewed_entries(challenge: Challenge) -> list[Submission]:
     """Active entries no judge has submitted a review of: ranking without them would drop them
-    silently, so they wait for more time, more judges, or the sponsor's acceptance."""
-    reviewed = {assignment.submission_id for assignment, _review in _submitted_reviews(challenge)}
-    entries = db.session.scalars(
-        select(Submission)
-        .where(Submission.challenge_id == challenge.id, Submission.status == ENTRY_ACTIVE)
-        .order_by(Submission.alias)
-    ).all()
-    return [entry for entry in entries if entry.id not in reviewed and entry.latest is not None]
+    silently, so they wait for more time, more judges, or the sponsor's acceptance.
+
+    Entries with no finalized version never reached the judges and are not listed."""
+    reviewed = (
+        select(Assignment.id)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .where(
+            Assignment.submission_id == Submission.id,
+            Assignment.status == ACTIVE,
+            Review.status == SUBMITTED,
+        )
+    )
+    has_version = select(SubmissionVersion.id).where(SubmissionVersion.submission_id == Submission.id)
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(
+                Submission.challenge_id == challenge.id,
+                Submission.status == ENTRY_ACTIVE,
+                ~reviewed.exists(),
+                has_version.exists(),
+            )
+            .order_by(Submission.alias)
+        )
+    )
 
 
 @atomic
@@ -275,6 +314,7 @@ def calibrations_of(challenge: Challenge) -> list[JudgeCalibration]:
         db.session.scalars(
             select(JudgeCalibration)
             .where(JudgeCalibration.challenge_id == challenge.id)
+            .options(selectinload(JudgeCalibration.judge))
             .order_by(JudgeCalibration.judge_id)
         )
     )

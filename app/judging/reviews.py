@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import jobs
 from app.accounts.models import User
@@ -36,11 +37,16 @@ NOT_YOURS = "You are not assigned to this entry."
 
 
 def assignments_of(judge: User) -> list[Assignment]:
-    """The judge's active assignments on challenges being judged, nearest judging deadline first."""
+    """The judge's active assignments on challenges being judged, nearest judging deadline first,
+    each with its entry, the entry's challenge and the judge's review loaded (the queue shows them)."""
     return list(
         db.session.scalars(
             select(Assignment)
             .join(Challenge, Challenge.id == Assignment.challenge_id)
+            .options(
+                joinedload(Assignment.submission).joinedload(Submission.challenge),
+                joinedload(Assignment.review),
+            )
             .where(
                 Assignment.judge_id == judge.id,
                 Assignment.status == ACTIVE,

@@ -22,6 +22,7 @@ from app.judging.forms import (
     RecuseForm,
 )
 from app.judging.models import SUBMITTED
+from app.judging.results_table import result_rows
 from app.submissions.services import may_preview_inline
 
 DECLARED = (
@@ -117,6 +118,7 @@ def _render_entry(assignment, status: int = 200, errors: dict[str, str] | None =
             assignment=assignment,
             submission=submission,
             challenge=submission.challenge,
+            criteria=list(submission.challenge.criteria),
             description=render_markdown(submission.description_md, heading_offset=2),
             review=review,
             values=values if values is not None else (review.scores if review else {}),
@@ -214,7 +216,7 @@ def _render_results(challenge, status: int = 200, extend_form: ExtendJudgingForm
     return render_template(
         "judging/results.html",
         challenge=challenge,
-        results=judging_results.results_of(challenge),
+        results=result_rows(challenge, published=judging_results.published(challenge)),
         calibrations=[row for _label, row in labelled],
         judge_labels={row.judge_id: label for label, row in labelled},
         describe_flag=describe_flag,

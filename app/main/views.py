@@ -9,6 +9,7 @@ from app import jobs
 from app.accounts import queries as account_queries
 from app.accounts import services as account_services
 from app.accounts.navigation import home_endpoint
+from app.challenges import queries as challenge_queries
 from app.challenges import services as challenge_services
 from app.core.access import Role, role_required
 from app.core.money import format_money
@@ -18,6 +19,7 @@ from app.main import bp
 from app.submissions import services as submission_services
 
 RECENT_JOBS = 10
+LATEST_SUBMISSIONS = 5
 
 
 @bp.route("/")
@@ -41,6 +43,7 @@ def admin_home():
         recent_jobs=jobs.recent_job_records(limit=RECENT_JOBS),
         failed_count=jobs.failed_job_count(),
         organizations=account_queries.organizations_by_name(),
+        members=account_queries.member_counts(),
     )
 
 
@@ -49,11 +52,12 @@ def admin_home():
 def sponsor_home():
     organization = current_user.organization
     challenges = challenge_services.challenges_of(organization.id) if organization else []
+    escrow = challenge_queries.escrow_balances(challenges)
     return render_template(
         "main/sponsor_home.html",
         organization=organization,
         entries=submission_services.entry_counts([challenge.id for challenge in challenges]),
-        rows=[(challenge, challenge_services.escrow_balance(challenge)) for challenge in challenges],
+        rows=[(challenge, escrow[challenge.id]) for challenge in challenges],
         balances=organization_balances(organization.id) if organization else {},
         format_money=format_money,
     )
@@ -75,5 +79,5 @@ def contributor_home():
     return render_template(
         "main/contributor_home.html",
         is_internal=account_services.is_internal(current_user),
-        submissions=submission_services.submissions_of(current_user)[:5],
+        submissions=submission_services.submissions_of(current_user, limit=LATEST_SUBMISSIONS),
     )

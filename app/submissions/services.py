@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs
 from app.accounts import services as accounts
@@ -172,8 +173,15 @@ def entry_status(challenge: Challenge, user: User | None, *, now: datetime | Non
     return _entry_problem(challenge, user, now or utcnow(), new_submission=True)
 
 
-def own_submission(submission_id: int, user: User) -> Submission:
-    submission = db.session.get(Submission, submission_id)
+def own_submission(submission_id: int, user: User, *, for_page: bool = False) -> Submission:
+    """The user's own submission, or not found. ``for_page`` loads what its page shows with it: the
+    challenge, the challenge's rubric and every version."""
+    options = (
+        [joinedload(Submission.challenge).selectinload(Challenge.criteria), selectinload(Submission.versions)]
+        if for_page
+        else []
+    )
+    submission = db.session.get(Submission, submission_id, options=options)
     if submission is None or submission.contributor_id != user.id:
         raise NotFound("No such submission of yours.")
     return submission
@@ -734,12 +742,16 @@ def entry_counts(challenge_ids: list[int]) -> dict[int, int]:
     return {challenge_id: count for challenge_id, count in rows}
 
 
-def submissions_of(user: User) -> list[Submission]:
+def submissions_of(user: User, *, limit: int | None = None) -> list[Submission]:
+    """The contributor's submissions, newest first (the ``limit`` newest if given), each with its
+    challenge and versions loaded: the lists show the challenge and the latest version."""
     return list(
         db.session.scalars(
             select(Submission)
             .where(Submission.contributor_id == user.id)
-            .order_by(Submission.created_at.desc())
+            .options(joinedload(Submission.challenge), selectinload(Submission.versions))
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+            .limit(limit)
         )
     )
 

@@ -186,7 +186,7 @@ def mine():
 @bp.get("/<int:submission_id>")
 @login_required
 def detail(submission_id: int):
-    submission = services.own_submission(submission_id, current_user)
+    submission = services.own_submission(submission_id, current_user, for_page=True)
     return render_template(
         "submissions/detail.html",
         submission=submission,
