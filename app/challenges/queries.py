@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
@@ -195,6 +195,17 @@ def challenge_list(filters: ListFilters) -> Select[Challenge]:
         )
     return query.order_by(
         *(column.desc() if descending else column for column, descending in SORT_KEYS[filters.sort])
+    )
+
+
+def in_full(query: Select[Challenge]) -> Select[Challenge]:
+    """``query`` with everything a whole challenge shows loaded alongside it (its sponsor, skills and
+    rubric), in a fixed number of statements however many challenges it returns."""
+    return query.options(
+        joinedload(Challenge.sponsor_org),
+        selectinload(Challenge.skills),
+        selectinload(Challenge.preferred_skills),
+        selectinload(Challenge.criteria),
     )
 
 
