@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
@@ -73,10 +74,19 @@ def reviews_submitted(challenge: Challenge) -> int:
 
 def reviews_outstanding(challenge: Challenge) -> int:
     """Active assignments still without a submitted review."""
-    active = db.session.scalars(
-        select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
-    ).all()
-    return sum(1 for row in active if not (row.review and row.review.status == SUBMITTED))
+    submitted = select(Review.id).where(Review.assignment_id == Assignment.id, Review.status == SUBMITTED)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .where(
+                Assignment.challenge_id == challenge.id,
+                Assignment.status == ACTIVE,
+                ~submitted.exists(),
+            )
+        )
+        or 0
+    )
 
 
 def rubric_scale(challenge: Challenge) -> tuple[float, float]:
@@ -265,6 +275,8 @@ def results_of(challenge: Challenge) -> list[EntryResult]:
         db.session.scalars(
             select(EntryResult)
             .where(EntryResult.challenge_id == challenge.id)
+            # Pages and the API show each entry's alias and, once published, its maker.
+            .options(joinedload(EntryResult.submission).joinedload(Submission.contributor))
             .order_by(EntryResult.place, EntryResult.rank, EntryResult.id)
         )
     )

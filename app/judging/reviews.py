@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import jobs
 from app.accounts.models import User
@@ -47,6 +48,14 @@ def assignments_of(judge: User) -> list[Assignment]:
                 Challenge.status.in_((Status.JUDGING.value, Status.RESULTS_PROPOSED.value)),
             )
             .order_by(Challenge.judging_due_at, Assignment.id)
+            # What the queue shows and the conflict check reads, loaded with the rows.
+            .options(
+                joinedload(Assignment.review),
+                joinedload(Assignment.submission).options(
+                    joinedload(Submission.challenge),
+                    joinedload(Submission.contributor).joinedload(User.organization),
+                ),
+            )
         )
     )
 

@@ -12,8 +12,9 @@ import pytest
 from app.accounts import services as accounts
 from app.accounts import tokens
 from app.core.access import Role
+from app.judging.models import Assignment, EntryResult, PanelMember
 from tests.query_counts import support
-from tests.query_counts.counting import LARGE, Ask, assert_flat, counts, shows_no_rows
+from tests.query_counts.counting import Ask, assert_flat, counts, shows_no_rows
 
 PAGE = "limit=100"
 
@@ -21,6 +22,9 @@ shows_no_rows("api.docs", "the API's operations, read from the code: no rows")
 shows_no_rows("api.openapi_json", "the OpenAPI document, generated from the code: no rows")
 shows_no_rows("api.download_entry", "answers one short-lived link to one file")
 shows_no_rows("api.download_submission", "answers one short-lived link to one file")
+shows_no_rows(
+    "api.download_payout_batch", "a CSV file, streamed row by row (the same as the finance page's download)"
+)
 
 
 def bearer(user) -> dict[str, str]:
@@ -41,7 +45,7 @@ def _embedded(n: int) -> tuple[list[str], int]:
 
 @counts("api.list_challenges")
 def test_challenge_list_is_flat(client, sponsor):
-    org, user = sponsor
+    org, _ = sponsor
 
     def grow(n: int) -> None:
         names, criteria = _embedded(n)
@@ -66,10 +70,299 @@ def test_my_challenges_is_flat(client, sponsor):
 
 @counts("api.get_challenge")
 def test_one_challenge_is_flat_in_its_skills_and_criteria(client, sponsor):
-    org, user = sponsor
+    org, _ = sponsor
     (challenge_id,) = support.challenges(org.id, 1)
 
     def grow(n: int) -> None:
         support.widen_challenges([challenge_id], [f"Skill {i}" for i in range(n)], n)
 
     assert_flat(lambda: Ask(client, f"/api/v1/challenges/{challenge_id}"), grow)
+
+
+# --- submissions --------------------------------------------------------------------------------------
+
+
+@counts("api.list_submissions")
+def test_my_submissions_are_flat(client, sponsor, make_user):
+    org, _ = sponsor
+    alice = make_user("alice@outside.example")
+    headers = bearer(alice)
+
+    def grow(n: int) -> None:
+        have = len(support.challenge_ids(org.id))
+        made = support.challenges(org.id, n)
+        support.entries([(cid, alice.id) for cid in made])
+        versions = 1 if n <= 5 else 3
+        support.add_versions(support.submission_ids(contributor_id=alice.id), versions)
+        assert len(support.challenge_ids(org.id)) == max(have, n)
+
+    assert_flat(lambda: Ask(client, f"/api/v1/submissions?{PAGE}", headers=headers), grow)
+
+
+@counts("api.get_submission")
+def test_one_submission_is_flat_in_its_versions(client, sponsor, make_user):
+    org, _ = sponsor
+    alice = make_user("alice@outside.example")
+    (challenge_id,) = support.challenges(org.id, 1)
+    (submission_id,) = support.entries([(challenge_id, alice.id)])
+    headers = bearer(alice)
+    assert_flat(
+        lambda: Ask(client, f"/api/v1/submissions/{submission_id}", headers=headers),
+        lambda n: support.add_versions([submission_id], n),
+    )
+
+
+# --- judging ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def judge(make_user):
+    return make_user("jude@judges.example", Role.JUDGE)
+
+
+def _judging(org_id: int, n: int) -> list[int]:
+    """Challenges being judged, one for each five entries."""
+    return support.challenges(org_id, -(-n // 5), status="judging", criteria=2)
+
+
+@counts("api.review_queue")
+def test_review_queue_is_flat(client, sponsor, judge):
+    org, _ = sponsor
+    headers = bearer(judge)
+
+    def grow(n: int) -> None:
+        _judging(org.id, n)
+        challenge_ids = support.challenge_ids(org.id)
+        have = support.count_of(Assignment, Assignment.judge_id == judge.id)
+        contributors = support.users(n - have)
+        pairs = [(challenge_ids[i // 5], uid) for i, uid in enumerate(contributors, start=have)]
+        entries = support.entries(pairs)
+        support.assign(judge.id, entries, reviewed_every=2)
+
+    assert_flat(lambda: Ask(client, "/api/v1/judging/queue", headers=headers), grow)
+
+
+@counts("api.get_entry")
+def test_one_entry_is_flat_in_its_rubric_and_versions(client, sponsor, judge, make_user):
+    org, _ = sponsor
+    alice = make_user("alice@outside.example")
+    (challenge_id,) = support.challenges(org.id, 1, status="judging")
+    (submission_id,) = support.entries([(challenge_id, alice.id)])
+    support.assign(judge.id, [submission_id], reviewed_every=1)
+    alias = support.alias_of(submission_id)
+    headers = bearer(judge)
+
+    def grow(n: int) -> None:
+        support.widen_challenges([challenge_id], [], n)
+        support.add_versions([submission_id], n)
+
+    assert_flat(
+        lambda: Ask(client, f"/api/v1/judging/challenges/{challenge_id}/entries/{alias}", headers=headers),
+        grow,
+    )
+
+
+@counts("api.list_invitations")
+def test_my_invitations_are_flat(client, sponsor, judge):
+    org, _ = sponsor
+    headers = bearer(judge)
+
+    def grow(n: int) -> None:
+        support.panel(support.challenges(org.id, n), [judge.id])
+
+    assert_flat(lambda: Ask(client, "/api/v1/judging/invitations", headers=headers), grow)
+
+
+@counts("api.get_panel")
+def test_panel_is_flat(client, sponsor):
+    org, user = sponsor
+    (challenge_id,) = support.challenges(org.id, 1)
+    headers = bearer(user)
+
+    def grow(n: int) -> None:
+        have = support.count_of(PanelMember, PanelMember.challenge_id == challenge_id)
+        support.panel([challenge_id], support.users(n - have, domain="judges.example"))
+
+    assert_flat(lambda: Ask(client, f"/api/v1/challenges/{challenge_id}/panel", headers=headers), grow)
+
+
+@counts("api.get_results")
+def test_results_are_flat(client, sponsor):
+    org, user = sponsor
+    (challenge_id,) = support.challenges(org.id, 1, status="awarded")  # published: makers are shown
+    headers = bearer(user)
+
+    def grow(n: int) -> None:
+        have = support.count_of(EntryResult, EntryResult.challenge_id == challenge_id)
+        entries = support.entries([(challenge_id, uid) for uid in support.users(n - have)])
+        judges = support.users(n - have, domain="judges.example")
+        support.assign_pairs(list(zip(judges, entries, strict=True)), reviewed_every=2)
+        support.results(challenge_id, entries, judges, start=have)
+
+    assert_flat(lambda: Ask(client, f"/api/v1/challenges/{challenge_id}/results", headers=headers), grow)
+
+
+# --- payouts ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("root@host.example", Role.ADMIN)
+
+
+def _paid_challenge(org_id: int) -> int:
+    (challenge_id,) = support.challenges(org_id, 1, status="awarded")
+    return challenge_id
+
+
+def _more_payouts(challenge_id: int, n: int, **columns) -> list[int]:
+    from app.payouts.models import Payout
+
+    have = support.count_of(Payout, Payout.challenge_id == challenge_id)
+    winners = support.users(n - have)
+    support.payee_details(winners[::2])
+    transaction_id = support.award(challenge_id, winners)
+    return support.payouts(challenge_id, transaction_id, winners, **columns)
+
+
+@counts("api.list_payouts")
+def test_payout_list_is_flat(client, sponsor, admin):
+    org, _ = sponsor
+    challenge_id = _paid_challenge(org.id)
+    headers = bearer(admin)
+    assert_flat(
+        lambda: Ask(client, f"/api/v1/payouts?{PAGE}", headers=headers),
+        lambda n: _more_payouts(challenge_id, n),
+    )
+
+
+shows_no_rows("api.get_payout", "one payout, with no list inside it")
+
+
+@counts("api.list_payout_batches")
+def test_payout_batch_list_is_flat(client, sponsor, admin):
+    org, _ = sponsor
+    headers = bearer(admin)
+
+    winners = support.users(2)
+    support.payee_details(winners[:1])
+
+    def grow(n: int) -> None:
+        made = support.challenges(org.id, n, status="awarded")
+        awards = support.awards(made, winners)
+        batches = support.batches(made)
+        support.payouts_of(
+            [
+                (cid, awards[cid], uid, {"batch_id": bid, "provider": "finance_batch"})
+                for cid, bid in zip(made, batches, strict=True)
+                for uid in winners
+            ],
+            status="sent",
+        )
+
+    assert_flat(lambda: Ask(client, f"/api/v1/payout-batches?{PAGE}", headers=headers), grow)
+
+
+@counts("api.get_payout_batch")
+def test_one_payout_batch_is_flat_in_its_payouts(client, sponsor, admin):
+    org, _ = sponsor
+    challenge_id = _paid_challenge(org.id)
+    batch_id = support.batch(challenge_id)
+    headers = bearer(admin)
+    assert_flat(
+        lambda: Ask(client, f"/api/v1/payout-batches/{batch_id}", headers=headers),
+        lambda n: _more_payouts(challenge_id, n, status="sent", batch_id=batch_id, provider="finance_batch"),
+    )
+
+
+@counts("api.my_awards")
+def test_my_awards_are_flat(client, sponsor, make_user):
+    org, _ = sponsor
+    erin = make_user("erin@outside.example")
+    headers = bearer(erin)
+
+    def grow(n: int) -> None:
+        made = support.challenges(org.id, n, status="awarded")
+        awards = support.awards(made, [erin.id])
+        support.payouts_of([(cid, awards[cid], erin.id, {}) for cid in made], status="awaiting_details")
+
+    assert_flat(lambda: Ask(client, f"/api/v1/me/awards?{PAGE}", headers=headers), grow)
+
+
+# --- the caller's own -----------------------------------------------------------------------------------
+
+
+@counts("api.list_tokens")
+def test_my_tokens_are_flat(client, make_user):
+    alice = make_user("alice@outside.example")
+    headers = bearer(alice)
+
+    def grow(n: int) -> None:  # revoked ones: only 20 may work at once, and the list shows them all
+        support.revoked_tokens(alice.id, n)
+
+    assert_flat(lambda: Ask(client, f"/api/v1/me/tokens?{PAGE}", headers=headers), grow)
+
+
+@counts("api.get_me")
+def test_me_is_flat_in_my_skills(client, make_user):
+    alice = make_user("alice@outside.example")
+    headers = bearer(alice)
+    assert_flat(
+        lambda: Ask(client, "/api/v1/me", headers=headers),
+        lambda n: support.user_skills(alice.id, [f"Skill {i}" for i in range(n)]),
+    )
+
+
+@counts("api.my_recommendations")
+def test_recommendations_are_flat(client, sponsor, make_user):
+    org, _ = sponsor
+    alice = make_user("alice@outside.example")
+    support.user_skills(alice.id, ["Python", "SQL"])
+    headers = bearer(alice)
+
+    def grow(n: int) -> None:
+        names, criteria = _embedded(n)
+        support.challenges(org.id, n, skill_names=names, criteria=criteria)
+        support.widen_challenges(support.challenge_ids(org.id), names, criteria)
+
+    assert_flat(lambda: Ask(client, "/api/v1/me/recommendations", headers=headers), grow)
+
+
+@pytest.fixture
+def manager_and_report(db, make_user):
+    accounts.create_organization("Host", ["host.example"], is_host=True)
+    manager = make_user("mona@host.example", name="Mona Manager")
+    report = make_user("ines@host.example", name="Ines Internal")
+    report.manager_id = manager.id
+    db.session.commit()
+    return manager, report
+
+
+@counts("api.my_approval_requests")
+def test_my_approval_requests_are_flat(client, sponsor, manager_and_report):
+    org, _ = sponsor
+    manager, report = manager_and_report
+    headers = bearer(report)
+
+    def grow(n: int) -> None:
+        made = support.challenges(org.id, n, requires_manager_approval=True, expected_hours_per_week=2)
+        support.approval_requests([(cid, report.id) for cid in made], manager.id)
+
+    assert_flat(lambda: Ask(client, "/api/v1/me/approval-requests", headers=headers), grow)
+
+
+@counts("api.approvals_to_decide")
+def test_approvals_to_decide_are_flat(client, sponsor, manager_and_report):
+    org, _ = sponsor
+    manager, _ = manager_and_report
+    (challenge_id,) = support.challenges(org.id, 1, requires_manager_approval=True, expected_hours_per_week=2)
+    headers = bearer(manager)
+
+    def grow(n: int) -> None:
+        from app.marketplace.models import ApprovalRequest
+
+        have = support.count_of(ApprovalRequest, ApprovalRequest.manager_id == manager.id)
+        people = support.users(n - have, domain="host.example", manager_id=manager.id)
+        support.approval_requests([(challenge_id, uid) for uid in people], manager.id, approved_every=2)
+
+    assert_flat(lambda: Ask(client, "/api/v1/approvals", headers=headers), grow)
