@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask
 from flask_login import current_user
 
+from app.accounts.queries import manages_anyone
 from app.accounts.viewer import local_time
 from app.challenges.presenters import human_bytes
 from app.core.access import Role
@@ -35,5 +36,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def navigation_context():
-        roles = current_user.roles if current_user.is_authenticated else set()
-        return {"Role": Role, "viewer_roles": roles}
+        # Read here, before the template renders, so the navigation asks the database nothing itself.
+        signed_in = current_user.is_authenticated
+        return {
+            "Role": Role,
+            "viewer_roles": current_user.roles if signed_in else set(),
+            "viewer_manages": signed_in and manages_anyone(current_user.id),
+        }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Organization, User, UserRole
 from app.extensions import db
@@ -60,7 +60,8 @@ def member_counts() -> dict[int | None, int]:
 
 
 def organization_by_id(organization_id: int) -> Organization | None:
-    return db.session.get(Organization, organization_id)
+    """The organisation with its e-mail domains, which its page lists."""
+    return db.session.get(Organization, organization_id, options=[selectinload(Organization.domains)])
 
 
 def members_of(organization_id: int) -> list[User]:
@@ -73,4 +74,10 @@ def members_of(organization_id: int) -> list[User]:
 
 
 def user_by_id(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+    """The person with their organisation, which their admin page names."""
+    return db.session.get(User, user_id, options=[joinedload(User.organization)])
+
+
+def manages_anyone(user_id: int) -> bool:
+    """Whether someone reports to this person: the navigation then links to their approvals."""
+    return db.session.scalar(select(select(User.id).where(User.manager_id == user_id).exists())) or False
