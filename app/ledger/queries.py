@@ -47,10 +47,10 @@ def sponsor_balances(organization_ids: list[int]) -> dict[int, dict[str, int]]:
         .group_by(LedgerAccount.organization_id, LedgerAccount.currency)
         .order_by(LedgerAccount.organization_id, LedgerAccount.currency)
     ).all()
-    balances: dict[int, dict[str, int]] = {organization_id: {} for organization_id in organization_ids}
+    balances: dict[int | None, dict[str, int]] = {organization_id: {} for organization_id in organization_ids}
     for organization_id, currency, amount in rows:
         balances[organization_id][currency] = int(amount)
-    return balances
+    return {organization_id: balances[organization_id] for organization_id in organization_ids}
 
 
 def recent_credits(*, limit: int = RECENT_CREDITS_LIMIT) -> list[CreditRow]:
