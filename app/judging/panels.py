@@ -397,10 +397,12 @@ def conflicted_entries(judge: User, entries: list[Submission]) -> set[int]:
     by_challenge: dict[int, list[Submission]] = {}
     for entry in entries:
         by_challenge.setdefault(entry.challenge_id, []).append(entry)
+    # The facts hold other judges' named conflicts and recusals too: only this judge's pairs count.
     return {
         entry_id
         for rows in by_challenge.values()
-        for _, entry_id in _conflicted_pairs(rows[0].challenge, [judge], rows, facts)
+        for judge_id, entry_id in _conflicted_pairs(rows[0].challenge, [judge], rows, facts)
+        if judge_id == judge.id
     }
 
 
