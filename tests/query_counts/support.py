@@ -105,13 +105,35 @@ def challenges(
 ) -> list[int]:
     """Challenges of one sponsor, each with ``skill_names`` as required and preferred skills and
     ``criteria`` rubric criteria, until the organisation has ``n``; the ids of those added."""
+    from app.challenges.models import Challenge
+
+    missing = more(Challenge, n, Challenge.sponsor_org_id == sponsor_org_id)
+    return challenges_of(
+        [(sponsor_org_id, position) for position in missing],
+        status=status,
+        skill_names=skill_names,
+        criteria=criteria,
+        **columns,
+    )
+
+
+def challenges_of(
+    owners: Sequence[tuple[int, int]],
+    *,
+    status: str = "open",
+    skill_names: Sequence[str] = ("Python",),
+    criteria: int = 1,
+    **columns: Any,
+) -> list[int]:
+    """One challenge per (sponsor organisation id, position), the position spreading deadlines and
+    bounties; each with skills and criteria as ``challenges`` gives them."""
     from app.challenges.models import Challenge, RubricCriterion
     from app.core.timeutil import utcnow
     from app.skills.models import challenge_preferred_skills, challenge_skills
 
     now = utcnow()
     rows = []
-    for position in more(Challenge, n, Challenge.sponsor_org_id == sponsor_org_id):
+    for sponsor_org_id, position in owners:
         number = unique()
         rows.append(
             {
@@ -591,12 +613,6 @@ def organizations(n: int) -> list[int]:
         [{"organization_id": oid, "domain": f"org{oid}-{unique()}.example"} for oid in made],
     )
     return made
-
-
-def challenges_of(organization_ids: Sequence[int]) -> None:
-    """One challenge for each of these organisations."""
-    for oid in organization_ids:
-        challenges(oid, 1)
 
 
 def audit_events(n: int, actor_ids: Sequence[int]) -> None:

@@ -53,7 +53,7 @@ def test_organization_list_is_flat(admin_browser):
     def grow(n: int) -> None:
         made = support.organizations(n)
         support.users(2 * len(made), domain="crowd.example")
-        support.challenges_of(made)
+        support.challenges_of([(oid, 0) for oid in made])
 
     assert_flat(lambda: Ask(admin_browser, "/admin/organizations"), grow)
 
