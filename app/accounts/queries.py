@@ -67,7 +67,8 @@ def member_counts() -> dict[int | None, int]:
 
 
 def organization_by_id(organization_id: int) -> Organization | None:
-    return db.session.get(Organization, organization_id)
+    """The organisation with its e-mail domains, which its page lists."""
+    return db.session.get(Organization, organization_id, options=[selectinload(Organization.domains)])
 
 
 def members_of(organization_id: int) -> list[User]:
@@ -80,4 +81,5 @@ def members_of(organization_id: int) -> list[User]:
 
 
 def user_by_id(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+    """The person with their organisation, which their admin page names."""
+    return db.session.get(User, user_id, options=[joinedload(User.organization)])

@@ -417,9 +417,11 @@ def host_domains() -> set[str]:
     return set(owned) | set(current_app.config["INTERNAL_EMAIL_DOMAINS"])
 
 
-def is_internal(user: User) -> bool:
-    """A contributor is internal when their verified e-mail address is at one of the host's domains."""
-    return user.is_email_verified and user.email_domain in host_domains()
+def is_internal(user: User, domains: set[str] | None = None) -> bool:
+    """A contributor is internal when their verified e-mail address is at one of the host's domains.
+
+    A caller asking about many people passes ``host_domains()`` once as ``domains``."""
+    return user.is_email_verified and user.email_domain in (host_domains() if domains is None else domains)
 
 
 def get_user(user_id: int) -> User:

@@ -360,7 +360,7 @@ def list_challenges(query: ChallengeListQuery, user: User | None) -> ChallengeLi
         sort=query.sort,
     )
     page = paginate(
-        queries.challenge_list(filters),
+        queries.in_full(queries.challenge_list(filters)),
         queries.SORT_KEYS[filters.sort],
         lambda challenge: [getattr(challenge, column.key) for column, _ in queries.SORT_KEYS[filters.sort]],
         list_name="challenges",
@@ -397,7 +397,9 @@ def get_challenge(challenge_id: int, user: User | None) -> ChallengeOut:
 def my_challenges(query: PageQuery, user: User) -> ChallengeList:
     """For sponsors: every challenge of their organisation, newest first. Empty for everyone else."""
     page = paginate(
-        queries.organization_challenges(user.organization_id if user.has_role(Role.SPONSOR) else None),
+        queries.in_full(
+            queries.organization_challenges(user.organization_id if user.has_role(Role.SPONSOR) else None)
+        ),
         ((Challenge.id, True),),
         lambda challenge: [challenge.id],
         list_name="my-challenges",

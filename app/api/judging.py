@@ -276,7 +276,9 @@ def answer_invitation(invitation_id: int, body: AnswerIn, user: User) -> Invitat
 )
 def review_queue(user: User) -> QueueOut:
     """Entries assigned to me on challenges being judged, nearest judging deadline first, by alias."""
-    rows = [row for row in reviews.assignments_of(user) if not panels.is_conflicted(user, row.submission)]
+    assigned = reviews.assignments_of(user)
+    conflicted = panels.conflicted_entries(user, [row.submission for row in assigned])
+    rows = [row for row in assigned if row.submission_id not in conflicted]
     items = [
         QueueItemOut(
             challenge=_challenge_ref(row.submission.challenge),

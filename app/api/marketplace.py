@@ -213,7 +213,7 @@ def my_approval_requests(user: User) -> ApprovalRequestList:
 def approvals_to_decide(user: User) -> DecisionQueue:
     """Those waiting first; each with the hours the person already holds, beside the cap."""
     rows = services.requests_to_decide(user)
-    held = {row.contributor_id: services.held_hours(row.contributor_id) for row in rows}
+    held = services.held_hours_of({row.contributor_id for row in rows})
     return DecisionQueue(
         cap_hours_per_week=services.approval_cap_hours(),
         items=[

@@ -13,7 +13,6 @@ from urllib.parse import urljoin
 
 from flask import current_app, request, url_for
 from pydantic import Field
-from sqlalchemy import select
 
 from app.accounts.models import User
 from app.api.challenges import visible_challenge
@@ -21,7 +20,7 @@ from app.api.pagination import paginate
 from app.api.registry import operation
 from app.api.schemas import Id, Input, Output, PageQuery, Query, text
 from app.challenges.terms import MAX_FILE_BYTES
-from app.submissions import services
+from app.submissions import queries, services
 from app.submissions.models import Submission
 
 TAG = "submissions"
@@ -235,7 +234,7 @@ def finalize_upload(upload_id: int, user: User):
 def list_submissions(query: PageQuery, user: User) -> SubmissionList:
     """The caller's own submissions, newest first, withdrawn ones included."""
     page = paginate(
-        select(Submission).where(Submission.contributor_id == user.id).order_by(Submission.id.desc()),
+        queries.own_submissions(user.id),
         ((Submission.id, True),),
         lambda submission: [submission.id],
         list_name="submissions",

@@ -200,6 +200,17 @@ def challenge_list(filters: ListFilters) -> Select[Challenge]:
     )
 
 
+def in_full(query: Select[Challenge]) -> Select[Challenge]:
+    """``query`` with everything a whole challenge shows loaded alongside it (its sponsor, skills and
+    rubric), in a fixed number of statements however many challenges it returns."""
+    return query.options(
+        joinedload(Challenge.sponsor_org),
+        selectinload(Challenge.skills),
+        selectinload(Challenge.preferred_skills),
+        selectinload(Challenge.criteria),
+    )
+
+
 def listed_skills() -> Select[tuple[Skill]]:
     """Skills that some listed (non-draft) challenge asks for, by name: the skill filter's choices."""
     used = (

@@ -4,6 +4,7 @@ contributors name, which assignment treats as hard constraints."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -313,14 +314,18 @@ def _person(user: User) -> conflict_rules.Person:
     )
 
 
-def conflicts_for(
-    challenge: Challenge, judges: list[User], entries: list[Submission], *, pending: bool = False
-) -> frozenset[tuple[int, int]]:
-    """Every forbidden (judge id, submission id) pair for this challenge, by the conflict rules.
+@dataclass(frozen=True)
+class _ConflictFacts:
+    """What the conflict rules read from the database for some judges and entries."""
 
-    Declarations still waiting for their replacement run count only with ``pending=True`` (the run
-    itself): everywhere else they change nothing, so no page or answer singles out a match early.
-    """
+    emails: dict[int, set[str]]
+    organizations: dict[int, set[str]]
+    named: frozenset[tuple[int, int]]
+    recused: frozenset[tuple[int, int]]
+
+
+def _conflict_facts(judges: list[User], entries: list[Submission], *, pending: bool) -> _ConflictFacts:
+    """The declarations, named judges and recusals for these judges and entries, in three queries."""
     declared_query = select(DeclaredConflict).where(
         DeclaredConflict.judge_id.in_([judge.id for judge in judges])
     )
@@ -345,22 +350,60 @@ def conflicts_for(
             Assignment.submission_id.in_(entry_ids), Assignment.status.in_((RECUSED, RELEASED))
         )
     ).all()
+    return _ConflictFacts(
+        emails,
+        organizations,
+        frozenset((judge_id, entry_id) for judge_id, entry_id in named),
+        frozenset((judge_id, entry_id) for judge_id, entry_id in recused),
+    )
+
+
+def _conflicted_pairs(
+    challenge: Challenge, judges: list[User], entries: list[Submission], facts: _ConflictFacts
+) -> frozenset[tuple[int, int]]:
     return conflict_rules.conflicted_pairs(
         [
             conflict_rules.JudgeFacts(
                 _person(judge),
-                frozenset(emails.get(judge.id, ())),
-                frozenset(organizations.get(judge.id, ())),
+                frozenset(facts.emails.get(judge.id, ())),
+                frozenset(facts.organizations.get(judge.id, ())),
             )
             for judge in judges
         ],
         [conflict_rules.EntryFacts(entry.id, (_person(entry.contributor),)) for entry in entries],
         conflict_rules.ConflictRules(
             same_organization=challenge.judges_conflict_with_own_org,
-            named_by_contributors=frozenset((judge_id, entry_id) for judge_id, entry_id in named),
-            recusals=frozenset((judge_id, entry_id) for judge_id, entry_id in recused),
+            named_by_contributors=facts.named,
+            recusals=facts.recused,
         ),
     )
+
+
+def conflicts_for(
+    challenge: Challenge, judges: list[User], entries: list[Submission], *, pending: bool = False
+) -> frozenset[tuple[int, int]]:
+    """Every forbidden (judge id, submission id) pair for this challenge, by the conflict rules.
+
+    Declarations still waiting for their replacement run count only with ``pending=True`` (the run
+    itself): everywhere else they change nothing, so no page or answer singles out a match early.
+    """
+    return _conflicted_pairs(challenge, judges, entries, _conflict_facts(judges, entries, pending=pending))
+
+
+def conflicted_entries(judge: User, entries: list[Submission]) -> set[int]:
+    """The ids of those ``entries`` (of any challenges) this judge may never see, read in a fixed
+    number of queries however many entries and challenges there are: a judge's queue checks them all."""
+    facts = _conflict_facts([judge], entries, pending=False)
+    by_challenge: dict[int, list[Submission]] = {}
+    for entry in entries:
+        by_challenge.setdefault(entry.challenge_id, []).append(entry)
+    # The facts hold other judges' named conflicts and recusals too: only this judge's pairs count.
+    return {
+        entry_id
+        for rows in by_challenge.values()
+        for judge_id, entry_id in _conflicted_pairs(rows[0].challenge, [judge], rows, facts)
+        if judge_id == judge.id
+    }
 
 
 def is_conflicted(judge: User, submission: Submission) -> bool:

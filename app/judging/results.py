@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
@@ -304,6 +304,8 @@ def results_of(challenge: Challenge) -> list[EntryResult]:
         db.session.scalars(
             select(EntryResult)
             .where(EntryResult.challenge_id == challenge.id)
+            # Pages and the API show each entry's alias and, once published, its maker.
+            .options(joinedload(EntryResult.submission).joinedload(Submission.contributor))
             .order_by(EntryResult.place, EntryResult.rank, EntryResult.id)
         )
     )

@@ -53,6 +53,14 @@ def assignments_of(judge: User) -> list[Assignment]:
                 Challenge.status.in_((Status.JUDGING.value, Status.RESULTS_PROPOSED.value)),
             )
             .order_by(Challenge.judging_due_at, Assignment.id)
+            # What the queue shows and the conflict check reads, loaded with the rows.
+            .options(
+                joinedload(Assignment.review),
+                joinedload(Assignment.submission).options(
+                    joinedload(Submission.challenge),
+                    joinedload(Submission.contributor).joinedload(User.organization),
+                ),
+            )
         )
     )
 

@@ -34,6 +34,25 @@ class CreditRow:
     recorded_at: datetime
 
 
+def sponsor_balances(organization_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What each organisation can still spend, per currency in code order (money in escrow is not
+    included), summed in one query: finance's pages list every sponsor's balances."""
+    rows = db.session.execute(
+        select(LedgerAccount.organization_id, LedgerAccount.currency, func.sum(LedgerEntry.amount_minor))
+        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .where(
+            LedgerAccount.kind == AccountKind.SPONSOR.value,
+            LedgerAccount.organization_id.in_(organization_ids),
+        )
+        .group_by(LedgerAccount.organization_id, LedgerAccount.currency)
+        .order_by(LedgerAccount.organization_id, LedgerAccount.currency)
+    ).all()
+    balances: dict[int | None, dict[str, int]] = {organization_id: {} for organization_id in organization_ids}
+    for organization_id, currency, amount in rows:
+        balances[organization_id][currency] = int(amount)
+    return {organization_id: balances[organization_id] for organization_id in organization_ids}
+
+
 def recent_credits(*, limit: int = RECENT_CREDITS_LIMIT) -> list[CreditRow]:
     """Deposits and points grants to sponsors, newest first, for finance's record of what came in."""
     rows = db.session.execute(

@@ -16,13 +16,11 @@ from app.ledger.forms import DepositForm, PointsForm
 
 
 def _balances(sponsors: list[Organization]) -> list[tuple[Organization, list[str]]]:
+    balances = queries.sponsor_balances([organization.id for organization in sponsors])
     return [
         (
             organization,
-            [
-                format_money(amount, currency)
-                for currency, amount in services.organization_balances(organization.id).items()
-            ],
+            [format_money(amount, currency) for currency, amount in balances[organization.id].items()],
         )
         for organization in sponsors
     ]

@@ -59,7 +59,8 @@ def _hours(seconds: float) -> str:
 
 def participation_charts(challenge_ids: list[int]) -> list[Chart]:
     people = _participants(challenge_ids)
-    internal = [person for person in people if accounts.is_internal(person)]
+    domains = accounts.host_domains()
+    internal = [person for person in people if accounts.is_internal(person, domains)]
     external = len(people) - len(internal)
     share = outcomes.percent(len(internal), len(people))
     split = Chart(

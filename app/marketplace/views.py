@@ -80,7 +80,7 @@ def approvals():
         "marketplace/approvals.html",
         requests=requests,
         forms={r.id: DecisionForm(prefix=f"r{r.id}") for r in requests},
-        held={r.contributor_id: services.held_hours(r.contributor_id) for r in requests},
+        held=services.held_hours_of({r.contributor_id for r in requests}),
         cap=services.approval_cap_hours(),
     )
 

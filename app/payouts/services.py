@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import jobs
 from app.accounts import services as accounts
@@ -73,7 +74,10 @@ def paid_key(payout: Payout) -> str:
 
 
 def get_payout(payout_id: int) -> Payout:
-    payout = db.session.get(Payout, payout_id)
+    """The payout with its recipient and challenge, which every page and answer about it names."""
+    payout = db.session.get(
+        Payout, payout_id, options=[joinedload(Payout.recipient), joinedload(Payout.challenge)]
+    )
     if payout is None:
         raise NotFound("No such payout.")
     return payout

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.errors import ServiceUnavailable
@@ -23,7 +24,7 @@ from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
 from app.storage import ObjectChanged, ObjectMissing, Storage, StorageError, new_key
-from app.submissions.models import StorageCheck, StorageMismatch, SubmissionVersion
+from app.submissions.models import StorageCheck, StorageMismatch, Submission, SubmissionVersion
 from app.submissions.services import HASH_CHUNK, VERSION_PREFIX, storage_call
 
 BATCH = 500
@@ -230,5 +231,16 @@ def finish_check(check_id: int, *, now: datetime | None = None) -> StorageCheck:
 
 
 def last_check() -> StorageCheck | None:
-    """The most recent run, finished or not, for the admin's page."""
-    return db.session.scalar(select(StorageCheck).order_by(StorageCheck.id.desc()).limit(1))
+    """The most recent run, finished or not, for the admin's page, with each mismatch's version,
+    entry and challenge (the page names them) loaded in a fixed number of statements."""
+    return db.session.scalar(
+        select(StorageCheck)
+        .options(
+            selectinload(StorageCheck.mismatches)
+            .joinedload(StorageMismatch.version)
+            .joinedload(SubmissionVersion.submission)
+            .joinedload(Submission.challenge)
+        )
+        .order_by(StorageCheck.id.desc())
+        .limit(1)
+    )

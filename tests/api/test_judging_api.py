@@ -158,6 +158,22 @@ def test_a_recusal_ends_the_judges_access_at_once(db, scene, judged, api):
     assert judge.post(base + "/recuse", {}).status_code == 404
 
 
+def test_another_judges_recusal_leaves_my_queue_as_it_was(db, scene, judged, api):
+    judges, _entries = judged
+    mine = {assignment.submission_id for assignment in _assigned(judges[0])}
+    shared = next(assignment for assignment in _assigned(judges[1]) if assignment.submission_id in mine)
+    alias = shared.submission.alias
+    before = [item["alias"] for item in api(judges[0]).get("/api/v1/judging/queue").get_json()["items"]]
+    assert alias in before
+    recused = api(judges[1]).post(
+        f"/api/v1/judging/challenges/{scene.challenge.id}/entries/{alias}/recuse",
+        {"reason": "I know this work"},
+    )
+    assert recused.status_code == 200
+    after = [item["alias"] for item in api(judges[0]).get("/api/v1/judging/queue").get_json()["items"]]
+    assert after == before
+
+
 def test_the_sponsor_manages_the_panel_and_others_cannot_see_it(db, scene, api, make_user):
     sponsor = api(scene.sponsor)
     invited = sponsor.post(

@@ -149,3 +149,10 @@ def test_approving_twice_succeeds_says_so_and_writes_nothing_twice(db, scene, ma
     with pytest.raises(Conflict, match="already approved"):
         services.decide_approval(request.id, mia, approve=False)  # the other answer is still refused
     assert _snapshot(db) == before
+
+
+def test_only_someone_with_reports_sees_approvals_in_the_navigation(db, scene, make_user, login):
+    with_manager(scene, make_user)
+    link = 'href="/approvals"'
+    assert link in login("mia@host.example").get("/account").get_data(as_text=True)
+    assert link not in login("inez@host.example").get("/account").get_data(as_text=True)
