@@ -80,9 +80,7 @@ def test_job_list_is_flat(admin_browser):
 
 @counts("admin.health")
 def test_health_page_is_flat(admin_browser):
-    assert_flat(
-        lambda: Ask(admin_browser, "/admin/health"), lambda n: rows.job_records(n, status="failed")
-    )
+    assert_flat(lambda: Ask(admin_browser, "/admin/health"), lambda n: rows.job_records(n, status="failed"))
 
 
 @counts("admin.storage_check")

@@ -43,9 +43,7 @@ def test_for_you_is_flat(host, acme, make_user, login):
 @counts("marketplace.approvals")
 def test_approvals_page_is_flat(host, acme, make_user, login):
     manager = make_user("mona@host.example")
-    (challenge_id,) = rows.challenges(
-        acme.id, 1, requires_manager_approval=True, expected_hours_per_week=2
-    )
+    (challenge_id,) = rows.challenges(acme.id, 1, requires_manager_approval=True, expected_hours_per_week=2)
     browser = login("mona@host.example")
 
     def grow(n: int) -> None:
