@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -57,17 +58,41 @@ class Page:
     name: str
     who: str | None
     url: str  # may name the seeded rows: {awarded}, {awarded_id}, {judging}, {open}
+    next_page: bool = False  # an API list: explain the request for its second page (its next_cursor)
 
+
+EVERY_STATUS = "status=upcoming&status=open&status=closed&status=finished&status=cancelled"
 
 PAGES = [
     Page("public list", None, "/challenges/"),
     Page("public list, closing soon, page 2", None, "/challenges/?sort=deadline&page=2"),
+    Page("public list, all, closing soon", None, f"/challenges/?{EVERY_STATUS}&sort=deadline&page=3"),
+    Page("public list, all, largest bounty", None, f"/challenges/?{EVERY_STATUS}&sort=bounty&page=3"),
+    Page("public list, all, newest", None, f"/challenges/?{EVERY_STATUS}&sort=newest&page=3"),
     Page("challenge page", None, "/challenges/{open}"),
     Page("awarded challenge page", None, "/challenges/{awarded}"),
     Page("judge's queue", "judge", "/judge"),
     Page("management page", "sponsor", "/challenges/{awarded}/manage"),
     Page("results page", "sponsor", "/judging/results/{awarded}"),
     Page("API challenge list", "api:sponsor", "/api/v1/challenges"),
+    Page(
+        "API list, all, closing soon, next page",
+        "api:sponsor",
+        f"/api/v1/challenges?{EVERY_STATUS}&sort=deadline",
+        True,
+    ),
+    Page(
+        "API list, all, largest bounty, next page",
+        "api:sponsor",
+        f"/api/v1/challenges?{EVERY_STATUS}&sort=bounty",
+        True,
+    ),
+    Page(
+        "API list, all, newest, next page",
+        "api:sponsor",
+        f"/api/v1/challenges?{EVERY_STATUS}&sort=newest",
+        True,
+    ),
     Page("API my challenges", "api:sponsor", "/api/v1/me/challenges"),
     Page("API results", "api:sponsor", "/api/v1/challenges/{awarded_id}/results"),
     Page("API panel", "api:sponsor", "/api/v1/challenges/{awarded_id}/panel"),
@@ -148,7 +173,12 @@ def _statements_of(big: Seed, page: Page) -> list[tuple[str, object]]:
 
     with big.app.app_context():
         engine = db.engine
-    client.get(url, headers=headers)
+    first = client.get(url, headers=headers)
+    if page.next_page:
+        cursor = first.get_json()["next_cursor"]
+        assert cursor, f"{url} has no second page"
+        url += ("&" if "?" in url else "?") + urlencode({"cursor": cursor})
+        client.get(url, headers=headers)
     event.listen(engine, "before_cursor_execute", note)
     try:
         response = client.get(url, headers=headers)
