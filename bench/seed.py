@@ -151,6 +151,7 @@ COUNTED_TABLES = (
 # Challenges: 1 awarded with 500 entries, 2 judging with 500 entries, 3 open, all the first sponsor's;
 # the rest cycle through STATE_CYCLE and the sponsor organisations.
 _STATEMENTS = [
+    "SET LOCAL statement_timeout = 0",  # a bulk load, not a request: the app's per-statement limit is for those
     """
     INSERT INTO organizations (id, name, is_host, is_sponsor, created_at, approval_cap_hours_per_week)
     SELECT 1, 'Podium Host', true, false, :now - interval '3 years', 8
