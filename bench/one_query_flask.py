@@ -8,7 +8,8 @@ more queries, the session and permission checks, the larger templates.
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template_string
+from flask import Flask, abort, render_template
+from jinja2 import DictLoader
 from sqlalchemy import create_engine, text
 
 from config import config_for
@@ -24,6 +25,8 @@ PAGE = """<!doctype html>
 _settings = config_for()
 engine = create_engine(_settings.SQLALCHEMY_DATABASE_URI, **_settings.SQLALCHEMY_ENGINE_OPTIONS)
 app = Flask(__name__)
+# A template file as any app has one, compiled once and cached (render_template_string compiles each time).
+app.jinja_loader = DictLoader({"challenge.html": PAGE})
 
 
 @app.get("/")
@@ -34,4 +37,4 @@ def challenge_page() -> str:
         ).one_or_none()
     if challenge is None:
         abort(404)
-    return render_template_string(PAGE, challenge=challenge)
+    return render_template("challenge.html", challenge=challenge)
