@@ -83,7 +83,10 @@ async def _one_connection(
         while time.perf_counter() < until:
             started = time.perf_counter()
             writer.write(request)
-            status = await _read_response(reader)
+            try:
+                status = await _read_response(reader)
+            except (asyncio.IncompleteReadError, ConnectionError) as error:
+                raise BenchError(f"the server closed the connection mid-answer ({error})") from error
             latencies.append(time.perf_counter() - started)
             if status != 200:
                 failures.append(str(status))
@@ -152,7 +155,9 @@ def gunicorn(app: str, env: dict[str, str], port: int, log: Path) -> Iterator[No
     venv = Path(sys.executable).parent
     with log.open("ab") as output:
         process = subprocess.Popen(  # noqa: S603 - our own gunicorn, with arguments we build
-            [str(venv / "gunicorn"), app],
+            # gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), shared
+            # with every other gunicorn on the machine; this one gets its own.
+            [str(venv / "gunicorn"), "--control-socket", str(log.parent / "gunicorn.ctl"), app],
             cwd=ROOT,
             env={**os.environ, **env, "BIND": f"127.0.0.1:{port}"},
             stdout=output,
