@@ -1,13 +1,15 @@
 """A large, consistent Podium database made in seconds with set-based SQL, for the page benchmark
 (``bench.pages``) and the query-plan test (``tests/query_counts/test_query_plans.py``).
 
-At scale 1: 1,000 challenges in every state, 50,000 submissions with their versions and uploads, 500
-judges on panels of 8 with about 150,000 assignments and as many reviews, entry results and judge
-calibrations for decided challenges, funding in the ledger, an audit event and a notification per
-entry, and 10,000 contributors. Going through the services would take hours; ``INSERT ... SELECT
-generate_series`` takes seconds. The rows are those the services would write (states, dates, scores
-keyed by criterion id, one entry per contributor per challenge, assignments only from a challenge's
-panel), then the tables are vacuumed and analysed so the planner sees the sizes.
+At scale 1: 1,000 challenges in every state but judging_overdue, 50,000 submissions with their
+versions and uploads, 500 judges on panels of 8 with about 150,000 assignments and as many reviews,
+entry results and judge calibrations for decided challenges, funding in the ledger, an audit event and
+a notification per entry, 10,000 contributors, three browser sessions a person and an API token for
+every tenth. Going through the services would take hours; ``INSERT ... SELECT generate_series`` takes
+seconds. The rows are those the services would write (states, dates, scores keyed by criterion id, one
+entry per contributor per challenge, assignments only from a challenge's panel), then ``analyse``
+vacuums and analyses the tables so the planner sees the sizes. Not seeded: the award and payout
+postings and the payouts of awarded and paid challenges (their money figures show the funding only).
 
 Named rows the benchmark and the plan test ask for (see ``Seeded``): an awarded challenge with 500
 entries, a challenge being judged whose 500 entries are all in one judge's queue, an open challenge,
