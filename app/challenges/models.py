@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, User
@@ -19,6 +19,13 @@ class Challenge(Model):
     """A contest with a funded bounty; its status moves only through the lifecycle services."""
 
     __tablename__ = "challenges"
+    # The list's three orders, each read in index order (backwards for the descending ones), so a page
+    # of the list, or the API's page after a cursor, reads only its own rows (queries.SORT_KEYS).
+    __table_args__ = (
+        Index("ix_challenges_closes_at_id", "closes_at", "id"),
+        Index("ix_challenges_bounty_minor", "bounty_minor"),
+        Index("ix_challenges_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -38,7 +45,7 @@ class Challenge(Model):
     unawarded_rule: Mapped[str] = mapped_column(String(10), default=UnawardedRule.RETURN.value)
 
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     judging_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     max_file_bytes: Mapped[int] = mapped_column(BigInteger)

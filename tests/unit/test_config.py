@@ -218,12 +218,15 @@ def test_every_wait_on_another_service_is_bounded_by_a_setting():
     assert settings.SQLALCHEMY_ENGINE_OPTIONS == {
         "pool_pre_ping": True,
         "pool_timeout": 4,
-        "connect_args": {"connect_timeout": 4, "options": "-c statement_timeout=15000"},
+        "connect_args": {
+            "connect_timeout": 4,
+            "options": "-c random_page_cost=1.1 -c statement_timeout=15000",
+        },
     }
     unlimited = DevelopmentConfig(
         {"DATABASE_URL": "postgresql://db/podium", "DATABASE_STATEMENT_TIMEOUT": "0"}
     )
-    assert "options" not in unlimited.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]
+    assert unlimited.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]["options"] == "-c random_page_cost=1.1"
 
 
 def test_the_s3_client_carries_the_timeouts_and_the_bounded_retries():
