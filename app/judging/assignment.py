@@ -112,6 +112,7 @@ def assign(
     *,
     conflicts: Iterable[tuple[J, E]] = (),
     affinity: Mapping[tuple[J, E], float] | None = None,
+    judge_affinity: Mapping[J, float] | None = None,
     previous: Iterable[tuple[J, E]] | None = None,
 ) -> Assignment[J, E]:
     """Give each entry up to ``k`` different judges, never a conflicted one, never beyond a judge's cap.
@@ -119,8 +120,11 @@ def assign(
     In order of priority: cover as many (entry, judge) slots as the limits allow; spread the load so no
     judge has two or more entries more than one who could have taken one of theirs (a capped judge may sit
     lower only because of the cap); keep the ``previous`` pairs that are still allowed, moving as few as
-    that spread requires; and prefer pairs with a higher ``affinity`` (absent means 0). A cap of None means
-    no cap. The same inputs, in any order, give the same assignment.
+    that spread requires; and prefer pairs with a higher ``affinity`` (absent means 0). ``judge_affinity``
+    gives a judge the same affinity for every entry (their expertise against the challenge's), as if
+    each of their pairs were listed in ``affinity``, without listing millions of pairs; a pair's own
+    non-zero ``affinity`` takes its place. A cap of None means no cap. The same inputs, in any order,
+    give the same assignment.
     """
     if k < 0:
         raise AssignmentError(f"Each entry needs zero or more judges, not {k}.")
@@ -133,7 +137,7 @@ def assign(
         if cap is not None and cap < 0:
             raise AssignmentError(f"Judge {judge_id!r} has a negative maximum load ({cap}).")
 
-    board = _Board(entries, judges, judge_caps, k, conflicts, affinity or {})
+    board = _Board(entries, judges, judge_caps, k, conflicts, affinity or {}, judge_affinity or {})
     board.keep(previous or ())
     board.fill()
     board.complete()
@@ -153,6 +157,7 @@ class _Board(Generic[J, E]):
         k: int,
         conflicts: Iterable[tuple[J, E]],
         affinity: Mapping[tuple[J, E], float],
+        judge_affinity: Mapping[J, float],
     ) -> None:
         self.entries = entries
         self.judges = judges
@@ -171,10 +176,19 @@ class _Board(Generic[J, E]):
             free[i] if judge_caps[judge_id] is None else min(free[i], judge_caps[judge_id] or 0)
             for i, judge_id in enumerate(judges)
         ]
-        self.affinity: list[dict[int, float]] = [{} for _ in entries]  # per entry: judge -> weight, non-zero
+        # Per entry: judge -> weight, non-zero. Entries share one dict of the judges' own weights until
+        # a pair of theirs has a weight of its own (copy on write); the dicts are never changed later.
+        shared = {
+            self.judge_index[judge_id]: weight
+            for judge_id, weight in judge_affinity.items()
+            if judge_id in self.judge_index and weight
+        }
+        self.affinity: list[dict[int, float]] = [shared] * len(entries)
         for (judge_id, entry_id), weight in affinity.items():
             pair = self._indices(judge_id, entry_id)
             if pair is not None and weight:
+                if self.affinity[pair[1]] is shared:
+                    self.affinity[pair[1]] = dict(shared)
                 self.affinity[pair[1]][pair[0]] = weight
         self.on: list[set[int]] = [set() for _ in entries]  # per entry: its judges
         self.holds: list[set[int]] = [set() for _ in judges]  # per judge: their entries
@@ -623,26 +637,42 @@ def fill_gaps(
     order; slots nobody can take are reported as missing.
     """
     forbidden = set(conflicts)
-    current = {judge: loads.get(judge, 0) for judge in _in_order(judge_caps)}
+    order = _in_order(judge_caps)
+    current = {judge: loads.get(judge, 0) for judge in order}
+    # The judges under their cap by (load, id order): the top one free to take an entry is the one a
+    # scan of every judge would pick, found without looking at the others. A judge leaves at their cap.
+    heap = [
+        (current[judge], index)
+        for index, judge in enumerate(order)
+        if _under_cap(current[judge], judge_caps[judge])
+    ]
+    heapq.heapify(heap)
     pairs: set[tuple[J, E]] = set()
     missing: dict[E, int] = {}
     for entry in _in_order(needs):
         taken = set(on_entry.get(entry, frozenset()))
         for _ in range(needs[entry]):
-            eligible = [
-                judge
-                for judge in current
-                if judge not in taken
-                and (judge, entry) not in forbidden
-                and _under_cap(current[judge], judge_caps[judge])
-            ]
-            if not eligible:
+            aside: list[tuple[int, int]] = []
+            chosen: int | None = None
+            while heap:
+                item = heapq.heappop(heap)
+                judge = order[item[1]]
+                if judge in taken or (judge, entry) in forbidden:
+                    aside.append(item)
+                    continue
+                chosen = item[1]
+                break
+            for item in aside:
+                heapq.heappush(heap, item)
+            if chosen is None:
                 missing[entry] = missing.get(entry, 0) + 1
                 continue
-            chosen = min(eligible, key=lambda judge: current[judge])  # stable: judges are in id order
-            pairs.add((chosen, entry))
-            taken.add(chosen)
-            current[chosen] += 1
+            judge = order[chosen]
+            pairs.add((judge, entry))
+            taken.add(judge)
+            current[judge] += 1
+            if _under_cap(current[judge], judge_caps[judge]):
+                heapq.heappush(heap, (current[judge], chosen))
     return Assignment(frozenset(pairs), missing, judges=tuple(current))
 
 

@@ -380,3 +380,22 @@ def test_without_caps_or_conflicts_everyone_is_covered_and_within_one(entries, j
     assert sum(result.missing.values()) == entries * max(0, k - judges)
     loads = result.loads().values()
     assert max(loads) - min(loads) <= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_affinity_per_judge_gives_the_answer_of_the_same_affinity_on_every_pair(seed):
+    rng = random.Random(seed)
+    entries = list(range(40))
+    caps = {100 + judge: rng.choice([None, None, 9]) for judge in range(12)}
+    conflicts = {(judge, entry) for judge in caps for entry in entries if rng.random() < 0.1}
+    per_judge = {judge: rng.choice([0, 0, 1, 2]) for judge in caps}
+    own = {(101, 3): 5.0, (104, 7): 0.5}  # a pair's own weight replaces its judge's
+    previous = {(judge, entry) for judge in caps for entry in entries if rng.random() < 0.05}
+    every_pair = {(judge, entry): weight for judge, weight in per_judge.items() for entry in entries}
+    expected = assign(
+        entries, caps, 3, conflicts=conflicts, affinity={**every_pair, **own}, previous=previous
+    )
+    result = assign(
+        entries, caps, 3, conflicts=conflicts, affinity=own, judge_affinity=per_judge, previous=previous
+    )
+    assert (result.pairs, result.missing) == (expected.pairs, expected.missing)
