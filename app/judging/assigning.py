@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from random import Random, SystemRandom
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
@@ -16,6 +16,7 @@ from app.challenges.models import Challenge
 from app.challenges.services import get_challenge, lock_challenge, schedule_aggregation, tell_sponsors
 from app.challenges.transitions import transition
 from app.core import audit
+from app.core.bulk import insert_rows
 from app.core.errors import Conflict, NotFound
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -123,20 +124,19 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
             .values(status=ACTIVE, ended_at=None, assigned_at=now),
             execution_options={"synchronize_session": False},
         )
-    if fresh:
-        db.session.execute(
-            insert(Assignment.__table__),
-            [
-                {
-                    "challenge_id": challenge.id,
-                    "judge_id": judge_id,
-                    "submission_id": entry_id,
-                    "status": ACTIVE,
-                    "assigned_at": now,
-                }
-                for judge_id, entry_id in fresh
-            ],
-        )
+    insert_rows(
+        Assignment.__table__,
+        [
+            {
+                "challenge_id": challenge.id,
+                "judge_id": judge_id,
+                "submission_id": entry_id,
+                "status": ACTIVE,
+                "assigned_at": now,
+            }
+            for judge_id, entry_id in fresh
+        ],
+    )
     added = len(returning) + len(fresh)
     outcome = AssignmentOutcome(
         missing={aliases[entry_id]: count for entry_id, count in result.missing.items()},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
@@ -14,6 +14,7 @@ from app.challenges.models import Challenge
 from app.challenges.services import can_manage, lock_challenge, tell_sponsors
 from app.challenges.transitions import check, transition, unless_done
 from app.core import audit
+from app.core.bulk import insert_rows
 from app.core.errors import Conflict, PermissionDenied
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -155,11 +156,13 @@ def unreviewed_entries(challenge: Challenge) -> list[Submission]:
     )
 
 
-def judged_versions_at(entry_ids: list[int]) -> dict[int, datetime]:
-    """``judged_version_at`` for many entries in one query: when each one's latest version arrived."""
+def judged_versions_at(challenge: Challenge) -> dict[int, datetime]:
+    """``judged_version_at`` for every entry of the challenge in one query: when each one's latest
+    version arrived (entries without a version are absent)."""
     latest = (
         select(SubmissionVersion.submission_id, func.max(SubmissionVersion.number).label("number"))
-        .where(SubmissionVersion.submission_id.in_(entry_ids))
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(Submission.challenge_id == challenge.id)
         .group_by(SubmissionVersion.submission_id)
         .subquery()
     )
@@ -218,7 +221,7 @@ def aggregate(
     first_means: dict[int, list[int]] = {}
     for entry_id, _judge_id, scores in pairs:
         first_means.setdefault(entry_id, []).append(scores[str(first.id)])
-    arrived = judged_versions_at([row.entry_id for row in ranking.entries])
+    arrived = judged_versions_at(challenge)
     placed = places(
         [
             Tied(
@@ -276,25 +279,24 @@ def aggregate(
         }
         for entry in unreviewed
     ]
-    # One executemany per table: rows as plain values, not one ORM object each.
-    db.session.execute(insert(EntryResult.__table__), results)
-    if ranking.judges:
-        db.session.execute(
-            insert(JudgeCalibration.__table__),
-            [
-                {
-                    "challenge_id": challenge.id,
-                    "judge_id": judge.judge_id,
-                    "leniency": judge.leniency,
-                    "scale": judge.scale,
-                    "noise": judge.noise,
-                    "relative_weight": judge.relative_weight,
-                    "review_count": judge.review_count,
-                    "computed_at": now,
-                }
-                for judge in ranking.judges
-            ],
-        )
+    # One statement per table: rows as plain values, not one ORM object each.
+    insert_rows(EntryResult.__table__, results)
+    insert_rows(
+        JudgeCalibration.__table__,
+        [
+            {
+                "challenge_id": challenge.id,
+                "judge_id": judge.judge_id,
+                "leniency": judge.leniency,
+                "scale": judge.scale,
+                "noise": judge.noise,
+                "relative_weight": judge.relative_weight,
+                "review_count": judge.review_count,
+                "computed_at": now,
+            }
+            for judge in ranking.judges
+        ],
+    )
     counts: dict[str, Any] = {"entries": len(results), "reviews": len(reviews), "unreviewed": len(unreviewed)}
     if challenge.state is Status.JUDGING:
         transition(
