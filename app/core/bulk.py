@@ -12,17 +12,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import FromClause, Table, insert, text
 
 from app.extensions import db
 
 
-def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (each with the same keys, naming columns of ``table``) in the caller's transaction."""
+def insert_rows(model_table: FromClause, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same keys, naming columns of the table, a model's ``__table__``)
+    in the caller's transaction."""
     if not rows:
         return
+    table = cast(Table, model_table)
     dialect = db.session.get_bind().dialect
     columns = list(rows[0])
     document = _document(rows, columns) if dialect.name == "postgresql" else None

@@ -228,7 +228,7 @@ def aggregate(
                 row.entry_id,
                 row.rank,
                 row.tie_group,
-                _arrived(arrived, row.entry_id),
+                _arrived(arrived, int(row.entry_id)),
                 sum(first_means[row.entry_id]) / len(first_means[row.entry_id]),
             )
             for row in ranking.entries
@@ -239,7 +239,7 @@ def aggregate(
     db.session.execute(
         JudgeCalibration.__table__.delete().where(JudgeCalibration.challenge_id == challenge.id)
     )
-    results = [
+    results: list[dict[str, Any]] = [
         {
             "challenge_id": challenge.id,
             "submission_id": row.entry_id,
