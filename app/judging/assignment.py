@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -183,6 +183,7 @@ class _Board(Generic[J, E]):
             for judge_id, weight in judge_affinity.items()
             if judge_id in self.judge_index and weight
         }
+        self.shared = shared
         self.affinity: list[dict[int, float]] = [shared] * len(entries)
         for (judge_id, entry_id), weight in affinity.items():
             pair = self._indices(judge_id, entry_id)
@@ -290,24 +291,66 @@ class _Board(Generic[J, E]):
         self._fill_least_loaded()
 
     def _fill_by_affinity(self, total: int) -> None:
+        """Best matches first, each judge up to their fair share: pairs by weight, then entry, then judge.
+
+        Every judge may reach ``base``, and ``tops`` of those allowed one more. The pairs come in
+        that order from ``_by_weight`` without sorting the millions a whole panel's expertise makes.
+        """
         base, may_top, tops = self._fair_share(total)
         at_top = sum(1 for judge, load in enumerate(self.load) if may_top[judge] and load > base[judge])
-        wanted = sorted(
+
+        def may_grow(judge: int) -> bool:  # once False, False for the rest of this pass
+            load = self.load[judge]
+            return load < base[judge] or (load == base[judge] and may_top[judge] and at_top < tops)
+
+        for _, entry, judge in self._by_weight(may_grow):
+            if len(self.on[entry]) >= self.k or not self._may_take(judge, entry) or not may_grow(judge):
+                continue
+            if self.load[judge] == base[judge]:
+                at_top += 1
+            self._add(judge, entry)
+
+    def _by_weight(self, may_grow: Callable[[int], bool]) -> Iterator[tuple[float, int, int]]:
+        """(-weight, entry, judge) for every pair with a positive weight, in ascending order, lazily.
+
+        Entries sharing the judges' own weights (``_Board.shared``) are walked level by level, in
+        entry then judge order, skipping entries already full and judges that can take no more (both
+        only ever fill up during the pass); entries with weights of their own are sorted, and the two
+        streams merged. The caller checks each pair again when it arrives.
+        """
+        shared = self.shared
+        levels: dict[float, list[int]] = {}
+        for judge, weight in shared.items():
+            if weight > 0:
+                levels.setdefault(-weight, []).append(judge)
+
+        def common() -> Iterator[tuple[float, int, int]]:
+            for level in sorted(levels):
+                judges = sorted(levels[level])
+                for entry, weights in enumerate(self.affinity):
+                    if not judges:
+                        break
+                    if weights is not shared:
+                        continue
+                    stalled = False
+                    for judge in judges:
+                        if len(self.on[entry]) >= self.k:
+                            break
+                        if not may_grow(judge):
+                            stalled = True
+                            continue
+                        yield (level, entry, judge)
+                    if stalled:
+                        judges = [judge for judge in judges if may_grow(judge)]
+
+        own = sorted(
             (-weight, entry, judge)
             for entry, weights in enumerate(self.affinity)
-            if len(self.on[entry]) < self.k
+            if weights is not shared and len(self.on[entry]) < self.k
             for judge, weight in weights.items()
-            if weight > 0 and self._may_take(judge, entry)
+            if weight > 0
         )
-        for _, entry, judge in wanted:
-            if len(self.on[entry]) >= self.k:
-                continue
-            load = self.load[judge]
-            if load < base[judge]:
-                self._add(judge, entry)
-            elif load == base[judge] and may_top[judge] and at_top < tops:
-                self._add(judge, entry)
-                at_top += 1
+        return heapq.merge(common(), own)
 
     def _fill_least_loaded(self) -> None:
         stuck: set[int] = set()

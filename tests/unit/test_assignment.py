@@ -399,3 +399,27 @@ def test_affinity_per_judge_gives_the_answer_of_the_same_affinity_on_every_pair(
         entries, caps, 3, conflicts=conflicts, affinity=own, judge_affinity=per_judge, previous=previous
     )
     assert (result.pairs, result.missing) == (expected.pairs, expected.missing)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 25),
+    st.dictionaries(st.integers(100, 107), st.one_of(st.none(), st.integers(0, 8)), min_size=1),
+    st.integers(1, 4),
+    st.dictionaries(st.integers(100, 107), st.sampled_from([0, 0.5, 1, 2])),
+    st.dictionaries(st.tuples(st.integers(100, 107), st.integers(0, 24)), st.sampled_from([0.25, 3])),
+    st.sets(st.tuples(st.integers(100, 107), st.integers(0, 24))),
+    st.sets(st.tuples(st.integers(100, 107), st.integers(0, 24))),
+)
+def test_affinity_per_judge_and_per_pair_agree_on_any_panel(
+    entries, caps, k, per_judge, own, conflicts, previous
+):
+    entry_ids = list(range(entries))
+    every_pair = {(judge, entry): weight for judge, weight in per_judge.items() for entry in entry_ids}
+    expected = assign(
+        entry_ids, caps, k, conflicts=conflicts, affinity={**every_pair, **own}, previous=previous
+    )
+    result = assign(
+        entry_ids, caps, k, conflicts=conflicts, affinity=own, judge_affinity=per_judge, previous=previous
+    )
+    assert (result.pairs, result.missing) == (expected.pairs, expected.missing)
