@@ -36,7 +36,6 @@ from app.judging.overdue import extra_review_due
 from app.judging.panels import (
     challenges_held_by,
     conflicts_among,
-    conflicts_for,
     panel_of,
     require_manager,
 )
@@ -223,7 +222,9 @@ def apply_declared_conflicts(
                 .order_by(Assignment.id)
             )
         )
-        forbidden = conflicts_for(challenge, [judge], [row.submission for row in held], pending=True)
+        forbidden = conflicts_among(
+            challenge, [judge.id], Submission.id.in_([row.submission_id for row in held]), pending=True
+        )
         released = entries_to_release(
             [row.submission_id for row in held], [entry_id for _, entry_id in forbidden], rng
         )
@@ -245,15 +246,15 @@ def free_judges(challenge: Challenge, entry: Submission) -> tuple[list[PanelMemb
     it before (a judge who stepped away is not asked again), without a conflict, under their cap;
     with every judge's current load."""
     members = [member for member in panel_of(challenge.id) if member.status == ACCEPTED]
-    taken = {
-        row.judge_id
-        for row in db.session.scalars(select(Assignment).where(Assignment.submission_id == entry.id))
-    }
-    forbidden = conflicts_for(challenge, [member.judge for member in members], [entry])
-    loads = Counter(
-        row.judge_id
-        for row in db.session.scalars(
-            select(Assignment).where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
+    taken = set(db.session.scalars(select(Assignment.judge_id).where(Assignment.submission_id == entry.id)))
+    forbidden = conflicts_among(challenge, [member.judge_id for member in members], Submission.id == entry.id)
+    loads: Counter[int] = Counter(
+        dict(
+            db.session.execute(
+                select(Assignment.judge_id, func.count())
+                .where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
+                .group_by(Assignment.judge_id)
+            ).all()
         )
     )
     candidates = [
