@@ -21,13 +21,19 @@ from app.extensions import db
 
 def insert_rows(model_table: FromClause, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (each with the same keys, naming columns of the table, a model's ``__table__``)
-    in the caller's transaction."""
+    in the caller's transaction; columns left out take their defaults, as with ``insert()``."""
     if not rows:
         return
     table = cast(Table, model_table)
     dialect = db.session.get_bind().dialect
+    if dialect.name != "postgresql":
+        db.session.execute(insert(table), list(rows))
+        return
+    defaults = _defaults(table, set(rows[0]))
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
     columns = list(rows[0])
-    document = _document(rows, columns) if dialect.name == "postgresql" else None
+    document = _document(rows, columns)
     if document is None:
         db.session.execute(insert(table), list(rows))
         return
@@ -42,6 +48,22 @@ def insert_rows(model_table: FromClause, rows: Sequence[Mapping[str, Any]]) -> N
         ),
         {"rows": document},
     )
+
+
+def _defaults(table: Table, given: set[str]) -> dict[str, Any]:
+    """The Python-side defaults (``mapped_column(default=...)``) of the columns the rows leave out,
+    which an insert from a JSON document would otherwise leave NULL; a callable one is called once
+    for all the rows, as they are written at one moment. Server defaults apply by themselves."""
+    found: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or column.primary_key:
+            continue
+        if default.is_scalar:
+            found[column.name] = default.arg  # type: ignore[attr-defined]
+        elif default.is_callable:
+            found[column.name] = default.arg(None)  # type: ignore[attr-defined]
+    return found
 
 
 def _document(rows: Sequence[Mapping[str, Any]], columns: list[str]) -> str | None:

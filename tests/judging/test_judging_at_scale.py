@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Organization, User
 from app.challenges.models import Challenge
+from app.core.bulk import insert_rows
 from app.core.timeutil import utcnow
 from app.jobs import JobRecord
 from app.judging import assigning, jobs, reviews
@@ -272,3 +273,38 @@ def test_the_aggregation_job_takes_as_many_statements_for_200_entries_as_for_5(d
     small = _aggregated(db, org, 5, "S")
     large = _aggregated(db, org, 200, "L")
     assert large <= small <= 40
+
+
+def test_bulk_rows_keep_their_order_and_a_nan_still_goes_in(db, redis):
+    org = make_sponsor_org(db)
+    names = [f"Bulk {letter}" for letter in "QWERTYUIOP"]
+    now = utcnow()
+    insert_rows(Organization.__table__, [{"name": name, "created_at": now} for name in names])
+    stored = db.session.execute(
+        select(Organization.name, Organization.created_at)
+        .where(Organization.name.in_(names))
+        .order_by(Organization.id)
+    ).all()
+    assert stored == [(name, now) for name in names]  # ids follow the rows' order; times stay aware UTC
+    crowd = _crowd(db, org, 1, status="judging", tag="B")
+    row = {"challenge_id": crowd.challenge_id, "scale": 1.0, "noise": 0.5, "relative_weight": 1.0}
+    insert_rows(
+        JudgeCalibration.__table__,
+        [
+            {
+                **row,
+                "judge_id": crowd.judges[0].id,
+                "leniency": float("nan"),
+                "review_count": 1,
+                "computed_at": now,
+            },
+            {**row, "judge_id": crowd.judges[1].id, "leniency": 0.25, "review_count": 2, "computed_at": now},
+        ],
+    )
+    db.session.commit()
+    leniencies = db.session.scalars(
+        select(JudgeCalibration.leniency)
+        .where(JudgeCalibration.challenge_id == crowd.challenge_id)
+        .order_by(JudgeCalibration.id)
+    ).all()
+    assert leniencies[1] == 0.25 and leniencies[0] != leniencies[0]  # NaN, through the executemany path
