@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -112,6 +112,7 @@ def assign(
     *,
     conflicts: Iterable[tuple[J, E]] = (),
     affinity: Mapping[tuple[J, E], float] | None = None,
+    judge_affinity: Mapping[J, float] | None = None,
     previous: Iterable[tuple[J, E]] | None = None,
 ) -> Assignment[J, E]:
     """Give each entry up to ``k`` different judges, never a conflicted one, never beyond a judge's cap.
@@ -119,8 +120,11 @@ def assign(
     In order of priority: cover as many (entry, judge) slots as the limits allow; spread the load so no
     judge has two or more entries more than one who could have taken one of theirs (a capped judge may sit
     lower only because of the cap); keep the ``previous`` pairs that are still allowed, moving as few as
-    that spread requires; and prefer pairs with a higher ``affinity`` (absent means 0). A cap of None means
-    no cap. The same inputs, in any order, give the same assignment.
+    that spread requires; and prefer pairs with a higher ``affinity`` (absent means 0). ``judge_affinity``
+    gives a judge the same affinity for every entry (their expertise against the challenge's), as if
+    each of their pairs were listed in ``affinity``, without listing millions of pairs; a pair's own
+    non-zero ``affinity`` takes its place. A cap of None means no cap. The same inputs, in any order,
+    give the same assignment.
     """
     if k < 0:
         raise AssignmentError(f"Each entry needs zero or more judges, not {k}.")
@@ -133,7 +137,7 @@ def assign(
         if cap is not None and cap < 0:
             raise AssignmentError(f"Judge {judge_id!r} has a negative maximum load ({cap}).")
 
-    board = _Board(entries, judges, judge_caps, k, conflicts, affinity or {})
+    board = _Board(entries, judges, judge_caps, k, conflicts, affinity or {}, judge_affinity or {})
     board.keep(previous or ())
     board.fill()
     board.complete()
@@ -153,6 +157,7 @@ class _Board(Generic[J, E]):
         k: int,
         conflicts: Iterable[tuple[J, E]],
         affinity: Mapping[tuple[J, E], float],
+        judge_affinity: Mapping[J, float],
     ) -> None:
         self.entries = entries
         self.judges = judges
@@ -171,10 +176,20 @@ class _Board(Generic[J, E]):
             free[i] if judge_caps[judge_id] is None else min(free[i], judge_caps[judge_id] or 0)
             for i, judge_id in enumerate(judges)
         ]
-        self.affinity: list[dict[int, float]] = [{} for _ in entries]  # per entry: judge -> weight, non-zero
+        # Per entry: judge -> weight, non-zero. Entries share one dict of the judges' own weights until
+        # a pair of theirs has a weight of its own (copy on write); the dicts are never changed later.
+        shared = {
+            self.judge_index[judge_id]: weight
+            for judge_id, weight in judge_affinity.items()
+            if judge_id in self.judge_index and weight
+        }
+        self.shared = shared
+        self.affinity: list[dict[int, float]] = [shared] * len(entries)
         for (judge_id, entry_id), weight in affinity.items():
             pair = self._indices(judge_id, entry_id)
             if pair is not None and weight:
+                if self.affinity[pair[1]] is shared:
+                    self.affinity[pair[1]] = dict(shared)
                 self.affinity[pair[1]][pair[0]] = weight
         self.on: list[set[int]] = [set() for _ in entries]  # per entry: its judges
         self.holds: list[set[int]] = [set() for _ in judges]  # per judge: their entries
@@ -276,24 +291,66 @@ class _Board(Generic[J, E]):
         self._fill_least_loaded()
 
     def _fill_by_affinity(self, total: int) -> None:
+        """Best matches first, each judge up to their fair share: pairs by weight, then entry, then judge.
+
+        Every judge may reach ``base``, and ``tops`` of those allowed one more. The pairs come in
+        that order from ``_by_weight`` without sorting the millions a whole panel's expertise makes.
+        """
         base, may_top, tops = self._fair_share(total)
         at_top = sum(1 for judge, load in enumerate(self.load) if may_top[judge] and load > base[judge])
-        wanted = sorted(
+
+        def may_grow(judge: int) -> bool:  # once False, False for the rest of this pass
+            load = self.load[judge]
+            return load < base[judge] or (load == base[judge] and may_top[judge] and at_top < tops)
+
+        for _, entry, judge in self._by_weight(may_grow):
+            if len(self.on[entry]) >= self.k or not self._may_take(judge, entry) or not may_grow(judge):
+                continue
+            if self.load[judge] == base[judge]:
+                at_top += 1
+            self._add(judge, entry)
+
+    def _by_weight(self, may_grow: Callable[[int], bool]) -> Iterator[tuple[float, int, int]]:
+        """(-weight, entry, judge) for every pair with a positive weight, in ascending order, lazily.
+
+        Entries sharing the judges' own weights (``_Board.shared``) are walked level by level, in
+        entry then judge order, skipping entries already full and judges that can take no more (both
+        only ever fill up during the pass); entries with weights of their own are sorted, and the two
+        streams merged. The caller checks each pair again when it arrives.
+        """
+        shared = self.shared
+        levels: dict[float, list[int]] = {}
+        for judge, weight in shared.items():
+            if weight > 0:
+                levels.setdefault(-weight, []).append(judge)
+
+        def common() -> Iterator[tuple[float, int, int]]:
+            for level in sorted(levels):
+                judges = sorted(levels[level])
+                for entry, weights in enumerate(self.affinity):
+                    if not judges:
+                        break
+                    if weights is not shared:
+                        continue
+                    stalled = False
+                    for judge in judges:
+                        if len(self.on[entry]) >= self.k:
+                            break
+                        if not may_grow(judge):
+                            stalled = True
+                            continue
+                        yield (level, entry, judge)
+                    if stalled:
+                        judges = [judge for judge in judges if may_grow(judge)]
+
+        own = sorted(
             (-weight, entry, judge)
             for entry, weights in enumerate(self.affinity)
-            if len(self.on[entry]) < self.k
+            if weights is not shared and len(self.on[entry]) < self.k
             for judge, weight in weights.items()
-            if weight > 0 and self._may_take(judge, entry)
+            if weight > 0
         )
-        for _, entry, judge in wanted:
-            if len(self.on[entry]) >= self.k:
-                continue
-            load = self.load[judge]
-            if load < base[judge]:
-                self._add(judge, entry)
-            elif load == base[judge] and may_top[judge] and at_top < tops:
-                self._add(judge, entry)
-                at_top += 1
+        return heapq.merge(common(), own)
 
     def _fill_least_loaded(self) -> None:
         stuck: set[int] = set()
@@ -623,26 +680,42 @@ def fill_gaps(
     order; slots nobody can take are reported as missing.
     """
     forbidden = set(conflicts)
-    current = {judge: loads.get(judge, 0) for judge in _in_order(judge_caps)}
+    order = _in_order(judge_caps)
+    current = {judge: loads.get(judge, 0) for judge in order}
+    # The judges under their cap by (load, id order): the top one free to take an entry is the one a
+    # scan of every judge would pick, found without looking at the others. A judge leaves at their cap.
+    heap = [
+        (current[judge], index)
+        for index, judge in enumerate(order)
+        if _under_cap(current[judge], judge_caps[judge])
+    ]
+    heapq.heapify(heap)
     pairs: set[tuple[J, E]] = set()
     missing: dict[E, int] = {}
     for entry in _in_order(needs):
         taken = set(on_entry.get(entry, frozenset()))
         for _ in range(needs[entry]):
-            eligible = [
-                judge
-                for judge in current
-                if judge not in taken
-                and (judge, entry) not in forbidden
-                and _under_cap(current[judge], judge_caps[judge])
-            ]
-            if not eligible:
+            aside: list[tuple[int, int]] = []
+            chosen: int | None = None
+            while heap:
+                item = heapq.heappop(heap)
+                judge = order[item[1]]
+                if judge in taken or (judge, entry) in forbidden:
+                    aside.append(item)
+                    continue
+                chosen = item[1]
+                break
+            for item in aside:
+                heapq.heappush(heap, item)
+            if chosen is None:
                 missing[entry] = missing.get(entry, 0) + 1
                 continue
-            chosen = min(eligible, key=lambda judge: current[judge])  # stable: judges are in id order
-            pairs.add((chosen, entry))
-            taken.add(chosen)
-            current[chosen] += 1
+            judge = order[chosen]
+            pairs.add((judge, entry))
+            taken.add(judge)
+            current[judge] += 1
+            if _under_cap(current[judge], judge_caps[judge]):
+                heapq.heappush(heap, (current[judge], chosen))
     return Assignment(frozenset(pairs), missing, judges=tuple(current))
 
 

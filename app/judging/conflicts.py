@@ -47,6 +47,7 @@ class ConflictRules:
 
 
 def _clash(judge: JudgeFacts, maker: Person, same_organization: bool) -> bool:
+    """The rule for one judge and one maker; ``conflicted_pairs`` answers the same through indexes."""
     me = judge.person
     if maker.user_id == me.user_id:
         return True
@@ -59,16 +60,57 @@ def _clash(judge: JudgeFacts, maker: Person, same_organization: bool) -> bool:
     return bool(maker.organization_name and maker.organization_name.lower() in judge.declared_organizations)
 
 
+@dataclass
+class _MakerIndex:
+    """The entries by each fact a maker brings, so a judge's conflicts are looked up, not searched for."""
+
+    by_user: dict[int, set[int]] = field(default_factory=dict)
+    by_manager: dict[int, set[int]] = field(default_factory=dict)
+    by_organization: dict[int, set[int]] = field(default_factory=dict)
+    by_email: dict[str, set[int]] = field(default_factory=dict)
+    by_organization_name: dict[str, set[int]] = field(default_factory=dict)  # lower-cased
+
+    def add(self, entry_id: int, maker: Person) -> None:
+        self.by_user.setdefault(maker.user_id, set()).add(entry_id)
+        if maker.manager_id is not None:
+            self.by_manager.setdefault(maker.manager_id, set()).add(entry_id)
+        if maker.organization_id is not None:
+            self.by_organization.setdefault(maker.organization_id, set()).add(entry_id)
+        self.by_email.setdefault(maker.email_key, set()).add(entry_id)
+        if maker.organization_name:
+            self.by_organization_name.setdefault(maker.organization_name.lower(), set()).add(entry_id)
+
+    def clashing(self, judge: JudgeFacts, same_organization: bool) -> set[int]:
+        """The entries with a maker that ``_clash`` finds in conflict with this judge."""
+        me = judge.person
+        found = set(self.by_user.get(me.user_id, ())) | self.by_manager.get(me.user_id, set())
+        if me.manager_id is not None:
+            found |= self.by_user.get(me.manager_id, set())
+        if same_organization and me.organization_id is not None:
+            found |= self.by_organization.get(me.organization_id, set())
+        for email in judge.declared_emails:
+            found |= self.by_email.get(email, set())
+        for name in judge.declared_organizations:
+            found |= self.by_organization_name.get(name, set())
+        return found
+
+
 def conflicted_pairs(
     judges: Iterable[JudgeFacts], entries: Iterable[EntryFacts], rules: ConflictRules = ConflictRules()
 ) -> frozenset[Pair]:
-    """Every (judge, entry) pair that the rules above forbid."""
-    entry_list = list(entries)
+    """Every (judge, entry) pair that the rules above forbid.
+
+    The makers are indexed by each fact once, so each judge costs the entries they clash with, not
+    every entry: 500 judges and 10,000 entries are a few lookups each, not five million comparisons.
+    """
+    index = _MakerIndex()
+    for entry in entries:
+        for maker in entry.makers:
+            index.add(entry.entry_id, maker)
     forbidden = set(rules.named_by_contributors) | set(rules.recusals)
     for judge in judges:
-        for entry in entry_list:
-            if any(_clash(judge, maker, rules.same_organization) for maker in entry.makers):
-                forbidden.add((judge.person.user_id, entry.entry_id))
+        user_id = judge.person.user_id
+        forbidden.update((user_id, entry_id) for entry_id in index.clashing(judge, rules.same_organization))
     return frozenset(forbidden)
 
 

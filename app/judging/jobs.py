@@ -66,11 +66,11 @@ def aggregate_when_ready(challenge_id: int) -> str:
     if challenge.state is not Status.JUDGING:
         return f"nothing to do: the challenge is {challenge.status}"
     missing = judging_results.unreviewed_entries(challenge)
-    waiting = judging_results.reviews_outstanding(challenge) or missing
+    waiting = not judging_results.judging_complete(challenge) or missing
     if waiting and utcnow() < challenge.judging_due_at:
         return "waiting for reviews"
     if missing or not judging_results.has_entries(challenge):
         overdue.mark_overdue(challenge_id, nothing_to_judge=not judging_results.has_entries(challenge))
         return f"judging overdue: {len(missing)} entries have no review; the sponsor chooses what happens"
-    results = judging_results.aggregate(challenge_id)
-    return f"proposed a ranking of {len(results)} entries"
+    ranked = judging_results.aggregate(challenge_id)
+    return f"proposed a ranking of {ranked} entries"

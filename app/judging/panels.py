@@ -6,14 +6,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs
 from app.accounts import services as accounts
-from app.accounts.models import User
+from app.accounts.models import Organization, User
 from app.challenges.lifecycle import Status
 from app.challenges.models import Challenge
 from app.challenges.services import can_manage, get_challenge
@@ -304,79 +305,26 @@ def _name_conflicted_judges(
     return chosen
 
 
-def _person(user: User) -> conflict_rules.Person:
+def _person(row: Any) -> conflict_rules.Person:
     return conflict_rules.Person(
-        user_id=user.id,
-        email_key=user.email_key,
-        organization_id=user.organization_id,
-        organization_name=user.organization.name if user.organization else None,
-        manager_id=user.manager_id,
+        user_id=row.user_id,
+        email_key=row.email_key,
+        organization_id=row.organization_id,
+        organization_name=row.organization_name,
+        manager_id=row.manager_id,
     )
 
 
-@dataclass(frozen=True)
-class _ConflictFacts:
-    """What the conflict rules read from the database for some judges and entries."""
-
-    emails: dict[int, set[str]]
-    organizations: dict[int, set[str]]
-    named: frozenset[tuple[int, int]]
-    recused: frozenset[tuple[int, int]]
-
-
-def _conflict_facts(judges: list[User], entries: list[Submission], *, pending: bool) -> _ConflictFacts:
-    """The declarations, named judges and recusals for these judges and entries, in three queries."""
-    declared_query = select(DeclaredConflict).where(
-        DeclaredConflict.judge_id.in_([judge.id for judge in judges])
-    )
-    if not pending:
-        declared_query = declared_query.where(DeclaredConflict.effective_at.is_not(None))
-    declared = db.session.scalars(declared_query).all()
-    emails: dict[int, set[str]] = {}
-    organizations: dict[int, set[str]] = {}
-    for row in declared:
-        if row.email_key:
-            emails.setdefault(row.judge_id, set()).add(row.email_key)
-        if row.organization_name:
-            organizations.setdefault(row.judge_id, set()).add(row.organization_name)
-    entry_ids = [entry.id for entry in entries]
-    named = db.session.execute(
-        select(NamedJudgeConflict.judge_id, NamedJudgeConflict.submission_id).where(
-            NamedJudgeConflict.submission_id.in_(entry_ids)
-        )
-    ).all()
-    recused = db.session.execute(
-        select(Assignment.judge_id, Assignment.submission_id).where(
-            Assignment.submission_id.in_(entry_ids), Assignment.status.in_((RECUSED, RELEASED))
-        )
-    ).all()
-    return _ConflictFacts(
-        emails,
-        organizations,
-        frozenset((judge_id, entry_id) for judge_id, entry_id in named),
-        frozenset((judge_id, entry_id) for judge_id, entry_id in recused),
-    )
-
-
-def _conflicted_pairs(
-    challenge: Challenge, judges: list[User], entries: list[Submission], facts: _ConflictFacts
-) -> frozenset[tuple[int, int]]:
-    return conflict_rules.conflicted_pairs(
-        [
-            conflict_rules.JudgeFacts(
-                _person(judge),
-                frozenset(facts.emails.get(judge.id, ())),
-                frozenset(facts.organizations.get(judge.id, ())),
-            )
-            for judge in judges
-        ],
-        [conflict_rules.EntryFacts(entry.id, (_person(entry.contributor),)) for entry in entries],
-        conflict_rules.ConflictRules(
-            same_organization=challenge.judges_conflict_with_own_org,
-            named_by_contributors=facts.named,
-            recusals=facts.recused,
-        ),
-    )
+def _people(query: Select[Any]) -> Select[Any]:
+    """``query`` (which already selects from ``users``) with those people's conflict facts: who they
+    are, their organisation and its name, and their manager."""
+    return query.add_columns(
+        User.id.label("user_id"),
+        User.email_key,
+        User.organization_id,
+        Organization.name.label("organization_name"),
+        User.manager_id,
+    ).outerjoin(Organization, Organization.id == User.organization_id)
 
 
 def conflicts_for(
@@ -387,21 +335,112 @@ def conflicts_for(
     Declarations still waiting for their replacement run count only with ``pending=True`` (the run
     itself): everywhere else they change nothing, so no page or answer singles out a match early.
     """
-    return _conflicted_pairs(challenge, judges, entries, _conflict_facts(judges, entries, pending=pending))
+    return conflicts_among(
+        challenge,
+        [judge.id for judge in judges],
+        Submission.id.in_([entry.id for entry in entries]),
+        pending=pending,
+    )
+
+
+@dataclass(frozen=True)
+class _ConflictFacts:
+    """What the conflict rules read from the database for some judges and entries, as plain rows."""
+
+    judges: list[Any]  # user_id, email_key, organization_id, organization_name, manager_id
+    makers: list[Any]  # the same, with entry_id and challenge_id
+    emails: dict[int, set[str]]
+    organizations: dict[int, set[str]]
+    named: frozenset[tuple[int, int]]
+    recused: frozenset[tuple[int, int]]
+
+
+def _conflict_facts(judge_ids: list[int], entries: ColumnElement[bool], *, pending: bool) -> _ConflictFacts:
+    """The facts for these judges and the entries a condition on ``submissions`` selects, in five
+    set-based statements whatever the numbers."""
+    judge_rows = db.session.execute(_people(select().select_from(User)).where(User.id.in_(judge_ids))).all()
+    maker_rows = db.session.execute(
+        _people(
+            select(Submission.id.label("entry_id"), Submission.challenge_id).join(
+                User, User.id == Submission.contributor_id
+            )
+        ).where(entries)
+    ).all()
+    declared_query = select(
+        DeclaredConflict.judge_id, DeclaredConflict.email_key, DeclaredConflict.organization_name
+    ).where(DeclaredConflict.judge_id.in_(judge_ids))
+    if not pending:
+        declared_query = declared_query.where(DeclaredConflict.effective_at.is_not(None))
+    emails: dict[int, set[str]] = {}
+    organizations: dict[int, set[str]] = {}
+    for judge_id, email_key, organization_name in db.session.execute(declared_query):
+        if email_key:
+            emails.setdefault(judge_id, set()).add(email_key)
+        if organization_name:
+            organizations.setdefault(judge_id, set()).add(organization_name)
+    named = db.session.execute(
+        select(NamedJudgeConflict.judge_id, NamedJudgeConflict.submission_id)
+        .join(Submission, Submission.id == NamedJudgeConflict.submission_id)
+        .where(entries)
+    ).all()
+    recused = db.session.execute(
+        select(Assignment.judge_id, Assignment.submission_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(entries, Assignment.status.in_((RECUSED, RELEASED)))
+    ).all()
+    return _ConflictFacts(
+        list(judge_rows),
+        list(maker_rows),
+        emails,
+        organizations,
+        frozenset((judge_id, entry_id) for judge_id, entry_id in named),
+        frozenset((judge_id, entry_id) for judge_id, entry_id in recused),
+    )
+
+
+def _decide(challenge: Challenge, facts: _ConflictFacts, makers: list[Any]) -> frozenset[tuple[int, int]]:
+    """The pure rules over the facts, for ``makers`` (rows of entries of this one challenge)."""
+    return conflict_rules.conflicted_pairs(
+        [
+            conflict_rules.JudgeFacts(
+                _person(row),
+                frozenset(facts.emails.get(row.user_id, ())),
+                frozenset(facts.organizations.get(row.user_id, ())),
+            )
+            for row in facts.judges
+        ],
+        [conflict_rules.EntryFacts(row.entry_id, (_person(row),)) for row in makers],
+        conflict_rules.ConflictRules(
+            same_organization=challenge.judges_conflict_with_own_org,
+            named_by_contributors=facts.named,
+            recusals=facts.recused,
+        ),
+    )
+
+
+def conflicts_among(
+    challenge: Challenge, judge_ids: list[int], entries: ColumnElement[bool], *, pending: bool = False
+) -> frozenset[tuple[int, int]]:
+    """``conflicts_for`` over the entries a condition on ``submissions`` selects (all of a challenge's
+    active entries, say): the facts come in five set-based statements whatever the numbers, and the
+    decision is the pure ``conflicts.conflicted_pairs``."""
+    facts = _conflict_facts(judge_ids, entries, pending=pending)
+    return _decide(challenge, facts, facts.makers)
 
 
 def conflicted_entries(judge: User, entries: list[Submission]) -> set[int]:
     """The ids of those ``entries`` (of any challenges) this judge may never see, read in a fixed
     number of queries however many entries and challenges there are: a judge's queue checks them all."""
-    facts = _conflict_facts([judge], entries, pending=False)
-    by_challenge: dict[int, list[Submission]] = {}
-    for entry in entries:
-        by_challenge.setdefault(entry.challenge_id, []).append(entry)
+    facts = _conflict_facts([judge.id], Submission.id.in_([entry.id for entry in entries]), pending=False)
+    challenges = {entry.challenge_id: entry.challenge for entry in entries}
+    by_challenge: dict[int, list[Any]] = {}
+    for row in facts.makers:
+        by_challenge.setdefault(row.challenge_id, []).append(row)
     # The facts hold other judges' named conflicts and recusals too: only this judge's pairs count.
     return {
         entry_id
-        for rows in by_challenge.values()
-        for judge_id, entry_id in _conflicted_pairs(rows[0].challenge, [judge], rows, facts)
+        for challenge_id, makers in by_challenge.items()
+        for judge_id, entry_id in _decide(challenges[challenge_id], facts, makers)
         if judge_id == judge.id
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
@@ -15,6 +15,7 @@ from app.challenges.models import Challenge
 from app.challenges.services import can_manage, lock_challenge, tell_sponsors
 from app.challenges.transitions import check, transition, unless_done
 from app.core import audit
+from app.core.bulk import insert_rows
 from app.core.errors import Conflict, PermissionDenied
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
@@ -52,53 +53,60 @@ def judged_version_at(entry: Submission) -> datetime:
     return version.created_at
 
 
-def _submitted_reviews(challenge: Challenge) -> list[tuple[Assignment, Review]]:
+def _submitted_reviews(challenge: Challenge) -> list[tuple[int, int, dict[str, Any]]]:
+    """(entry id, judge id, scores) of every submitted review of an active entry by an active judge.
+
+    Plain columns, not objects: aggregation reads tens of thousands of them."""
     rows = db.session.execute(
-        select(Assignment, Review)
+        select(Assignment.submission_id, Assignment.judge_id, Review.scores)
         .join(Review, Review.assignment_id == Assignment.id)
         .join(Submission, Submission.id == Assignment.submission_id)
-        .where(
-            Assignment.challenge_id == challenge.id,
-            Assignment.status == ACTIVE,
-            Review.status == SUBMITTED,
-            Submission.status == ENTRY_ACTIVE,
-        )
-    ).all()
-    return [(assignment, review) for assignment, review in rows]
+        .where(*_counted_reviews(challenge))
+        .order_by(Assignment.id)
+    )
+    return [(entry_id, judge_id, scores) for entry_id, judge_id, scores in rows]
+
+
+def _counted_reviews(challenge: Challenge) -> tuple[ColumnElement[bool], ...]:
+    """Which reviews count: submitted, on an active assignment of an active entry of this challenge."""
+    return (
+        Assignment.challenge_id == challenge.id,
+        Assignment.status == ACTIVE,
+        Review.status == SUBMITTED,
+        Submission.status == ENTRY_ACTIVE,
+    )
 
 
 def reviews_submitted(challenge: Challenge) -> int:
     """How many reviews of active entries the judges have submitted."""
     return (
         db.session.scalar(
-            select(func.count(Review.id))
-            .join(Assignment, Assignment.id == Review.assignment_id)
+            select(func.count())
+            .select_from(Assignment)
+            .join(Review, Review.assignment_id == Assignment.id)
             .join(Submission, Submission.id == Assignment.submission_id)
-            .where(
-                Assignment.challenge_id == challenge.id,
-                Assignment.status == ACTIVE,
-                Review.status == SUBMITTED,
-                Submission.status == ENTRY_ACTIVE,
-            )
+            .where(*_counted_reviews(challenge))
         )
         or 0
+    )
+
+
+def _outstanding(challenge: Challenge) -> Select[Any]:
+    submitted = select(Review.id).where(Review.assignment_id == Assignment.id, Review.status == SUBMITTED)
+    return select(Assignment.id).where(
+        Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE, ~submitted.exists()
     )
 
 
 def reviews_outstanding(challenge: Challenge) -> int:
-    """Active assignments still without a submitted review."""
-    return (
-        db.session.scalar(
-            select(func.count(Assignment.id))
-            .outerjoin(Review, Review.assignment_id == Assignment.id)
-            .where(
-                Assignment.challenge_id == challenge.id,
-                Assignment.status == ACTIVE,
-                or_(Review.id.is_(None), Review.status != SUBMITTED),
-            )
-        )
-        or 0
-    )
+    """Active assignments still without a submitted review: one aggregate query, whatever the size."""
+    return db.session.scalar(select(func.count()).select_from(_outstanding(challenge).subquery())) or 0
+
+
+def judging_complete(challenge: Challenge) -> bool:
+    """Whether every active assignment has its submitted review: asked after each submitted review,
+    so it stops at the first one still open instead of counting them all."""
+    return db.session.scalar(_outstanding(challenge).limit(1)) is None
 
 
 def rubric_scale(challenge: Challenge) -> tuple[float, float]:
@@ -151,14 +159,36 @@ def unreviewed_entries(challenge: Challenge) -> list[Submission]:
     )
 
 
+def judged_versions_at(challenge: Challenge) -> dict[int, datetime]:
+    """``judged_version_at`` for every entry of the challenge in one query: when each one's latest
+    version arrived (entries without a version are absent)."""
+    latest = (
+        select(SubmissionVersion.submission_id, func.max(SubmissionVersion.number).label("number"))
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(Submission.challenge_id == challenge.id)
+        .group_by(SubmissionVersion.submission_id)
+        .subquery()
+    )
+    return dict(
+        db.session.execute(
+            select(SubmissionVersion.submission_id, SubmissionVersion.created_at).join(
+                latest,
+                (latest.c.submission_id == SubmissionVersion.submission_id)
+                & (latest.c.number == SubmissionVersion.number),
+            )
+        ).all()
+    )
+
+
 @atomic
 def aggregate(
     challenge_id: int,
     *,
     now: datetime | None = None,
     accepted_by: User | None = None,
-) -> list[EntryResult]:
-    """Calibrate the judges, rank the entries, apply the tie rule, and propose the results.
+) -> int:
+    """Calibrate the judges, rank the entries, apply the tie rule, and propose the results; returns how
+    many entries the proposal lists.
 
     Runs when every entry has its reviews, or at the judging deadline with what is in; running it
     again (after an extra review) replaces the previous proposal. An entry no judge reviewed is never
@@ -188,26 +218,20 @@ def aggregate(
         )
     first = challenge.criteria[0]
     reviews = [
-        (assignment.submission_id, assignment.judge_id, weighted_total(challenge, review.scores))
-        for assignment, review in pairs
+        (entry_id, judge_id, weighted_total(challenge, scores)) for entry_id, judge_id, scores in pairs
     ]
     ranking = rank(reviews, scale=rubric_scale(challenge), prize_places=challenge.winners)
     first_means: dict[int, list[int]] = {}
-    for assignment, review in pairs:
-        first_means.setdefault(assignment.submission_id, []).append(review.scores[str(first.id)])
-    entries = {
-        entry.id: entry
-        for entry in db.session.scalars(
-            select(Submission).where(Submission.id.in_([row.entry_id for row in ranking.entries]))
-        )
-    }
+    for entry_id, _judge_id, scores in pairs:
+        first_means.setdefault(entry_id, []).append(scores[str(first.id)])
+    arrived = judged_versions_at(challenge)
     placed = places(
         [
             Tied(
                 row.entry_id,
                 row.rank,
                 row.tie_group,
-                judged_version_at(entries[row.entry_id]),
+                _arrived(arrived, int(row.entry_id)),
                 sum(first_means[row.entry_id]) / len(first_means[row.entry_id]),
             )
             for row in ranking.entries
@@ -218,59 +242,63 @@ def aggregate(
     db.session.execute(
         JudgeCalibration.__table__.delete().where(JudgeCalibration.challenge_id == challenge.id)
     )
-    results = [
-        EntryResult(
-            challenge_id=challenge.id,
-            submission_id=row.entry_id,
-            rank=row.rank,
-            place=placed[row.entry_id],
-            calibrated_score=row.calibrated_score,
-            raw_mean=row.raw_mean,
-            p_prize=row.place_probability,
-            p_first=row.p_first,
-            sd=row.sd,
-            tie_group=row.tie_group,
-            review_count=row.review_count,
-            flags=list(row.flags),
-            computed_at=now,
-        )
+    results: list[dict[str, Any]] = [
+        {
+            "challenge_id": challenge.id,
+            "submission_id": row.entry_id,
+            "rank": row.rank,
+            "place": placed[row.entry_id],
+            "calibrated_score": row.calibrated_score,
+            "raw_mean": row.raw_mean,
+            "p_prize": row.place_probability,
+            "p_first": row.p_first,
+            "sd": row.sd,
+            "tie_group": row.tie_group,
+            "review_count": row.review_count,
+            "flags": list(row.flags),
+            "computed_at": now,
+        }
         for row in ranking.entries
     ]
     # Unreviewed entries share the place after every ranked one, with no score of their own; even
     # when fewer entries were ranked than there are prizes, publication never pays them.
-    last_place = max((row.place for row in results), default=0) + 1
-    last_group = max((row.tie_group for row in results), default=0) + 1
+    last_place = max((row["place"] for row in results), default=0) + 1
+    last_group = max((row["tie_group"] for row in results), default=0) + 1
     results += [
-        EntryResult(
-            challenge_id=challenge.id,
-            submission_id=entry.id,
-            rank=last_place,
-            place=last_place,
-            calibrated_score=0.0,
-            raw_mean=0.0,
-            p_prize=0.0,
-            p_first=0.0,
-            sd=0.0,
-            tie_group=last_group,
-            review_count=0,
-            flags=[UNREVIEWED],
-            computed_at=now,
-        )
+        {
+            "challenge_id": challenge.id,
+            "submission_id": entry.id,
+            "rank": last_place,
+            "place": last_place,
+            "calibrated_score": 0.0,
+            "raw_mean": 0.0,
+            "p_prize": 0.0,
+            "p_first": 0.0,
+            "sd": 0.0,
+            "tie_group": last_group,
+            "review_count": 0,
+            "flags": [UNREVIEWED],
+            "computed_at": now,
+        }
         for entry in unreviewed
     ]
-    db.session.add_all(results)
-    db.session.add_all(
-        JudgeCalibration(
-            challenge_id=challenge.id,
-            judge_id=judge.judge_id,
-            leniency=judge.leniency,
-            scale=judge.scale,
-            noise=judge.noise,
-            relative_weight=judge.relative_weight,
-            review_count=judge.review_count,
-            computed_at=now,
-        )
-        for judge in ranking.judges
+    # One statement per table: rows as plain values, not one ORM object each.
+    insert_rows(EntryResult.__table__, results)
+    insert_rows(
+        JudgeCalibration.__table__,
+        [
+            {
+                "challenge_id": challenge.id,
+                "judge_id": judge.judge_id,
+                "leniency": judge.leniency,
+                "scale": judge.scale,
+                "noise": judge.noise,
+                "relative_weight": judge.relative_weight,
+                "review_count": judge.review_count,
+                "computed_at": now,
+            }
+            for judge in ranking.judges
+        ],
     )
     counts: dict[str, Any] = {"entries": len(results), "reviews": len(reviews), "unreviewed": len(unreviewed)}
     if challenge.state is Status.JUDGING:
@@ -296,7 +324,15 @@ def aggregate(
         link=f"/judging/results/{challenge.slug}",
     )
     db.session.commit()
-    return results
+    return len(results)
+
+
+def _arrived(arrived: dict[int, datetime], entry_id: int) -> datetime:
+    """When the entry's judged version arrived; an entry without one is refused, as in ``judged_version_at``."""
+    if entry_id not in arrived:
+        label = db.session.scalar(select(Submission.alias).where(Submission.id == entry_id))
+        raise Conflict(f"Entry {label} has no finalized version, so it cannot be ranked.")
+    return arrived[entry_id]
 
 
 def results_of(challenge: Challenge) -> list[EntryResult]:

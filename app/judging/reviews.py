@@ -30,7 +30,7 @@ from app.judging.models import (
 )
 from app.judging.panels import is_conflicted
 from app.judging.queries import label_secret
-from app.judging.results import published, reviews_outstanding
+from app.judging.results import judging_complete, published
 from app.submissions.models import Submission
 
 NOT_YOURS = "You are not assigned to this entry."
@@ -187,7 +187,7 @@ def save_review(
         actor=judge,
         assignment_id=assignment.id,
     )
-    if submit and reviews_outstanding(challenge) == 0:
+    if submit and judging_complete(challenge):
         jobs.enqueue("app.judging.jobs:aggregate_when_ready", challenge.id, subject=challenge, commit=False)
     db.session.commit()
     return review

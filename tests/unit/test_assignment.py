@@ -380,3 +380,46 @@ def test_without_caps_or_conflicts_everyone_is_covered_and_within_one(entries, j
     assert sum(result.missing.values()) == entries * max(0, k - judges)
     loads = result.loads().values()
     assert max(loads) - min(loads) <= 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_affinity_per_judge_gives_the_answer_of_the_same_affinity_on_every_pair(seed):
+    rng = random.Random(seed)
+    entries = list(range(40))
+    caps = {100 + judge: rng.choice([None, None, 9]) for judge in range(12)}
+    conflicts = {(judge, entry) for judge in caps for entry in entries if rng.random() < 0.1}
+    per_judge = {judge: rng.choice([0, 0, 1, 2]) for judge in caps}
+    own = {(101, 3): 5.0, (104, 7): 0.5}  # a pair's own weight replaces its judge's
+    previous = {(judge, entry) for judge in caps for entry in entries if rng.random() < 0.05}
+    every_pair = {(judge, entry): weight for judge, weight in per_judge.items() for entry in entries}
+    expected = assign(
+        entries, caps, 3, conflicts=conflicts, affinity={**every_pair, **own}, previous=previous
+    )
+    result = assign(
+        entries, caps, 3, conflicts=conflicts, affinity=own, judge_affinity=per_judge, previous=previous
+    )
+    assert (result.pairs, result.missing) == (expected.pairs, expected.missing)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 25),
+    st.dictionaries(st.integers(100, 107), st.one_of(st.none(), st.integers(0, 8)), min_size=1),
+    st.integers(1, 4),
+    st.dictionaries(st.integers(100, 107), st.sampled_from([0, 0.5, 1, 2])),
+    st.dictionaries(st.tuples(st.integers(100, 107), st.integers(0, 24)), st.sampled_from([0.25, 3])),
+    st.sets(st.tuples(st.integers(100, 107), st.integers(0, 24))),
+    st.sets(st.tuples(st.integers(100, 107), st.integers(0, 24))),
+)
+def test_affinity_per_judge_and_per_pair_agree_on_any_panel(
+    entries, caps, k, per_judge, own, conflicts, previous
+):
+    entry_ids = list(range(entries))
+    every_pair = {(judge, entry): weight for judge, weight in per_judge.items() for entry in entry_ids}
+    expected = assign(
+        entry_ids, caps, k, conflicts=conflicts, affinity={**every_pair, **own}, previous=previous
+    )
+    result = assign(
+        entry_ids, caps, k, conflicts=conflicts, affinity=own, judge_affinity=per_judge, previous=previous
+    )
+    assert (result.pairs, result.missing) == (expected.pairs, expected.missing)

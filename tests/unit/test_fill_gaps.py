@@ -94,3 +94,40 @@ def test_kept_and_new_reviews_obey_every_rule(entries, caps, k, active, conflict
         held = sum(1 for j, _ in still_allowed if j == judge)
         if cap is not None and gained:
             assert held + gained <= cap  # new reviews never push a judge past their cap
+
+
+def _fill_gaps_by_scanning(needs, loads, judge_caps, *, on_entry, conflicts):
+    """The first ``fill_gaps``, which scanned every judge for every slot: the answer the heap must give."""
+    current = {judge: loads.get(judge, 0) for judge in sorted(judge_caps)}
+    pairs, missing = set(), {}
+    for entry in sorted(needs):
+        taken = set(on_entry.get(entry, frozenset()))
+        for _ in range(needs[entry]):
+            eligible = [
+                judge
+                for judge in current
+                if judge not in taken
+                and (judge, entry) not in conflicts
+                and (judge_caps[judge] is None or current[judge] < judge_caps[judge])
+            ]
+            if not eligible:
+                missing[entry] = missing.get(entry, 0) + 1
+                continue
+            chosen = min(eligible, key=lambda judge: current[judge])
+            pairs.add((chosen, entry))
+            taken.add(chosen)
+            current[chosen] += 1
+    return pairs, missing
+
+
+@given(
+    needs=st.dictionaries(entry_ids, st.integers(0, 4)),
+    loads=st.dictionaries(judge_ids, st.integers(0, 5)),
+    caps=st.dictionaries(judge_ids, st.one_of(st.none(), st.integers(0, 6))),
+    on_entry=st.dictionaries(entry_ids, st.frozensets(judge_ids)),
+    conflicts=st.sets(st.tuples(judge_ids, entry_ids)),
+)
+def test_fill_gaps_gives_the_answer_of_a_scan_of_every_judge(needs, loads, caps, on_entry, conflicts):
+    result = fill_gaps(needs, loads, caps, on_entry=on_entry, conflicts=conflicts)
+    pairs, missing = _fill_gaps_by_scanning(needs, loads, caps, on_entry=on_entry, conflicts=conflicts)
+    assert (result.pairs, result.missing) == (pairs, missing)
