@@ -359,12 +359,9 @@ def _conflict_facts(judge_ids: list[int], entries: ColumnElement[bool], *, pendi
     """The facts for these judges and the entries a condition on ``submissions`` selects, in five
     set-based statements whatever the numbers."""
     judge_rows = db.session.execute(_people(select().select_from(User)).where(User.id.in_(judge_ids))).all()
+    entry_columns: Any = select(Submission.id.label("entry_id"), Submission.challenge_id)
     maker_rows = db.session.execute(
-        _people(
-            select(Submission.id.label("entry_id"), Submission.challenge_id).join(
-                User, User.id == Submission.contributor_id
-            )
-        ).where(entries)
+        _people(entry_columns.join(User, User.id == Submission.contributor_id)).where(entries)
     ).all()
     declared_query = select(
         DeclaredConflict.judge_id, DeclaredConflict.email_key, DeclaredConflict.organization_name
