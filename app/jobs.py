@@ -580,6 +580,7 @@ def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
         ("app.job_recovery:recover_jobs", "default", app.config["RECOVERY_INTERVAL_SECONDS"]),
         ("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"]),
         ("app.submissions.jobs:clean_up_uploads", "default", app.config["CLEANUP_INTERVAL_SECONDS"]),
+        ("app.submissions.jobs:resume_verifications", "default", app.config["RECOVERY_INTERVAL_SECONDS"]),
     ]
 
 
