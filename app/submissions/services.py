@@ -62,6 +62,9 @@ ACCEPTING_LATE = frozenset({Status.OPEN, Status.CLOSED, Status.JUDGING})
 NOT_ACCEPTING = "This challenge is not open for submissions."
 REASSIGN_JOB = "app.judging.jobs:reassign"
 VERIFY_JOB = "app.submissions.jobs:verify_upload"
+# The verification copies and reads the whole file: 5 GiB at a slow store's 10 MB/s takes about
+# 20 minutes, far past RQ's default limit of 3 minutes per job.
+jobs.allow_time(VERIFY_JOB, 2 * 60 * 60)
 # The verification job writes its progress after every this many bytes read, not every chunk.
 PROGRESS_EVERY = 8 * 1024 * 1024
 EXTENSIONS = {
