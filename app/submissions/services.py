@@ -568,7 +568,7 @@ def request_finalize(upload_id: int, actor: User, *, now: datetime | None = None
         problem = _deadline_or_entry_problem(upload, challenge, actor, now)
         if problem:
             raise _reject(upload, storage, problem, actor)
-        info = storage.head(upload.storage_key)
+        info = storage.head(upload.storage_key, with_sha256=False)  # one call: only the size is needed
         if info is None:
             raise Conflict(NOT_ARRIVED)
         size_problem = _size_problem(info.size, challenge)
@@ -685,7 +685,7 @@ def _verify_bytes(
     closed and committed), ``Conflict`` when the object is missing or changed, or a 503."""
     copy_key = measured_by_app.key if measured_by_app is not None else None
     # Through the app, the bytes already went straight to their version key, which no link reaches.
-    info = storage.head(copy_key or upload.storage_key)
+    info = storage.head(copy_key or upload.storage_key, with_sha256=False)
     if info is None:
         raise Conflict(NOT_ARRIVED)
     # Cheap refusals first, before any copy is made.
