@@ -264,6 +264,15 @@ def _next_whole_second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
+# Seconds a job of some kind may run before RQ stops it, where RQ's default (180 s) is too short.
+_TIMEOUTS: dict[str, int] = {}
+
+
+def allow_time(func: Callable[..., Any] | str, seconds: int) -> None:
+    """Let jobs of this kind run up to ``seconds`` (a domain calls this as it loads)."""
+    _TIMEOUTS[_dotted(func)] = seconds
+
+
 def push(record: JobRecord) -> Job:
     """Put a committed record's job on its RQ queue (or schedule), under the record's RQ id."""
     app = current_app
@@ -271,11 +280,12 @@ def push(record: JobRecord) -> Job:
     retry = Retry(max=retries, interval=list(app.config["JOB_RETRY_INTERVALS"])) if retries else None
     queue = get_queue(record.queue)
     args = (record.id, record.kind, *record.args)
+    options: dict[str, Any] = {"job_id": record.rq_job_id, "retry": retry, "meta": job_meta()}
+    if record.kind in _TIMEOUTS:
+        options["job_timeout"] = _TIMEOUTS[record.kind]
     if record.scheduled_for is not None:
-        return queue.enqueue_at(
-            record.scheduled_for, run_job, *args, job_id=record.rq_job_id, retry=retry, meta=job_meta()
-        )
-    return queue.enqueue(run_job, *args, job_id=record.rq_job_id, retry=retry, meta=job_meta())
+        return queue.enqueue_at(record.scheduled_for, run_job, *args, **options)
+    return queue.enqueue(run_job, *args, **options)
 
 
 @event.listens_for(Session, "after_commit")
@@ -580,6 +590,7 @@ def periodic_jobs(app: Flask) -> list[tuple[str, str, int]]:
         ("app.job_recovery:recover_jobs", "default", app.config["RECOVERY_INTERVAL_SECONDS"]),
         ("app.challenges.jobs:sweep", "scheduled", app.config["SWEEP_INTERVAL_SECONDS"]),
         ("app.submissions.jobs:clean_up_uploads", "default", app.config["CLEANUP_INTERVAL_SECONDS"]),
+        ("app.submissions.jobs:resume_verifications", "default", app.config["RECOVERY_INTERVAL_SECONDS"]),
     ]
 
 

@@ -1,8 +1,8 @@
 """Submissions over the API: uploads straight to storage (start, send, finalize), and one's entries.
 
 Files never pass through the API: starting an upload answers with a presigned request (a form POST,
-or one PUT per part for large files) that the client sends to storage itself, then finalize has the
-server verify what arrived and record it as a version.
+or one PUT per part for large files) that the client sends to storage itself, then finalize has a job
+verify what arrived and record it as a version, while the client follows the upload's status.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.api.registry import operation
 from app.api.schemas import Id, Input, Output, PageQuery, Query, text
 from app.challenges.terms import MAX_FILE_BYTES
 from app.submissions import queries, services
-from app.submissions.models import Submission
+from app.submissions.models import Submission, Upload
 
 TAG = "submissions"
 WRITES = (400, 401, 403, 404, 409, 413, 415, 422, 503)
@@ -203,23 +203,71 @@ def complete_upload(upload_id: int, body: CompleteIn, user: User) -> CompleteOut
     return CompleteOut(upload_id=upload_id, joined=len(parts))
 
 
+class UploadOut(Output):
+    id: int
+    status: Literal["pending", "verifying", "finalized", "rejected", "expired"] = Field(
+        description="verifying: finalize was accepted and a job is checking the file; finalized: it is "
+        "recorded as a version of submission_id; rejected: see rejection_reason"
+    )
+    size: int = Field(description="the declared size, in bytes")
+    verified_bytes: int = Field(description="how much of the file the verification has read so far")
+    verified_percent: int = Field(ge=0, le=100)
+    finalize_requested_at: datetime | None = Field(
+        description="when finalize was asked for: the deadline is judged by this moment"
+    )
+    rejection_reason: str | None
+    submission_id: int | None = Field(description="once finalized: the submission it became a version of")
+    version: int | None = Field(description="once finalized: its version number")
+
+
+def upload_out(upload: Upload) -> UploadOut:
+    version = services.version_of(upload)
+    return UploadOut.model_validate(
+        {
+            "id": upload.id,
+            "status": upload.status,
+            "size": upload.declared_size,
+            "verified_bytes": upload.verified_bytes,
+            "verified_percent": upload.verified_percent,
+            "finalize_requested_at": upload.finalize_requested_at,
+            "rejection_reason": upload.rejection_reason,
+            "submission_id": version.submission_id if version is not None else None,
+            "version": version.number if version is not None else None,
+        }
+    )
+
+
 @operation(
     "POST",
     "/uploads/<id:upload_id>/finalize",
-    summary="Verify the uploaded file and record it as a version",
+    summary="Ask for the uploaded file to be verified and recorded as a version",
     tag=TAG,
-    response=SubmissionOut,
-    status=201,
+    response=UploadOut,
+    status=202,
     errors=WRITES,
 )
 def finalize_upload(upload_id: int, user: User):
-    """The server reads what arrived (size, SHA-256, sniffed type) and checks the deadline. A file
-    that breaks a rule is deleted: 422 with code upload_rejected and the reason."""
-    version = services.finalize_upload(upload_id, user)
-    submission = version.submission
-    return submission_out(submission), {
-        "Location": url_for("api.get_submission", submission_id=submission.id)
-    }
+    """Answers at once, whatever the file's size: the deadline (judged by now, when finalize is
+    asked for), eligibility, the object's arrival and its size are checked here; the file's SHA-256
+    and sniffed type are checked by a job, and the upload is "verifying" until it ends. Follow the
+    Location (GET the upload) until it is "finalized" (then submission_id names the entry) or
+    "rejected" (with the reason, also sent to your inbox). Asking again changes nothing. A refusal
+    found here is a 422 with code upload_rejected and the reason."""
+    upload = services.request_finalize(upload_id, user)
+    return upload_out(upload), {"Location": url_for("api.get_upload", upload_id=upload.id)}
+
+
+@operation(
+    "GET",
+    "/uploads/<id:upload_id>",
+    summary="Get one of my uploads: whether its file is verified yet",
+    tag=TAG,
+    response=UploadOut,
+    errors=(401, 404),
+)
+def get_upload(upload_id: int, user: User) -> UploadOut:
+    """Only its maker sees an upload; anyone else gets 404."""
+    return upload_out(services.upload_of(upload_id, user))
 
 
 @operation(

@@ -95,8 +95,11 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
-    def head(self, key: str) -> ObjectInfo | None:
-        """Size, stored content type and known SHA-256 of the object, or None if it is missing."""
+    def head(self, key: str, *, with_sha256: bool = True) -> ObjectInfo | None:
+        """Size, stored content type and known SHA-256 of the object, or None if it is missing.
+
+        ``with_sha256=False`` is for callers that need only the size: a backend may then skip the
+        extra call the hash takes (S3 keeps it in a tag) and leave ``sha256`` None."""
 
     @abc.abstractmethod
     def copy(self, source_key: str, target_key: str) -> ObjectInfo:

@@ -165,7 +165,7 @@ class LocalStorage(Storage):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as error:
             raise ObjectMissing(key) from error
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def head(self, key: str, *, with_sha256: bool = True) -> ObjectInfo | None:
         path = self.path_for(key)
         try:
             status = path.stat()

@@ -168,11 +168,13 @@ class S3Storage(Storage):
             raise StorageError(f"Cannot read {key!r}: {error}") from error
         return io.BufferedReader(_BodyReader(response["Body"]), buffer_size=CHUNK_SIZE)
 
-    def head(self, key: str) -> ObjectInfo | None:
+    def head(self, key: str, *, with_sha256: bool = True) -> ObjectInfo | None:
         validate_key(key)
         try:
             response = self.client.head_object(Bucket=self.bucket, Key=key)
-            tags = self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"]
+            tags = (
+                self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"] if with_sha256 else []
+            )
         except ClientError as error:
             if _code(error) in _MISSING_CODES:
                 return None

@@ -14,6 +14,8 @@ from app.extensions import Model
 
 ACTIVE, WITHDRAWN = "active", "withdrawn"
 PENDING, FINALIZED, REJECTED, EXPIRED = "pending", "finalized", "rejected", "expired"
+# Finalize was asked for in time and the file's bytes are being checked by a job; not judged yet.
+VERIFYING = "verifying"
 
 
 class Submission(Model):
@@ -94,9 +96,24 @@ class Upload(Model):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the contributor asked to finalize: the deadline is judged by this, not by when the
+    # verification job ends, so a slow check of a big file never makes it late.
+    finalize_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How far the verification job has read the file (written every few MiB), for its progress.
+    verified_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     challenge: Mapped[Challenge] = relationship()
     submission: Mapped[Submission | None] = relationship()
+    contributor: Mapped[User] = relationship()
+
+    @property
+    def verified_percent(self) -> int:
+        """Share of the file read by the verification job so far, 0 to 100."""
+        if self.status == FINALIZED:
+            return 100
+        if self.declared_size <= 0:
+            return 0
+        return min(100, self.verified_bytes * 100 // self.declared_size)
 
 
 class StorageCheck(Model):

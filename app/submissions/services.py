@@ -4,7 +4,7 @@ withdrawal, downloads and clean-up. The only code that changes submissions or th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -30,6 +30,7 @@ from app.core.text import TextError, clean_filename
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
+from app.notifications import services as notifications
 from app.storage import ObjectChanged, ObjectMissing, Storage, StorageError, get_storage, new_key
 from app.storage.base import ATTACHMENT, INLINE
 from app.storage.outages import STORAGE_DOWN
@@ -40,6 +41,7 @@ from app.submissions.models import (
     FINALIZED,
     PENDING,
     REJECTED,
+    VERIFYING,
     WITHDRAWN,
     Submission,
     SubmissionVersion,
@@ -60,6 +62,12 @@ HASH_CHUNK = 1024 * 1024
 ACCEPTING_LATE = frozenset({Status.OPEN, Status.CLOSED, Status.JUDGING})
 NOT_ACCEPTING = "This challenge is not open for submissions."
 REASSIGN_JOB = "app.judging.jobs:reassign"
+VERIFY_JOB = "app.submissions.jobs:verify_upload"
+# The verification copies and reads the whole file: 5 GiB at a slow store's 10 MB/s takes about
+# 20 minutes, far past RQ's default limit of 3 minutes per job.
+jobs.allow_time(VERIFY_JOB, 2 * 60 * 60)
+# The verification job writes its progress after every this many bytes read, not every chunk.
+PROGRESS_EVERY = 8 * 1024 * 1024
 EXTENSIONS = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -370,6 +378,8 @@ def _own_pending_upload(upload_id: int, actor: User) -> Upload:
     upload = _own_upload(upload_id, actor)
     if upload.status == FINALIZED:
         raise Conflict("This upload was already received; there is nothing more to do.")
+    if upload.status == VERIFYING:
+        raise Conflict("This upload is being verified; its page shows how far. There is nothing more to do.")
     if upload.status in (REJECTED, EXPIRED):
         reason = upload.rejection_reason or "it expired"
         raise Conflict(f"This upload was closed: {reason} Start a new upload.")
@@ -397,10 +407,17 @@ def complete_multipart(upload_id: int, actor: User, parts: list[tuple[int, str]]
 
 
 def _reject(
-    upload: Upload, storage: Storage, reason: str, actor: User, *, copy_key: str | None = None
+    upload: Upload,
+    storage: Storage,
+    reason: str,
+    actor: User,
+    *,
+    copy_key: str | None = None,
+    tell: bool = False,
 ) -> UploadRejected:
     """Delete what arrived (and the copy made of it, if any), close the upload with the reason,
-    and commit that before refusing."""
+    and commit that before refusing. ``tell`` also puts the reason in the contributor's inbox and
+    e-mail, in the same commit: the verification job has nobody waiting for its answer."""
     storage.delete(upload.storage_key)
     if copy_key is not None:
         storage.delete(copy_key)
@@ -408,6 +425,14 @@ def _reject(
     upload.rejection_reason = reason
     upload.finished_at = utcnow()
     audit.record("upload.rejected", upload, actor=actor, reason=reason)
+    if tell:
+        notifications.notify(
+            upload.contributor,
+            f"Your file {upload.original_filename} was refused",
+            f"{upload.original_filename} was checked after you finalized it and was not accepted: {reason}",
+            link=f"/submissions/uploads/{upload.id}",
+            commit=False,
+        )
     db.session.commit()
     return UploadRejected(reason, field="file")
 
@@ -437,8 +462,11 @@ class _HeadKeeper:
         return chunk
 
 
-def _measure(storage: Storage, key: str) -> tuple[bytes, str, int]:
-    """The first bytes (for sniffing), the SHA-256 and the size, read in one streaming pass."""
+def _measure(
+    storage: Storage, key: str, progress: Callable[[int], None] | None = None
+) -> tuple[bytes, str, int]:
+    """The first bytes (for sniffing), the SHA-256 and the size, read in one streaming pass;
+    ``progress`` is told the bytes read so far after each chunk."""
     digest = hashlib.sha256()
     head = b""
     size = 0
@@ -448,6 +476,8 @@ def _measure(storage: Storage, key: str) -> tuple[bytes, str, int]:
                 head += chunk[: SNIFF_BYTES - len(head)]
             digest.update(chunk)
             size += len(chunk)
+            if progress is not None:
+                progress(size)
     return head, digest.hexdigest(), size
 
 
@@ -460,9 +490,16 @@ def _unique_alias(challenge_id: int) -> str:
 
 @atomic
 def finalize_upload(
-    upload_id: int, actor: User, *, now: datetime | None = None, measured_by_app: Measured | None = None
+    upload_id: int,
+    actor: User,
+    *,
+    now: datetime | None = None,
+    measured_by_app: Measured | None = None,
 ) -> SubmissionVersion:
-    """Verify what arrived in storage and record it as a version; the server is the only guard.
+    """Verify what arrived in storage and record it as a version, in one go; the server is the only
+    guard. The no-JavaScript form uses it (the app hashed the bytes as it streamed them, so nothing
+    is read again); a presigned upload goes through ``request_finalize`` and ``verify_upload``
+    instead, so no web worker reads a file.
 
     Storage in tests (and some S3-compatible stores) does not enforce presigned limits, so size,
     type and deadline are all checked here. A file that breaks a rule is deleted, and the
@@ -483,79 +520,250 @@ def finalize_upload(
         return recorded
     upload = _own_pending_upload(upload_id, actor)
     challenge = get_challenge(upload.challenge_id)
+    copy_key = measured_by_app.key if measured_by_app is not None else None
     with storage_call() as storage:
-        too_late = rules.deadline_problem(
-            now=now,
-            closes_at=challenge.closes_at,
-            started_at=upload.started_at,
-            grace=current_app.config["SUBMISSION_GRACE"],
-        )
-        copy_key = measured_by_app.key if measured_by_app is not None else None
-        if too_late:
-            raise _reject(upload, storage, too_late, actor, copy_key=copy_key)
-        # Still eligible? Roles, eligibility and limits may have changed since the upload started.
-        problem = _entry_problem(
-            challenge, actor, now, new_submission=upload.submission_id is None, late=now > challenge.closes_at
-        )
+        problem = _deadline_or_entry_problem(upload, challenge, actor, now)
         if problem:
             raise _reject(upload, storage, problem, actor, copy_key=copy_key)
-        # Through the app, the bytes already went straight to their version key, which no link reaches.
-        info = storage.head(copy_key or upload.storage_key)
+        verified = _verify_bytes(upload, challenge, storage, actor, measured_by_app=measured_by_app)
+    return _record_version(upload, challenge, actor, verified, now=now)
+
+
+def _deadline_or_entry_problem(
+    upload: Upload, challenge: Challenge, actor: User, requested_at: datetime, *, judged_later: bool = False
+) -> str | None:
+    """Why an upload may not be finalized when it was asked for at ``requested_at``: too late by the
+    deadline and grace, or the contributor may no longer enter (roles, eligibility and limits may
+    have changed since the upload started). None when it may.
+
+    ``judged_later`` is the verification job's case: the request was in time, and the challenge may
+    have closed since, which must not refuse it."""
+    too_late = rules.deadline_problem(
+        now=requested_at,
+        closes_at=challenge.closes_at,
+        started_at=upload.started_at,
+        grace=current_app.config["SUBMISSION_GRACE"],
+    )
+    if too_late:
+        return too_late
+    return _entry_problem(
+        challenge,
+        actor,
+        requested_at,
+        new_submission=upload.submission_id is None,
+        late=judged_later or requested_at > challenge.closes_at,
+    )
+
+
+@atomic
+def request_finalize(upload_id: int, actor: User, *, now: datetime | None = None) -> Upload:
+    """Ask for a presigned upload to be verified and recorded, answering at once whatever its size.
+
+    Only cheap checks are made here: the upload is the actor's and still open, the deadline (judged
+    by when the upload started and now, when finalize is asked for), the actor may still enter, the
+    object arrived (one HEAD) and its size is allowed. The upload becomes "verifying", with the
+    moment of asking kept, and ``verify_upload`` runs in a job: it reads the bytes, not this request.
+    Asked again while verifying or after, the same upload is answered and no second job is queued.
+    """
+    now = now or utcnow()
+    upload = _own_upload(upload_id, actor)
+    if upload.status in (VERIFYING, FINALIZED):
+        db.session.rollback()
+        return upload
+    upload = _own_pending_upload(upload_id, actor)
+    challenge = get_challenge(upload.challenge_id)
+    with storage_call() as storage:
+        problem = _deadline_or_entry_problem(upload, challenge, actor, now)
+        if problem:
+            raise _reject(upload, storage, problem, actor)
+        info = storage.head(upload.storage_key, with_sha256=False)  # one call: only the size is needed
         if info is None:
             raise Conflict(NOT_ARRIVED)
-        # Cheap refusals first, before any copy is made.
         size_problem = _size_problem(info.size, challenge)
         if size_problem:
-            raise _reject(upload, storage, size_problem, actor, copy_key=copy_key)
-        if measured_by_app is not None and measured_by_app.size == info.size:
-            # The app hashed these bytes on their way to the version key: no re-read.
-            head, sha256, measured = measured_by_app.head, measured_by_app.sha256, measured_by_app.size
-        else:
-            if copy_key is None:
-                copy_key = new_key(VERSION_PREFIX)
-                try:
-                    copied = storage.copy(upload.storage_key, copy_key)
-                except ObjectMissing:
-                    raise Conflict(NOT_ARRIVED) from None
-                except ObjectChanged:
-                    # Replaced while it was being copied: refuse this attempt, keep the upload open.
-                    raise Conflict(
-                        "The file changed while it was being checked. Wait for the upload to finish, then try again."
-                    ) from None
-                except StorageError as error:
-                    current_app.logger.warning("copy of %s failed: %s", upload.storage_key, error)
-                    raise ServiceUnavailable(
-                        "File storage could not keep a copy of the file; nothing was lost. Try again shortly."
-                    ) from None
-                if copied.sha256 is not None:
-                    # The backend hashed the bytes as it wrote the copy: only the first bytes are needed.
-                    head, sha256, measured = _first_bytes(storage, copy_key), copied.sha256, copied.size
-                else:
-                    head, sha256, measured = _measure(storage, copy_key)
-            else:
-                head, sha256, measured = _measure(storage, copy_key)
-            # The copy may differ from what ``head`` saw if the upload was replaced meanwhile.
-            size_problem = _size_problem(measured, challenge)
-            if size_problem:
-                raise _reject(upload, storage, size_problem, actor, copy_key=copy_key)
-        sniffed = sniffing.sniff(head)
-        if not sniffing.is_allowed(sniffed, challenge.allowed_types):
-            raise _reject(
-                upload,
-                storage,
-                f"The file is {sniffed.description}, not one of the accepted types ({describe(challenge.allowed_types)}).",
-                actor,
-                copy_key=copy_key,
+            raise _reject(upload, storage, size_problem, actor)
+    upload.status = VERIFYING
+    upload.finalize_requested_at = now
+    upload.verified_bytes = 0
+    audit.record("upload.finalize_requested", upload, actor=actor, size=info.size)
+    jobs.enqueue(VERIFY_JOB, upload.id, subject=upload, started_by=actor, commit=False)
+    db.session.commit()
+    return upload
+
+
+@atomic
+def verify_upload(upload_id: int) -> SubmissionVersion | None:
+    """The verification job's work: what ``finalize_upload`` does for a presigned upload, judged as
+    of ``finalize_requested_at``, so a check that ends after the deadline still counts.
+
+    The bytes are copied and read without holding the upload's row lock (progress is written as
+    they are read); the version is then recorded under that lock, after checking the upload is still
+    verifying, so a job run twice records one version (the second run deletes its own copy).
+    A file that breaks a rule is rejected and its contributor told; a storage outage raises, and the
+    job is retried. Returns the version, or None when the upload was rejected or is not verifying.
+    """
+    upload = db.session.get(Upload, upload_id)
+    if upload is None:
+        return None
+    if upload.status == FINALIZED:
+        return _version_of(upload)
+    if upload.status != VERIFYING or upload.finalize_requested_at is None:
+        return None
+    actor = upload.contributor
+    challenge = get_challenge(upload.challenge_id)
+    requested_at = upload.finalize_requested_at
+    try:
+        with storage_call() as storage:
+            problem = _deadline_or_entry_problem(upload, challenge, actor, requested_at, judged_later=True)
+            if problem:
+                raise _reject(upload, storage, problem, actor, tell=True)
+            try:
+                verified = _verify_bytes(
+                    upload, challenge, storage, actor, progress=_ProgressWriter(upload.id), tell=True
+                )
+            except Conflict:
+                # Gone or replaced since finalize saw it: no retry can verify what was asked for.
+                raise _reject(upload, storage, CHANGED_SINCE_FINALIZE, actor, tell=True) from None
+        upload = db.session.scalar(
+            select(Upload)
+            .where(Upload.id == upload_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if upload is None or upload.status != VERIFYING:
+            # Another run got here first and recorded (or refused) the upload: this copy is spare.
+            db.session.rollback()
+            _delete_quietly(verified.key)
+            return _version_of(upload) if upload is not None and upload.status == FINALIZED else None
+        return _record_version(upload, challenge, actor, verified, now=utcnow(), tell=True)
+    except UploadRejected:
+        return None
+
+
+CHANGED_SINCE_FINALIZE = (
+    "The file was gone or had been replaced in storage when it was checked, after finalize was asked "
+    "for. Send it again as a new upload."
+)
+
+
+class _ProgressWriter:
+    """Writes how many bytes the verification job has read, every ``PROGRESS_EVERY`` bytes, in a
+    short transaction of its own so the entry page sees it at once."""
+
+    def __init__(self, upload_id: int):
+        self._upload_id = upload_id
+        self._written = 0
+
+    def __call__(self, read: int) -> None:
+        if read - self._written < PROGRESS_EVERY:
+            return
+        self._written = read
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(Upload)
+                .where(Upload.id == self._upload_id, Upload.status == VERIFYING)
+                .values(verified_bytes=read)
             )
-        assert copy_key is not None  # the version key: written by the app, or the copy made above
-        identity_fields = metadata.inspect_stored(storage, copy_key, measured)  # the verified bytes
-    content_type = _accepted_type(sniffed, challenge.allowed_types)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """What the checks found on the bytes under ``key``, the version key no link names."""
+
+    key: str
+    head: bytes
+    sha256: str
+    size: int
+    sniffed: sniffing.Sniffed
+    identity_fields: list[dict[str, str]] | None
+
+
+def _verify_bytes(
+    upload: Upload,
+    challenge: Challenge,
+    storage: Storage,
+    actor: User,
+    *,
+    measured_by_app: Measured | None = None,
+    progress: Callable[[int], None] | None = None,
+    tell: bool = False,
+) -> _Verified:
+    """Copy the upload to a version key and check size, SHA-256 and sniffed type on the copy (or take
+    what the app measured while it streamed the bytes itself). Raises ``UploadRejected`` (the upload
+    closed and committed), ``Conflict`` when the object is missing or changed, or a 503."""
+    copy_key = measured_by_app.key if measured_by_app is not None else None
+    # Through the app, the bytes already went straight to their version key, which no link reaches.
+    info = storage.head(copy_key or upload.storage_key, with_sha256=False)
+    if info is None:
+        raise Conflict(NOT_ARRIVED)
+    # Cheap refusals first, before any copy is made.
+    size_problem = _size_problem(info.size, challenge)
+    if size_problem:
+        raise _reject(upload, storage, size_problem, actor, copy_key=copy_key, tell=tell)
+    if measured_by_app is not None and measured_by_app.size == info.size:
+        # The app hashed these bytes on their way to the version key: no re-read.
+        head, sha256, measured = measured_by_app.head, measured_by_app.sha256, measured_by_app.size
+    else:
+        if copy_key is None:
+            copy_key = new_key(VERSION_PREFIX)
+            try:
+                copied = storage.copy(upload.storage_key, copy_key)
+            except ObjectMissing:
+                raise Conflict(NOT_ARRIVED) from None
+            except ObjectChanged:
+                # Replaced while it was being copied: refuse this attempt, keep the upload open.
+                raise Conflict(
+                    "The file changed while it was being checked. Wait for the upload to finish, then try again."
+                ) from None
+            except StorageError as error:
+                current_app.logger.warning("copy of %s failed: %s", upload.storage_key, error)
+                raise ServiceUnavailable(
+                    "File storage could not keep a copy of the file; nothing was lost. Try again shortly."
+                ) from None
+            if copied.sha256 is not None:
+                # The backend hashed the bytes as it wrote the copy: only the first bytes are needed.
+                head, sha256, measured = _first_bytes(storage, copy_key), copied.sha256, copied.size
+            else:
+                head, sha256, measured = _measure(storage, copy_key, progress)
+        else:
+            head, sha256, measured = _measure(storage, copy_key, progress)
+        # The copy may differ from what ``head`` saw if the upload was replaced meanwhile.
+        size_problem = _size_problem(measured, challenge)
+        if size_problem:
+            raise _reject(upload, storage, size_problem, actor, copy_key=copy_key, tell=tell)
+    sniffed = sniffing.sniff(head)
+    if not sniffing.is_allowed(sniffed, challenge.allowed_types):
+        raise _reject(
+            upload,
+            storage,
+            f"The file is {sniffed.description}, not one of the accepted types ({describe(challenge.allowed_types)}).",
+            actor,
+            copy_key=copy_key,
+            tell=tell,
+        )
+    assert copy_key is not None  # the version key: written by the app, or the copy made above
+    identity_fields = metadata.inspect_stored(storage, copy_key, measured)  # the verified bytes
+    return _Verified(copy_key, head, sha256, measured, sniffed, identity_fields)
+
+
+def _record_version(
+    upload: Upload,
+    challenge: Challenge,
+    actor: User,
+    verified: _Verified,
+    *,
+    now: datetime,
+    tell: bool = False,
+) -> SubmissionVersion:
+    """Record verified bytes as the upload's version (a new submission for a first one), and ask for
+    judges when judging already started. Commits; the upload key is emptied after."""
+    content_type = _accepted_type(verified.sniffed, challenge.allowed_types)
     # Recorded under a shared lock on the challenge, so judging cannot start halfway through; it may
     # have started while the file was checked (a long copy at the end of the grace window).
     challenge = hold_for_entry(challenge.id)
     if challenge.state not in ACCEPTING_LATE:
         with storage_call() as storage:
-            raise _reject(upload, storage, NOT_ACCEPTING, actor, copy_key=copy_key)
+            raise _reject(upload, storage, NOT_ACCEPTING, actor, copy_key=verified.key, tell=tell)
     needs_judges = challenge.state is Status.JUDGING
     submission = upload.submission
     if submission is None:
@@ -571,18 +779,19 @@ def finalize_upload(
     version = SubmissionVersion(
         submission=submission,
         number=len(submission.versions) + 1,
-        storage_key=copy_key,
-        size_bytes=measured,
-        sha256=sha256,
+        storage_key=verified.key,
+        size_bytes=verified.size,
+        sha256=verified.sha256,
         content_type=content_type,
         original_filename=upload.original_filename,
         upload_started_at=upload.started_at,
         created_at=now,
-        identity_fields=identity_fields,
+        identity_fields=verified.identity_fields,
     )
     db.session.add(version)
     upload.status = FINALIZED
     upload.finished_at = now
+    upload.verified_bytes = verified.size
     upload.submission = submission
     try:
         db.session.flush()
@@ -593,8 +802,8 @@ def finalize_upload(
         submission,
         actor=actor,
         version=version.number,
-        size=measured,
-        sha256=sha256,
+        size=verified.size,
+        sha256=verified.sha256,
         content_type=content_type,
     )
     if needs_judges:
@@ -760,7 +969,7 @@ def pending_uploads_of(user: User) -> list[Upload]:
     return list(
         db.session.scalars(
             select(Upload)
-            .where(Upload.contributor_id == user.id, Upload.status.in_((PENDING, REJECTED)))
+            .where(Upload.contributor_id == user.id, Upload.status.in_((PENDING, VERIFYING, REJECTED)))
             .order_by(Upload.started_at.desc())
             .limit(20)
         )
@@ -814,7 +1023,57 @@ def download_url(
         )
 
 
+def verifying_uploads_of(submission: Submission) -> list[Upload]:
+    """New versions of an entry still being verified: shown to its contributor, never judged."""
+    return list(
+        db.session.scalars(
+            select(Upload)
+            .where(Upload.submission_id == submission.id, Upload.status == VERIFYING)
+            .order_by(Upload.id)
+        )
+    )
+
+
+def upload_of(upload_id: int, user: User) -> Upload:
+    """One of the user's own uploads, for its status page; anyone else's is not found."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.contributor_id != user.id:
+        raise NotFound("No such upload of yours.")
+    return upload
+
+
+def version_of(upload: Upload) -> SubmissionVersion | None:
+    """The version a finalized upload became, or None while it is not finalized."""
+    return _version_of(upload) if upload.status == FINALIZED else None
+
+
 # --- clean-up --------------------------------------------------------------------------------------
+
+
+# A verification asked for longer ago than this with no job on its way is taken for lost.
+VERIFICATION_LOST_AFTER = timedelta(minutes=2)
+
+
+def resume_verifications(*, now: datetime | None = None) -> int:
+    """Queue again the verification of every upload still "verifying" whose job was lost: no record
+    of it queued or running, or one that failed for good over ``FAILED_REPAIR_PAUSE`` ago (a storage
+    outage longer than RQ's retries). A record Redis merely lost is pushed by ``requeue_stranded``.
+    Returns how many were queued again; each is queued at most once however often this runs."""
+    now = now or utcnow()
+    waiting = db.session.scalars(
+        select(Upload).where(
+            Upload.status == VERIFYING, Upload.finalize_requested_at < now - VERIFICATION_LOST_AFTER
+        )
+    ).all()
+    resumed = 0
+    for upload in waiting:
+        if jobs.is_pending(VERIFY_JOB, upload, now=now):
+            continue
+        record = jobs.enqueue(VERIFY_JOB, upload.id, subject=upload, commit=True)
+        if record.status == jobs.FAILED:  # the failed record holds the work: retry it instead
+            jobs.retry_job(record.id, None)
+        resumed += 1
+    return resumed
 
 
 @atomic
@@ -838,7 +1097,9 @@ def clean_up_uploads(*, now: datetime | None = None) -> dict[str, int]:
             expired += 1
         db.session.flush()
         kept = set(db.session.scalars(select(SubmissionVersion.storage_key)))
-        kept |= set(db.session.scalars(select(Upload.storage_key).where(Upload.status == PENDING)))
+        kept |= set(
+            db.session.scalars(select(Upload.storage_key).where(Upload.status.in_((PENDING, VERIFYING))))
+        )
         orphans = 0
         # Upload keys of finalized uploads are orphans too: finalize empties them, but a form still
         # valid can fill them again, and nothing reads them after the version was copied out.

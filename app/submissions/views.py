@@ -156,19 +156,51 @@ def complete_upload(upload_id: int):
 @bp.post("/uploads/<int:upload_id>/finalize")
 @role_required(Role.CONTRIBUTOR)
 def finalize_upload(upload_id: int):
-    version = services.finalize_upload(upload_id, current_user)
-    return jsonify(
-        {
-            "submission_id": version.submission_id,
-            "version": version.number,
-            "size": version.size_bytes,
-            "sha256": version.sha256,
-            "content_type": version.content_type,
-            "location": url_for("submissions.detail", submission_id=version.submission_id),
-            # For the contributor alone: the names and e-mails the file's own metadata carries.
-            "identity_fields": version.identity_fields or [],
-        }
+    """Answers at once: the file is verified by a job, and ``location`` is the page that shows how far."""
+    upload = services.request_finalize(upload_id, current_user)
+    return jsonify(upload_status_json(upload)), 202
+
+
+def upload_status_json(upload) -> dict:
+    """What the uploader and the verifying page's script read about an upload."""
+    version = services.version_of(upload)
+    return {
+        "upload_id": upload.id,
+        "status": upload.status,
+        "verified_percent": upload.verified_percent,
+        "rejection_reason": upload.rejection_reason,
+        "status_url": url_for("submissions.upload_status_data", upload_id=upload.id),
+        "location": url_for("submissions.detail", submission_id=version.submission_id)
+        if version is not None
+        else url_for("submissions.upload_status", upload_id=upload.id),
+        "submission_id": version.submission_id if version is not None else None,
+        "version": version.number if version is not None else None,
+        # For the contributor alone: the names and e-mails the file's own metadata carries.
+        "identity_fields": (version.identity_fields or []) if version is not None else [],
+    }
+
+
+@bp.get("/uploads/<int:upload_id>")
+@role_required(Role.CONTRIBUTOR)
+def upload_status(upload_id: int):
+    """The page a finalized upload lands on while its file is verified; once it is, the entry page."""
+    upload = services.upload_of(upload_id, current_user)
+    version = services.version_of(upload)
+    if version is not None:
+        return redirect(url_for("submissions.detail", submission_id=version.submission_id))
+    return render_template(
+        "submissions/upload.html",
+        upload=upload,
+        challenge=upload.challenge,
+        status=upload_status_json(upload),
     )
+
+
+@bp.get("/uploads/<int:upload_id>/status")
+@role_required(Role.CONTRIBUTOR)
+def upload_status_data(upload_id: int):
+    """The same as JSON, for the verifying page's polling script."""
+    return jsonify(upload_status_json(services.upload_of(upload_id, current_user)))
 
 
 @bp.get("/mine")
@@ -192,6 +224,7 @@ def detail(submission_id: int):
         submission=submission,
         description=render_markdown(submission.description_md, heading_offset=2),
         withdraw_form=WithdrawForm(),
+        verifying=services.verifying_uploads_of(submission),
         now=utcnow(),
         **hooks.entry_page.merged(submission),
     )

@@ -6,7 +6,7 @@ The list orders by (closes_at, id), by bounty_minor descending then (closes_at, 
 every question the old one did. tests/query_counts/test_query_plans.py checks the plans.
 
 Revision ID: 0013
-Revises: 0011 (0011_job_recovery.py); the lead re-chains it after 0012
+Revises: 0012 (0012_upload_verification.py)
 Create Date: 2026-12-03 19:30:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,18 @@
 """Uploading through the API as a script would: start, send the file to the presigned request,
-finalize; then list, read, download and withdraw. Only the maker sees their submission this way."""
+finalize (a job verifies the file); then list, read, download and withdraw. Only the maker sees their submission this way."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from io import BytesIO
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
-from tests.submissions.conftest import PDF
+from app.core.timeutil import utcnow
+from tests.submissions.conftest import PDF, storage_env
 
 
 def _send(client, ticket: dict, data: bytes) -> int:
@@ -41,18 +44,34 @@ def _upload(alice, challenge_id: int, data: bytes = PDF, **extra) -> dict:
     return ticket
 
 
-def test_a_contributor_uploads_finalizes_and_manages_a_submission(db, backend, scene, api):
+@pytest.fixture
+def verify_worker(app, run_worker):
+    """A real worker on the storage under test, to run the verification job finalize queues."""
+    return lambda: run_worker(**storage_env(app))
+
+
+def _finalized(alice, ticket: dict, verify_worker) -> dict:
+    """Finalize (answered at once, "verifying"), let a real worker verify, and read the entry."""
+    asked = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
+    assert asked.status_code == 202, asked.get_json()
+    assert asked.get_json()["status"] == "verifying"
+    assert asked.headers["Location"].endswith(f"/api/v1/uploads/{ticket['upload_id']}")
+    verify_worker()
+    upload = alice.get(f"/api/v1/uploads/{ticket['upload_id']}").get_json()
+    assert upload["status"] == "finalized", upload
+    return alice.get(f"/api/v1/submissions/{upload['submission_id']}").get_json()
+
+
+def test_a_contributor_uploads_finalizes_and_manages_a_submission(db, backend, scene, api, verify_worker):
     alice = api(scene.alice)
     ticket = _upload(alice, scene.challenge.id)
-    finalized = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
-    assert finalized.status_code == 201, finalized.get_json()
-    submission = finalized.get_json()
+    submission = _finalized(alice, ticket, verify_worker)
     assert submission["versions"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert submission["versions"][0]["content_type"] == "application/pdf"
-    assert finalized.headers["Location"].endswith(f"/api/v1/submissions/{submission['id']}")
     again = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")  # a retry: the same entry
-    assert again.status_code == 201 and again.get_json()["id"] == submission["id"]
-    assert len(again.get_json()["versions"]) == 1
+    assert again.status_code == 202 and again.get_json()["submission_id"] == submission["id"]
+    assert again.get_json()["version"] == 1
+    assert len(alice.get(f"/api/v1/submissions/{submission['id']}").get_json()["versions"]) == 1
 
     mine = alice.get("/api/v1/submissions").get_json()
     assert [item["id"] for item in mine["items"]] == [submission["id"]] and mine["next_cursor"] is None
@@ -61,22 +80,22 @@ def test_a_contributor_uploads_finalizes_and_manages_a_submission(db, backend, s
     assert link["url"].startswith("http") and link["expires_in_seconds"] > 0
 
     version_two = _upload(alice, scene.challenge.id, submission_id=submission["id"], title=None)
-    assert alice.post(f"/api/v1/uploads/{version_two['upload_id']}/finalize").status_code == 201
-    assert len(alice.get(f"/api/v1/submissions/{submission['id']}").get_json()["versions"]) == 2
+    assert len(_finalized(alice, version_two, verify_worker)["versions"]) == 2
 
     withdrawn = alice.post(f"/api/v1/submissions/{submission['id']}/withdraw")
     assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
     assert alice.post(f"/api/v1/submissions/{submission['id']}/withdraw").status_code == 409
 
 
-def test_only_the_maker_sees_a_submission_and_its_file(db, scene, api):
+def test_only_the_maker_sees_a_submission_and_its_file(db, scene, api, verify_worker):
     alice = api(scene.alice)
     ticket = _upload(alice, scene.challenge.id)
-    submission = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize").get_json()
+    submission = _finalized(alice, ticket, verify_worker)
     bob = api(scene.bob)
     for path in (
         f"/api/v1/submissions/{submission['id']}",
         f"/api/v1/submissions/{submission['id']}/download",
+        f"/api/v1/uploads/{ticket['upload_id']}",
     ):
         assert bob.get(path).status_code == 404
     assert bob.post(f"/api/v1/submissions/{submission['id']}/withdraw").status_code == 404
@@ -99,10 +118,24 @@ def test_people_who_may_not_enter_are_refused_before_any_byte_is_sent(db, scene,
     assert missing.status_code == 404
 
 
-def test_a_file_of_the_wrong_type_is_rejected_at_finalize(db, scene, api):
+def test_a_file_of_the_wrong_type_is_rejected_by_the_verification(db, scene, api, verify_worker):
     alice = api(scene.alice)
     fake = b"MZ\x90\x00" + b"\x00" * 300
     ticket = _upload(alice, scene.challenge.id, data=fake)
-    rejected = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
-    assert rejected.status_code == 422 and rejected.get_json()["code"] == "upload_rejected"
+    asked = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
+    assert asked.status_code == 202 and asked.get_json()["status"] == "verifying"
+    verify_worker()
+    upload = alice.get(f"/api/v1/uploads/{ticket['upload_id']}").get_json()
+    assert upload["status"] == "rejected" and "not one of the accepted types" in upload["rejection_reason"]
+    assert upload["submission_id"] is None
     assert alice.get("/api/v1/submissions").get_json()["items"] == []
+
+
+def test_finalize_after_the_deadline_and_grace_is_refused_at_once(app, db, scene, api):
+    alice = api(scene.alice)
+    ticket = _upload(alice, scene.challenge.id)
+    scene.challenge.closes_at = utcnow() - app.config["SUBMISSION_GRACE"] - timedelta(seconds=1)
+    db.session.commit()
+    refused = alice.post(f"/api/v1/uploads/{ticket['upload_id']}/finalize")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "upload_rejected"
+    assert "The challenge closed before this upload" in refused.get_json()["detail"]

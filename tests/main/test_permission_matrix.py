@@ -215,6 +215,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("POST", "/submissions/uploads"): web(contributor_external=201, other_contributor=201, sponsor_org_member=201),
     ("POST", "/submissions/uploads/<int:upload_id>/complete"): web(contributor_role=404, contributor_external=409),
     ("POST", "/submissions/uploads/<int:upload_id>/finalize"): web(contributor_role=404, contributor_external=409),
+    ("GET", "/submissions/uploads/<int:upload_id>"): web(contributor_role=404, contributor_external=200),
+    ("GET", "/submissions/uploads/<int:upload_id>/status"): web(contributor_role=404, contributor_external=200),
     ("GET", "/submissions/<int:submission_id>"): web(people=404, contributor_external=200),
     ("POST", "/submissions/<int:submission_id>/withdraw"): web(contributor_role=404, contributor_external=409),
     ("POST", "/submissions/<int:submission_id>/conflicts"): web(contributor_role=404, contributor_external=409),
@@ -292,6 +294,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Cell]] = {
     ("POST", "/api/v1/uploads"): api("POST", contributor_external=201, other_contributor=201, sponsor_org_member=201),
     ("POST", "/api/v1/uploads/<id:upload_id>/complete"): api("POST", people=404, contributor_external=409),
     ("POST", "/api/v1/uploads/<id:upload_id>/finalize"): api("POST", people=404, contributor_external=409),
+    ("GET", "/api/v1/uploads/<id:upload_id>"): api(people=404, contributor_external=200),
     ("GET", "/api/v1/payouts"): api(admin=200),
     ("GET", "/api/v1/payouts/<id:payout_id>"): api(admin=200),
     ("POST", "/api/v1/payouts/<id:payout_id>/paid"): api("POST", admin=200),
@@ -405,6 +408,7 @@ ADDRESSES: dict[str, Callable[[World], str]] = {
     "/api/v1/submissions/<id:submission_id>/withdraw": lambda w: f"/api/v1/submissions/{w.entry.id}/withdraw",
     "/api/v1/uploads/<id:upload_id>/complete": lambda w: f"/api/v1/uploads/{w.upload_id}/complete",
     "/api/v1/uploads/<id:upload_id>/finalize": lambda w: f"/api/v1/uploads/{w.upload_id}/finalize",
+    "/api/v1/uploads/<id:upload_id>": lambda w: f"/api/v1/uploads/{w.upload_id}",
     "/approvals/<int:request_id>": lambda w: f"/approvals/{w.approval_id}",
     "/challenges/<slug>": lambda w: f"/challenges/{w.draft.slug}",
     "/challenges/<slug>/approval": lambda w: f"/challenges/{w.open.slug}/approval",
@@ -445,6 +449,8 @@ ADDRESSES: dict[str, Callable[[World], str]] = {
     "/submissions/new/<slug>": lambda w: f"/submissions/new/{w.open.slug}",
     "/submissions/uploads/<int:upload_id>/complete": lambda w: f"/submissions/uploads/{w.upload_id}/complete",
     "/submissions/uploads/<int:upload_id>/finalize": lambda w: f"/submissions/uploads/{w.upload_id}/finalize",
+    "/submissions/uploads/<int:upload_id>": lambda w: f"/submissions/uploads/{w.upload_id}",
+    "/submissions/uploads/<int:upload_id>/status": lambda w: f"/submissions/uploads/{w.upload_id}/status",
     "/surveys/<int:survey_id>": lambda w: f"/surveys/{w.survey_id}",
 }
 

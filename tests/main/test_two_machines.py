@@ -246,7 +246,16 @@ def test_a_whole_contest_through_two_web_servers_and_two_workers(cluster, cast, 
         )
         sent = requests.post(ticket["url"], data=ticket["fields"], files={"file": content}, timeout=30)
         assert sent.status_code in (200, 201, 204), sent.text
-        entry = cluster.api(contributor, "POST", f"/uploads/{ticket['upload_id']}/finalize", expect=201)
+        upload_path = f"/uploads/{ticket['upload_id']}"
+        asked = cluster.api(contributor, "POST", f"{upload_path}/finalize", expect=202)
+        assert asked["status"] == "verifying"  # a worker, on either machine, verifies the file
+
+        def verified(contributor=contributor, upload_path=upload_path):
+            upload = cluster.api(contributor, "GET", upload_path)
+            return upload if upload["status"] == "finalized" else None
+
+        upload = eventually(verified, what="a worker to verify the upload")
+        entry = cluster.api(contributor, "GET", f"/submissions/{upload['submission_id']}")
         place_of_alias[entry["alias"]] = place
         content_of_alias[entry["alias"]] = content
 

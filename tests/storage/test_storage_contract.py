@@ -123,6 +123,16 @@ def test_put_stream_replaces_an_existing_object(storage):
 
 def test_head_of_missing_key_is_none(storage):
     assert storage.head(new_key()) is None
+    assert storage.head(new_key(), with_sha256=False) is None
+
+
+def test_head_for_the_size_alone_answers_the_size(storage):
+    """What finalize asks: the size, without the extra call S3 needs for the hash."""
+    key = new_key()
+    storage.put_stream(key, BytesIO(b"twelve bytes"), content_type="text/plain")
+    info = storage.head(key, with_sha256=False)
+    assert (info.size, info.content_type) == (12, "text/plain")
+    assert info.sha256 in (None, hashlib.sha256(b"twelve bytes").hexdigest())
 
 
 def test_open_of_missing_key_raises_object_missing(storage):

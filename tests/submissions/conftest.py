@@ -3,6 +3,7 @@ The storage backend under test (``backend``) is a fixture of the whole suite, in
 
 from __future__ import annotations
 
+import pytest
 import requests
 from urllib3 import encode_multipart_formdata
 
@@ -55,3 +56,28 @@ def browser_body(fields: dict[str, str], file: tuple[str, bytes] | None) -> tupl
     if file is not None:
         parts["file"] = (file[0], file[1], "application/pdf")
     return encode_multipart_formdata(parts)
+
+
+def storage_env(app) -> dict[str, str]:
+    """The storage settings the ``backend`` fixture gave the app, as a worker process's environment,
+    so the verification job reads the same bucket or folder the upload went to."""
+    config = app.config
+    if config["STORAGE_BACKEND"] == "s3":
+        return {
+            "STORAGE_BACKEND": "s3",
+            "S3_ENDPOINT_URL": config["S3_ENDPOINT_URL"],
+            "S3_BUCKET": config["S3_BUCKET"],
+            "S3_ADDRESSING_STYLE": config["S3_ADDRESSING_STYLE"],
+        }
+    return {"STORAGE_BACKEND": "local", "STORAGE_LOCAL_ROOT": str(config["STORAGE_LOCAL_ROOT"])}
+
+
+@pytest.fixture
+def verify_worker(app, run_worker):
+    """Run a real RQ worker process until the queues are empty, on the storage under test: it runs
+    the verification job a finalize request queued."""
+
+    def run(**env_overrides: str):
+        return run_worker(**{**storage_env(app), **env_overrides})
+
+    return run

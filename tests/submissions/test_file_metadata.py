@@ -27,7 +27,9 @@ def _allow_all(db, scene):
     db.session.commit()
 
 
-def test_a_pdf_naming_its_author_is_reported_to_the_contributor_at_finalize(app, db, backend, scene, login):
+def test_a_pdf_naming_its_author_is_reported_to_the_contributor_at_finalize(
+    app, db, backend, scene, login, verify_worker
+):
     data = pdf_by(NAME, xmp_creator="ottoline@vexley.example")
     ticket = services.start_upload(
         scene.challenge.id,
@@ -43,7 +45,9 @@ def test_a_pdf_naming_its_author_is_reported_to_the_contributor_at_finalize(app,
     answer = browser.post(
         f"/submissions/uploads/{ticket.upload_id}/finalize", headers={"X-CSRFToken": extract_csrf(page)}
     )
-    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+    verify_worker()  # the job reads the file, its metadata included
+    answer = browser.get(answer.get_json()["status_url"])
     assert answer.get_json()["identity_fields"] == [
         {"field": "PDF document info: author", "value": NAME},
         {"field": "PDF XMP metadata: creator", "value": "ottoline@vexley.example"},

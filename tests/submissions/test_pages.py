@@ -25,7 +25,7 @@ def _browser(login, scene):
     return browser, extract_csrf(page.get_data(as_text=True))
 
 
-def test_the_uploader_steps_start_send_and_finalize(app, db, backend, scene, login):
+def test_the_uploader_steps_start_send_and_finalize(app, db, backend, scene, login, verify_worker):
     browser, token = _browser(login, scene)
     headers = {"X-CSRFToken": token, "Accept": "application/json"}
     start = browser.post(
@@ -38,11 +38,15 @@ def test_the_uploader_steps_start_send_and_finalize(app, db, backend, scene, log
     sent = browser.post(ticket["url"], data={**ticket["fields"], "file": (io.BytesIO(PDF), "e.pdf")})
     assert sent.status_code == 204
     done = browser.post(f"/submissions/uploads/{ticket['upload_id']}/finalize", headers=headers)
-    assert done.status_code == 200 and done.json["version"] == 1
+    assert done.status_code == 202 and done.json["status"] == "verifying"
+    verify_worker()
+    status = browser.get(done.json["status_url"]).json
+    assert status["status"] == "finalized" and status["version"] == 1
     again = browser.post(f"/submissions/uploads/{ticket['upload_id']}/finalize", headers=headers)
     # A retry after a dropped answer: the same version again, nothing recorded twice.
-    assert again.status_code == 200 and again.json["version"] == 1
-    assert again.json["submission_id"] == done.json["submission_id"]
+    assert again.status_code == 202 and again.json["version"] == 1
+    assert again.json["submission_id"] == status["submission_id"]
+    assert again.json["location"] == f"/submissions/{status['submission_id']}"
 
 
 def test_json_steps_need_the_csrf_token(app, db, backend, scene, login):
