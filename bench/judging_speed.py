@@ -1,12 +1,14 @@
 """Benchmark: how fast the judging cores run at the size of a large challenge.
 
-Run from the project root: ``.venv/bin/python -m bench.judging_speed``. Each measurement is one function
+Run from the project root: ``.venv/bin/python -m bench.judging_speed`` (``--entries 2000`` for a
+second, smaller size). Each measurement is one function
 that prints its figures beside its target and returns them; ``main`` runs them all in turn. It exits 0
 whether the targets are met or not. See bench/README.md for what the targets mean.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import time
 from dataclasses import dataclass
@@ -204,6 +206,20 @@ def bench_aggregation() -> AggregationFigures:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--entries",
+        type=int,
+        default=ASSIGNMENT_ENTRIES,
+        help="entries (default 10,000); judges are one per 20 entries, as at the default size",
+    )
+    arguments = parser.parse_args()
+    if arguments.entries < 20:
+        parser.error("--entries must be at least 20")
+    # The targets are stated at the default size; another size shows how the figures grow.
+    global ASSIGNMENT_ENTRIES, ASSIGNMENT_JUDGES, AGGREGATION_ENTRIES, AGGREGATION_JUDGES
+    ASSIGNMENT_ENTRIES = AGGREGATION_ENTRIES = arguments.entries
+    ASSIGNMENT_JUDGES = AGGREGATION_JUDGES = arguments.entries // 20
     bench_assignment()
     bench_aggregation()
 
