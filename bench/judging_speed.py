@@ -206,6 +206,7 @@ def bench_aggregation() -> AggregationFigures:
 
 
 def main() -> None:
+    global ASSIGNMENT_ENTRIES, ASSIGNMENT_JUDGES, AGGREGATION_ENTRIES, AGGREGATION_JUDGES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--entries",
@@ -217,7 +218,6 @@ def main() -> None:
     if arguments.entries < 20:
         parser.error("--entries must be at least 20")
     # The targets are stated at the default size; another size shows how the figures grow.
-    global ASSIGNMENT_ENTRIES, ASSIGNMENT_JUDGES, AGGREGATION_ENTRIES, AGGREGATION_JUDGES
     ASSIGNMENT_ENTRIES = AGGREGATION_ENTRIES = arguments.entries
     ASSIGNMENT_JUDGES = AGGREGATION_JUDGES = arguments.entries // 20
     bench_assignment()
