@@ -584,6 +584,7 @@ def request_finalize(upload_id: int, actor: User, *, now: datetime | None = None
             raise _reject(upload, storage, size_problem, actor)
     upload.status = VERIFYING
     upload.finalize_requested_at = now
+    upload.finalized_etag = info.etag
     upload.verified_bytes = 0
     audit.record("upload.finalize_requested", upload, actor=actor, size=info.size)
     jobs.enqueue(VERIFY_JOB, upload.id, subject=upload, started_by=actor, commit=False)
@@ -707,7 +708,9 @@ def _verify_bytes(
         if copy_key is None:
             copy_key = new_key(VERSION_PREFIX)
             try:
-                copied = storage.copy(upload.storage_key, copy_key)
+                # Pinned to the version finalize saw (when it was asked for): bytes sent afterwards,
+                # through a presigned form still valid, perhaps after the deadline, are not verified.
+                copied = storage.copy(upload.storage_key, copy_key, if_match=upload.finalized_etag)
             except ObjectMissing:
                 raise Conflict(NOT_ARRIVED) from None
             except ObjectChanged:

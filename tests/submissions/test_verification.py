@@ -105,6 +105,28 @@ def test_finalize_answers_before_the_file_is_read_then_the_job_records_it(
     assert [record.status for record in _verify_records(db, ticket.upload_id)] == ["finished"]
 
 
+def test_a_file_replaced_after_finalize_is_refused_not_verified(
+    app, db, backend, scene, verify_worker, mailbox
+):
+    """The presigned form stays usable until it expires, so the bytes can be replaced after finalize
+    was asked for (after the deadline, say) and before the job reads them: the job verifies only the
+    version finalize saw, and refuses the upload, telling its contributor, if it changed."""
+    ticket = _sent(app, scene)
+    services.request_finalize(ticket.upload_id, scene.alice)
+    replaced = PDF.replace(b"Catalog", b"Catalox", 1)  # same size, same type: only the bytes differ
+    assert send_post(app, ticket, replaced) in (200, 201, 204)
+
+    verify_worker()
+
+    db.session.expire_all()
+    upload = db.session.get(Upload, ticket.upload_id)
+    assert upload.status == REJECTED and upload.rejection_reason == services.CHANGED_SINCE_FINALIZE
+    assert _versions(db) == 0 and db.session.scalar(select(func.count()).select_from(Submission)) == 0
+    told = db.session.scalar(select(Notification).where(Notification.user_id == scene.alice.id))
+    assert "replaced in storage" in told.body
+    assert any("replaced in storage" in message.get_content() for message in mailbox.messages)
+
+
 @pytest.mark.parametrize("backend", ["s3"], indirect=True)
 def test_a_verification_run_twice_records_one_version(app, db, backend, scene, verify_worker):
     ticket = _sent(app, scene)
