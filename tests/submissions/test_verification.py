@@ -229,6 +229,31 @@ def test_judges_keep_the_verified_version_while_a_new_one_is_verified(app, db, b
     assert "judges keep the latest version listed below" in page
 
 
+def test_a_file_of_another_size_than_declared_is_refused_at_finalize(app, db, backend, scene):
+    """The upload started for a file of a stated size (multipart parts and progress are sized by it):
+    what arrived with another size is incomplete or another file, and is refused, not verified."""
+    ticket = _sent(app, scene, size=len(PDF) + 10)
+    with pytest.raises(services.UploadRejected, match="incomplete or not the file you chose"):
+        services.request_finalize(ticket.upload_id, scene.alice)
+    db.session.expire_all()
+    assert db.session.get(Upload, ticket.upload_id).status == REJECTED
+    assert _verify_records(db, ticket.upload_id) == [] and _versions(db) == 0
+
+
+def test_a_version_verified_after_its_entry_was_withdrawn_is_refused(app, db, scene):
+    first = services.finalize_upload(_sent(app, scene).upload_id, scene.alice)
+    second = _sent(app, scene, submission_id=first.submission_id, title=None)
+    services.request_finalize(second.upload_id, scene.alice)
+    services.withdraw_submission(first.submission_id, scene.alice)
+
+    assert services.verify_upload(second.upload_id) is None
+
+    db.session.expire_all()
+    upload = db.session.get(Upload, second.upload_id)
+    assert upload.status == REJECTED and "withdrawn" in upload.rejection_reason
+    assert _versions(db) == 1
+
+
 @pytest.mark.parametrize("backend", ["local"], indirect=True)
 def test_progress_shows_on_the_upload_page_and_my_submissions(app, db, backend, scene, login):
     data = PDF + bytes(range(256)) * (4 * 1024 * 20)  # about 20 MiB
