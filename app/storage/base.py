@@ -54,6 +54,9 @@ class ObjectInfo:
     size: int
     content_type: str | None
     sha256: str | None
+    # Names this one version of the object: it changes whenever the object is replaced, so a copy
+    # can be pinned to the version a head saw (None where the backend cannot tell).
+    etag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,11 @@ class Storage(abc.ABC):
         extra call the hash takes (S3 keeps it in a tag) and leave ``sha256`` None."""
 
     @abc.abstractmethod
-    def copy(self, source_key: str, target_key: str) -> ObjectInfo:
+    def copy(self, source_key: str, target_key: str, *, if_match: str | None = None) -> ObjectInfo:
         """Copy one object to another key inside storage, without the bytes passing through memory.
+
+        ``if_match`` is the ``etag`` an earlier ``head`` of the source returned: a source replaced
+        since then is refused with ``ObjectChanged``, so what is copied is the version that head saw.
 
         The copy is of one version of the source: if the source is replaced while it is being copied,
         the copy is wholly the old bytes or wholly the new ones, or refused with ``ObjectChanged``.

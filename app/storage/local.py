@@ -27,6 +27,7 @@ from app.storage.base import (
     CHUNK_SIZE,
     MULTIPART_MAX_PART_SIZE,
     MULTIPART_MIN_PART_SIZE,
+    ObjectChanged,
     ObjectInfo,
     ObjectMissing,
     PresignedUpload,
@@ -176,10 +177,14 @@ class LocalStorage(Storage):
         size = status.st_size
         meta = _read_meta(path)
         return ObjectInfo(
-            key=key, size=size, content_type=meta.get("content_type"), sha256=meta.get("sha256")
+            key=key,
+            size=size,
+            content_type=meta.get("content_type"),
+            sha256=meta.get("sha256"),
+            etag=_version_tag(status),
         )
 
-    def copy(self, source_key: str, target_key: str) -> ObjectInfo:
+    def copy(self, source_key: str, target_key: str, *, if_match: str | None = None) -> ObjectInfo:
         """Stream the source into the target (atomically, as ``put_stream`` does), hashing it.
 
         The source is read through one open handle, so a source replaced meanwhile (uploads swap
@@ -193,6 +198,8 @@ class LocalStorage(Storage):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as error:
             raise ObjectMissing(source_key) from error
         with handle:
+            if if_match is not None and _version_tag(os.fstat(handle.fileno())) != if_match:
+                raise ObjectChanged(f"{source_key!r} was replaced since it was inspected")
             return self._store(target_key, iter(lambda: handle.read(CHUNK_SIZE), b""), content_type)
 
     def delete(self, key: str) -> None:
@@ -518,3 +525,9 @@ def _temporary_beside(path: Path) -> Iterator[IO[bytes]]:
         handle.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(handle.name)
+
+
+def _version_tag(status: os.stat_result) -> str:
+    """A version tag for a stored file: objects are replaced by swapping in a new file
+    (``os.replace``), which gives a new inode, and a rewrite in place would change size or time."""
+    return f"{status.st_ino}-{status.st_size}-{status.st_mtime_ns}"

@@ -185,9 +185,10 @@ class S3Storage(Storage):
             size=response["ContentLength"],
             content_type=response.get("ContentType"),
             sha256=sha256,
+            etag=response.get("ETag"),
         )
 
-    def copy(self, source_key: str, target_key: str) -> ObjectInfo:
+    def copy(self, source_key: str, target_key: str, *, if_match: str | None = None) -> ObjectInfo:
         """A server-side copy pinned to the source's ETag, so the copy is one version of the source.
 
         Every request carries ``CopySourceIfMatch``: a source replaced during the copy makes S3
@@ -204,6 +205,9 @@ class S3Storage(Storage):
                 raise ObjectMissing(source_key) from error
             raise StorageError(f"Cannot inspect {source_key!r}: {error}") from error
         etag, size = source["ETag"], int(source["ContentLength"])
+        if if_match is not None and etag != if_match:
+            # Checked here too: S3 enforces the copy condition below, but not every store does.
+            raise ObjectChanged(f"{source_key!r} was replaced since it was inspected")
         content_type = source.get("ContentType") or "application/octet-stream"
         copy_source = {"Bucket": self.bucket, "Key": source_key}
         try:

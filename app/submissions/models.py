@@ -99,6 +99,9 @@ class Upload(Model):
     # When the contributor asked to finalize: the deadline is judged by this, not by when the
     # verification job ends, so a slow check of a big file never makes it late.
     finalize_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version of the stored object finalize saw (its ETag): the job verifies that one, and refuses
+    # a file replaced after finalize was asked for (a presigned form stays usable until it expires).
+    finalized_etag: Mapped[str | None] = mapped_column(String(200))
     # How far the verification job has read the file (written every few MiB), for its progress.
     verified_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 

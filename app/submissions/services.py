@@ -302,12 +302,9 @@ def _new_upload(
     if problem:
         raise PermissionDenied(problem)
     if submission is not None:
-        if submission.challenge_id != challenge.id or submission.status != ACTIVE:
-            raise Conflict("That submission was withdrawn; start a new one instead.")
-        if len(submission.versions) >= challenge.versions_per_submission:
-            raise Conflict(
-                f"This submission already has {challenge.versions_per_submission} versions, the most allowed."
-            )
+        problem = _version_problem(submission, challenge)
+        if submission.challenge_id != challenge.id or problem:
+            raise Conflict(problem or "That submission was withdrawn; start a new one instead.")
     else:
         title = (title or "").strip()
         if not 1 <= len(title) <= 160:
@@ -579,11 +576,12 @@ def request_finalize(upload_id: int, actor: User, *, now: datetime | None = None
         info = storage.head(upload.storage_key, with_sha256=False)  # one call: only the size is needed
         if info is None:
             raise Conflict(NOT_ARRIVED)
-        size_problem = _size_problem(info.size, challenge)
+        size_problem = _size_problem(info.size, challenge) or _not_as_declared(info.size, upload)
         if size_problem:
             raise _reject(upload, storage, size_problem, actor)
     upload.status = VERIFYING
     upload.finalize_requested_at = now
+    upload.finalized_etag = info.etag
     upload.verified_bytes = 0
     audit.record("upload.finalize_requested", upload, actor=actor, size=info.size)
     jobs.enqueue(VERIFY_JOB, upload.id, subject=upload, started_by=actor, commit=False)
@@ -707,7 +705,9 @@ def _verify_bytes(
         if copy_key is None:
             copy_key = new_key(VERSION_PREFIX)
             try:
-                copied = storage.copy(upload.storage_key, copy_key)
+                # Pinned to the version finalize saw (when it was asked for): bytes sent afterwards,
+                # through a presigned form still valid, perhaps after the deadline, are not verified.
+                copied = storage.copy(upload.storage_key, copy_key, if_match=upload.finalized_etag)
             except ObjectMissing:
                 raise Conflict(NOT_ARRIVED) from None
             except ObjectChanged:
@@ -746,6 +746,16 @@ def _verify_bytes(
     return _Verified(copy_key, head, sha256, measured, sniffed, identity_fields)
 
 
+def _version_problem(submission: Submission, challenge: Challenge) -> str | None:
+    """Why a new version cannot join this entry now: checked when the upload starts, and again when
+    it is recorded, since the entry may have been withdrawn or filled up while the file was checked."""
+    if submission.status != ACTIVE:
+        return "That submission was withdrawn; start a new one instead."
+    if len(submission.versions) >= challenge.versions_per_submission:
+        return f"This submission already has {challenge.versions_per_submission} versions, the most allowed."
+    return None
+
+
 def _record_version(
     upload: Upload,
     challenge: Challenge,
@@ -766,6 +776,19 @@ def _record_version(
             raise _reject(upload, storage, NOT_ACCEPTING, actor, copy_key=verified.key, tell=tell)
     needs_judges = challenge.state is Status.JUDGING
     submission = upload.submission
+    if submission is not None:
+        # Locked, so a withdrawal either came first (and is seen here) or waits for this version.
+        submission = db.session.scalar(
+            select(Submission)
+            .where(Submission.id == submission.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert submission is not None  # submissions are withdrawn, never deleted
+        problem = _version_problem(submission, challenge)
+        if problem:
+            with storage_call() as storage:
+                raise _reject(upload, storage, problem, actor, copy_key=verified.key, tell=tell)
     if submission is None:
         submission = Submission(
             challenge_id=challenge.id,
@@ -811,6 +834,17 @@ def _record_version(
     db.session.commit()
     _delete_quietly(upload.storage_key)
     return version
+
+
+def _not_as_declared(size: int, upload: Upload) -> str | None:
+    """A presigned upload starts with the file's exact size (it sizes the parts and the progress
+    shown): an object of another size is not that file, or is missing parts of it."""
+    if size == upload.declared_size:
+        return None
+    return (
+        f"The file that arrived has {size:,} bytes, but the upload was started for one of "
+        f"{upload.declared_size:,} bytes: it is incomplete or not the file you chose. Send the file again."
+    )
 
 
 def _size_problem(size: int, challenge: Challenge) -> str | None:

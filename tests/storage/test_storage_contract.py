@@ -452,6 +452,24 @@ def test_copy_makes_an_independent_object_with_the_same_bytes_and_type(storage):
     assert read_all_in_chunks(storage, target) == data
 
 
+def test_copy_pinned_to_a_version_refuses_a_source_replaced_since(storage):
+    """``if_match`` is the etag a head returned: the version seen then is copied, or nothing is."""
+    source, target = new_key(), new_key()
+    storage.put_stream(source, BytesIO(b"seen at finalize"), content_type="application/pdf")
+    seen = storage.head(source, with_sha256=False)
+    assert seen.etag
+
+    assert read_all_in_chunks(storage, storage.copy(source, target, if_match=seen.etag).key) == (
+        b"seen at finalize"
+    )
+    storage.put_stream(source, BytesIO(b"sent afterward!!"), content_type="application/pdf")  # same size
+    assert storage.head(source).etag != seen.etag
+    late = new_key()
+    with pytest.raises(ObjectChanged):
+        storage.copy(source, late, if_match=seen.etag)
+    assert storage.head(late) is None
+
+
 def test_copy_of_a_missing_object_raises_object_missing_and_stores_nothing(storage):
     target = new_key()
     with pytest.raises(ObjectMissing):

@@ -105,6 +105,28 @@ def test_finalize_answers_before_the_file_is_read_then_the_job_records_it(
     assert [record.status for record in _verify_records(db, ticket.upload_id)] == ["finished"]
 
 
+def test_a_file_replaced_after_finalize_is_refused_not_verified(
+    app, db, backend, scene, verify_worker, mailbox
+):
+    """The presigned form stays usable until it expires, so the bytes can be replaced after finalize
+    was asked for (after the deadline, say) and before the job reads them: the job verifies only the
+    version finalize saw, and refuses the upload, telling its contributor, if it changed."""
+    ticket = _sent(app, scene)
+    services.request_finalize(ticket.upload_id, scene.alice)
+    replaced = PDF.replace(b"Catalog", b"Catalox", 1)  # same size, same type: only the bytes differ
+    assert send_post(app, ticket, replaced) in (200, 201, 204)
+
+    verify_worker()
+
+    db.session.expire_all()
+    upload = db.session.get(Upload, ticket.upload_id)
+    assert upload.status == REJECTED and upload.rejection_reason == services.CHANGED_SINCE_FINALIZE
+    assert _versions(db) == 0 and db.session.scalar(select(func.count()).select_from(Submission)) == 0
+    told = db.session.scalar(select(Notification).where(Notification.user_id == scene.alice.id))
+    assert "replaced in storage" in told.body
+    assert any("replaced in storage" in message.get_content() for message in mailbox.messages)
+
+
 @pytest.mark.parametrize("backend", ["s3"], indirect=True)
 def test_a_verification_run_twice_records_one_version(app, db, backend, scene, verify_worker):
     ticket = _sent(app, scene)
@@ -205,6 +227,31 @@ def test_judges_keep_the_verified_version_while_a_new_one_is_verified(app, db, b
     page = browser.get(f"/submissions/{submission.id}").get_data(as_text=True)
     assert "Verifying a new version… 0%" in page
     assert "judges keep the latest version listed below" in page
+
+
+def test_a_file_of_another_size_than_declared_is_refused_at_finalize(app, db, backend, scene):
+    """The upload started for a file of a stated size (multipart parts and progress are sized by it):
+    what arrived with another size is incomplete or another file, and is refused, not verified."""
+    ticket = _sent(app, scene, size=len(PDF) + 10)
+    with pytest.raises(services.UploadRejected, match="incomplete or not the file you chose"):
+        services.request_finalize(ticket.upload_id, scene.alice)
+    db.session.expire_all()
+    assert db.session.get(Upload, ticket.upload_id).status == REJECTED
+    assert _verify_records(db, ticket.upload_id) == [] and _versions(db) == 0
+
+
+def test_a_version_verified_after_its_entry_was_withdrawn_is_refused(app, db, scene):
+    first = services.finalize_upload(_sent(app, scene).upload_id, scene.alice)
+    second = _sent(app, scene, submission_id=first.submission_id, title=None)
+    services.request_finalize(second.upload_id, scene.alice)
+    services.withdraw_submission(first.submission_id, scene.alice)
+
+    assert services.verify_upload(second.upload_id) is None
+
+    db.session.expire_all()
+    upload = db.session.get(Upload, second.upload_id)
+    assert upload.status == REJECTED and "withdrawn" in upload.rejection_reason
+    assert _versions(db) == 1
 
 
 @pytest.mark.parametrize("backend", ["local"], indirect=True)
