@@ -5,16 +5,21 @@ Judges are named here (the sponsor invited them); entries appear only as counts,
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 
-from sqlalchemy import case, func, select
+from sqlalchemy import literal, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.core.charts import Bin, histogram
 from app.extensions import db
 from app.judging.models import ACTIVE, SUBMITTED, Assignment, Review
-from app.judging.results import calibrations_of, rubric_scale, weighted_total
+from app.judging.queries import Calibration
+from app.judging.results import rubric_scale
 
 SCORE_BINS = 5
 
@@ -23,7 +28,8 @@ SCORE_BINS = 5
 class JudgeProgress:
     """One judge's share of the work on a challenge, and how they have scored so far."""
 
-    judge: User
+    judge_id: int
+    judge_name: str
     assigned: int
     submitted: int
     drafts: int
@@ -35,53 +41,58 @@ class JudgeProgress:
         return round(100 * self.submitted / self.assigned) if self.assigned else 0
 
 
-def judge_progress(challenge: Challenge) -> list[JudgeProgress]:
+def judge_progress(challenge: Challenge, calibrations: Sequence[Calibration]) -> list[JudgeProgress]:
     """Every judge with an active assignment, by name: assigned, submitted, drafts, score histogram.
 
-    Counted in SQL per judge; only the submitted reviews' scores are read, for the histograms.
+    One statement reads each active assignment with its judge's name, its review's status and, weighed
+    by the database, the review's rubric total (``results.weighted_total``'s sum), so no review's JSON
+    is decoded here; the counts and histograms are then one pass over plain values. ``calibrations``
+    are the challenge's, which the caller has already read for its own chart.
     """
-    counts = db.session.execute(
-        select(
-            Assignment.judge_id,
-            func.count(Assignment.id),
-            func.coalesce(func.sum(case((Review.status == SUBMITTED, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Review.status != SUBMITTED, 1), else_=0)), 0),
-        )
+    criteria = challenge.criteria
+    if not criteria:
+        return []
+    # A submitted review scores every criterion (reviews._checked_scores refuses one that does not).
+    total_weight = sum(criterion.weight for criterion in criteria)
+    weighted = reduce(
+        add,
+        [
+            literal(float(criterion.weight)) * Review.scores[str(criterion.id)].as_float()
+            for criterion in criteria
+        ],
+    ) / literal(float(total_weight))
+    rows = db.session.execute(
+        select(Assignment.judge_id, User.display_name, Review.status, weighted)
+        .join(User, User.id == Assignment.judge_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
-        .group_by(Assignment.judge_id)
-    ).all()
-    if not counts or not challenge.criteria:
-        return []
+    )
+    names: dict[int, str] = {}
+    assigned: Counter[int] = Counter()
+    drafts: Counter[int] = Counter()
     scores: dict[int, list[float]] = {}
-    for judge_id, review_scores in db.session.execute(
-        select(Assignment.judge_id, Review.scores)
-        .join(Review, Review.assignment_id == Assignment.id)
-        .where(
-            Assignment.challenge_id == challenge.id,
-            Assignment.status == ACTIVE,
-            Review.status == SUBMITTED,
-        )
-    ):
-        scores.setdefault(judge_id, []).append(weighted_total(challenge, review_scores))
-    judges = {
-        judge.id: judge
-        for judge in db.session.scalars(select(User).where(User.id.in_([row[0] for row in counts])))
-    }
+    for judge_id, name, status, total in rows:
+        names[judge_id] = name
+        assigned[judge_id] += 1
+        if status == SUBMITTED:
+            scores.setdefault(judge_id, []).append(total)
+        elif status is not None:
+            drafts[judge_id] += 1
     low, high = rubric_scale(challenge)
-    leniency = leniency_against_panel(calibrations_of(challenge))
+    leniency = leniency_against_panel(calibrations)
     result = [
         JudgeProgress(
-            judge=judges[judge_id],
-            assigned=assigned,
-            submitted=int(submitted),
-            drafts=int(drafts),
+            judge_id=judge_id,
+            judge_name=name,
+            assigned=assigned[judge_id],
+            submitted=len(scores.get(judge_id, ())),
+            drafts=drafts[judge_id],
             score_bins=histogram(scores.get(judge_id, []), low, high if high > low else low + 1, SCORE_BINS),
             leniency=leniency.get(judge_id),
         )
-        for judge_id, assigned, submitted, drafts in counts
+        for judge_id, name in names.items()
     ]
-    return sorted(result, key=lambda row: (row.judge.display_name.lower(), row.judge.id))
+    return sorted(result, key=lambda row: (row.judge_name.lower(), row.judge_id))
 
 
 def leniency_against_panel(calibrations) -> dict[int, float]:
