@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import add
 
-from sqlalchemy import literal, select
+from sqlalchemy import case, func, literal, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
-from app.core.charts import Bin, histogram
+from app.core.charts import Bin, counted_histogram
 from app.extensions import db
 from app.judging.models import ACTIVE, SUBMITTED, Assignment, Review
 from app.judging.queries import Calibration
@@ -44,9 +44,9 @@ class JudgeProgress:
 def judge_progress(challenge: Challenge, calibrations: Sequence[Calibration]) -> list[JudgeProgress]:
     """Every judge with an active assignment, by name: assigned, submitted, drafts, score histogram.
 
-    One statement reads each active assignment with its judge's name, its review's status and, weighed
-    by the database, the review's rubric total (``results.weighted_total``'s sum), so no review's JSON
-    is decoded here; the counts and histograms are then one pass over plain values. ``calibrations``
+    One statement answers it: the database weighs each submitted review's scores into its rubric total
+    (``results.weighted_total``'s sum) and counts the assignments per judge, review status and total,
+    so a page reads a few dozen rows, not every review, and decodes no review's JSON. ``calibrations``
     are the challenge's, which the caller has already read for its own chart.
     """
     criteria = challenge.criteria
@@ -61,23 +61,39 @@ def judge_progress(challenge: Challenge, calibrations: Sequence[Calibration]) ->
             for criterion in criteria
         ],
     ) / literal(float(total_weight))
-    rows = db.session.execute(
-        select(Assignment.judge_id, User.display_name, Review.status, weighted)
+    per_assignment = (
+        select(
+            Assignment.judge_id.label("judge_id"),
+            User.display_name.label("name"),
+            Review.status.label("status"),  # None: no review started
+            case((Review.status == SUBMITTED, weighted)).label("total"),
+        )
         .join(User, User.id == Assignment.judge_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
+        .subquery()
+    )
+    grouped = (
+        per_assignment.c.judge_id,
+        per_assignment.c.name,
+        per_assignment.c.status,
+        per_assignment.c.total,
     )
     names: dict[int, str] = {}
     assigned: Counter[int] = Counter()
+    submitted: Counter[int] = Counter()
     drafts: Counter[int] = Counter()
-    scores: dict[int, list[float]] = {}
-    for judge_id, name, status, total in rows:
+    scores: dict[int, list[tuple[float, int]]] = {}
+    for judge_id, name, status, total, count in db.session.execute(
+        select(*grouped, func.count()).group_by(*grouped)
+    ):
         names[judge_id] = name
-        assigned[judge_id] += 1
+        assigned[judge_id] += count
         if status == SUBMITTED:
-            scores.setdefault(judge_id, []).append(total)
+            submitted[judge_id] += count
+            scores.setdefault(judge_id, []).append((total, count))
         elif status is not None:
-            drafts[judge_id] += 1
+            drafts[judge_id] += count
     low, high = rubric_scale(challenge)
     leniency = leniency_against_panel(calibrations)
     result = [
@@ -85,9 +101,11 @@ def judge_progress(challenge: Challenge, calibrations: Sequence[Calibration]) ->
             judge_id=judge_id,
             judge_name=name,
             assigned=assigned[judge_id],
-            submitted=len(scores.get(judge_id, ())),
+            submitted=submitted[judge_id],
             drafts=drafts[judge_id],
-            score_bins=histogram(scores.get(judge_id, []), low, high if high > low else low + 1, SCORE_BINS),
+            score_bins=counted_histogram(
+                scores.get(judge_id, []), low, high if high > low else low + 1, SCORE_BINS
+            ),
             leniency=leniency.get(judge_id),
         )
         for judge_id, name in names.items()
