@@ -8,8 +8,8 @@ from app.challenges.models import Challenge
 from app.challenges.presenters import time_left
 from app.core.timefmt import humanize_delta
 from app.core.timeutil import utcnow
+from app.judging import queries
 from app.judging import results as judging_results
-from app.judging.aggregation import describe_flag
 from app.judging.progress import judge_progress
 from app.judging.results_table import result_rows
 from app.submissions.services import entry_counts
@@ -18,10 +18,10 @@ from app.submissions.services import entry_counts
 def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
     """The funnel (entries, reviews in, judged share, time left), each judge's progress and scoring,
     and the proposed results with the judges' calibration, as template variables."""
-    progress = judge_progress(challenge)
+    calibrations = queries.calibrations(challenge)
+    progress = judge_progress(challenge, calibrations)
     assigned = sum(row.assigned for row in progress)
     submitted = sum(row.submitted for row in progress)
-    calibrations = judging_results.calibrations_of(challenge)
     judging_now = challenge.status in ("judging", "judging_overdue", "results_proposed")
     left = judging_time_left(challenge) if judging_now else time_left(challenge)
     return {
@@ -35,8 +35,7 @@ def dashboard_figures(challenge: Challenge) -> dict[str, Any]:
         "progress": progress,
         "results": result_rows(challenge, published=judging_results.published(challenge)),
         "calibrations": calibrations,
-        "judge_labels": {row.judge_id: row.judge.display_name for row in calibrations},
-        "describe_flag": describe_flag,
+        "judge_labels": {row.judge_id: row.judge_name for row in calibrations},
         "outstanding": judging_results.reviews_outstanding(challenge) if challenge.status == "judging" else 0,
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 from app.accounts.models import User
 from app.challenges import hooks as challenge_hooks
 from app.challenges.models import Challenge
-from app.judging import panels, reviews
+from app.judging import panels, queries, reviews
 from app.judging.dashboard import dashboard_figures
 from app.judging.forms import InviteJudgeForm
 from app.submissions import hooks as submission_hooks
@@ -19,7 +19,7 @@ from app.submissions.models import Submission
 def panel_and_progress(challenge: Challenge) -> dict[str, Any]:
     return {
         "invite_form": InviteJudgeForm(prefix="invite"),
-        "panel": panels.panel_of(challenge.id),
+        "panel": queries.panel_rows(challenge),
         **dashboard_figures(challenge),
     }
 

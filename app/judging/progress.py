@@ -5,16 +5,21 @@ Judges are named here (the sponsor invited them); entries appear only as counts,
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge
-from app.core.charts import Bin, histogram
+from app.core.charts import Bin, counted_histogram
 from app.extensions import db
 from app.judging.models import ACTIVE, SUBMITTED, Assignment, Review
-from app.judging.results import calibrations_of, rubric_scale, weighted_total
+from app.judging.queries import Calibration
+from app.judging.results import rubric_scale
 
 SCORE_BINS = 5
 
@@ -23,7 +28,8 @@ SCORE_BINS = 5
 class JudgeProgress:
     """One judge's share of the work on a challenge, and how they have scored so far."""
 
-    judge: User
+    judge_id: int
+    judge_name: str
     assigned: int
     submitted: int
     drafts: int
@@ -35,53 +41,76 @@ class JudgeProgress:
         return round(100 * self.submitted / self.assigned) if self.assigned else 0
 
 
-def judge_progress(challenge: Challenge) -> list[JudgeProgress]:
+def judge_progress(challenge: Challenge, calibrations: Sequence[Calibration]) -> list[JudgeProgress]:
     """Every judge with an active assignment, by name: assigned, submitted, drafts, score histogram.
 
-    Counted in SQL per judge; only the submitted reviews' scores are read, for the histograms.
+    One statement answers it: the database weighs each submitted review's scores into its rubric total
+    (``results.weighted_total``'s sum) and counts the assignments per judge, review status and total,
+    so a page reads a few dozen rows, not every review, and decodes no review's JSON. ``calibrations``
+    are the challenge's, which the caller has already read for its own chart.
     """
-    counts = db.session.execute(
+    criteria = challenge.criteria
+    if not criteria:
+        return []
+    # A submitted review scores every criterion (reviews._checked_scores refuses one that does not).
+    total_weight = sum(criterion.weight for criterion in criteria)
+    weighted = reduce(
+        add,
+        [
+            literal(float(criterion.weight)) * Review.scores[str(criterion.id)].as_float()
+            for criterion in criteria
+        ],
+    ) / literal(float(total_weight))
+    per_assignment = (
         select(
-            Assignment.judge_id,
-            func.count(Assignment.id),
-            func.coalesce(func.sum(case((Review.status == SUBMITTED, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Review.status != SUBMITTED, 1), else_=0)), 0),
+            Assignment.judge_id.label("judge_id"),
+            User.display_name.label("name"),
+            Review.status.label("status"),  # None: no review started
+            case((Review.status == SUBMITTED, weighted)).label("total"),
         )
+        .join(User, User.id == Assignment.judge_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(Assignment.challenge_id == challenge.id, Assignment.status == ACTIVE)
-        .group_by(Assignment.judge_id)
-    ).all()
-    if not counts or not challenge.criteria:
-        return []
-    scores: dict[int, list[float]] = {}
-    for judge_id, review_scores in db.session.execute(
-        select(Assignment.judge_id, Review.scores)
-        .join(Review, Review.assignment_id == Assignment.id)
-        .where(
-            Assignment.challenge_id == challenge.id,
-            Assignment.status == ACTIVE,
-            Review.status == SUBMITTED,
-        )
+        .subquery()
+    )
+    grouped = (
+        per_assignment.c.judge_id,
+        per_assignment.c.name,
+        per_assignment.c.status,
+        per_assignment.c.total,
+    )
+    names: dict[int, str] = {}
+    assigned: Counter[int] = Counter()
+    submitted: Counter[int] = Counter()
+    drafts: Counter[int] = Counter()
+    scores: dict[int, list[tuple[float, int]]] = {}
+    for judge_id, name, status, total, count in db.session.execute(
+        select(*grouped, func.count()).group_by(*grouped)
     ):
-        scores.setdefault(judge_id, []).append(weighted_total(challenge, review_scores))
-    judges = {
-        judge.id: judge
-        for judge in db.session.scalars(select(User).where(User.id.in_([row[0] for row in counts])))
-    }
+        names[judge_id] = name
+        assigned[judge_id] += count
+        if status == SUBMITTED:
+            submitted[judge_id] += count
+            scores.setdefault(judge_id, []).append((total, count))
+        elif status is not None:
+            drafts[judge_id] += count
     low, high = rubric_scale(challenge)
-    leniency = leniency_against_panel(calibrations_of(challenge))
+    leniency = leniency_against_panel(calibrations)
     result = [
         JudgeProgress(
-            judge=judges[judge_id],
-            assigned=assigned,
-            submitted=int(submitted),
-            drafts=int(drafts),
-            score_bins=histogram(scores.get(judge_id, []), low, high if high > low else low + 1, SCORE_BINS),
+            judge_id=judge_id,
+            judge_name=name,
+            assigned=assigned[judge_id],
+            submitted=submitted[judge_id],
+            drafts=drafts[judge_id],
+            score_bins=counted_histogram(
+                scores.get(judge_id, []), low, high if high > low else low + 1, SCORE_BINS
+            ),
             leniency=leniency.get(judge_id),
         )
-        for judge_id, assigned, submitted, drafts in counts
+        for judge_id, name in names.items()
     ]
-    return sorted(result, key=lambda row: (row.judge.display_name.lower(), row.judge.id))
+    return sorted(result, key=lambda row: (row.judge_name.lower(), row.judge_id))
 
 
 def leniency_against_panel(calibrations) -> dict[int, float]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.challenges.lifecycle import Action, Status
@@ -343,17 +343,6 @@ def results_of(challenge: Challenge) -> list[EntryResult]:
             # Pages and the API show each entry's alias and, once published, its maker.
             .options(joinedload(EntryResult.submission).joinedload(Submission.contributor))
             .order_by(EntryResult.place, EntryResult.rank, EntryResult.id)
-        )
-    )
-
-
-def calibrations_of(challenge: Challenge) -> list[JudgeCalibration]:
-    return list(
-        db.session.scalars(
-            select(JudgeCalibration)
-            .where(JudgeCalibration.challenge_id == challenge.id)
-            .options(selectinload(JudgeCalibration.judge))
-            .order_by(JudgeCalibration.judge_id)
         )
     )
 

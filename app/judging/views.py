@@ -13,7 +13,6 @@ from app.core.errors import AlreadyDone, PermissionDenied, ValidationFailed, wan
 from app.core.forms import submit_form
 from app.judging import assigning, bp, overdue, panels, queries, reviews
 from app.judging import results as judging_results
-from app.judging.aggregation import describe_flag
 from app.judging.forms import (
     AnswerInvitationForm,
     DeclareConflictForm,
@@ -207,29 +206,26 @@ def results(slug: str):
 
 
 def _render_results(challenge, status: int = 200, extend_form: ExtendJudgingForm | None = None):
-    on_panel = judging_results.published(challenge) and any(
-        judge.id == current_user.id for judge in panels.panel_judges(challenge)
-    )
-    if not (challenges.can_manage(current_user, challenge) or on_panel):
+    published = judging_results.published(challenge)
+    may_manage = challenges.can_manage(current_user, challenge)
+    if not (may_manage or (published and queries.on_panel(challenge, current_user))):
         raise PermissionDenied(f"Only members of {challenge.sponsor_org.name} can see these results.")
     labelled = queries.labelled_calibrations(challenge)
+    overdue_now = challenge.status == "judging_overdue"  # the only state whose section reads the counts below
     return render_template(
         "judging/results.html",
         challenge=challenge,
-        results=result_rows(challenge, published=judging_results.published(challenge)),
+        results=result_rows(challenge, published=published),
         calibrations=[row for _label, row in labelled],
         judge_labels={row.judge_id: label for label, row in labelled},
-        describe_flag=describe_flag,
         outstanding=judging_results.reviews_outstanding(challenge),
-        unreviewed=judging_results.unreviewed_entries(challenge)
-        if challenge.status == "judging_overdue"
-        else [],
-        reviewed_any=judging_results.reviews_submitted(challenge) > 0,
-        has_entries=judging_results.has_entries(challenge),
+        unreviewed=judging_results.unreviewed_entries(challenge) if overdue_now else [],
+        reviewed_any=overdue_now and judging_results.reviews_submitted(challenge) > 0,
+        has_entries=overdue_now and judging_results.has_entries(challenge),
         extend_form=extend_form or ExtendJudgingForm(prefix="extend"),
         extra_form=RecuseForm(),
-        published=judging_results.published(challenge),
-        may_manage=challenges.can_manage(current_user, challenge),
+        published=published,
+        may_manage=may_manage,
     ), status
 
 

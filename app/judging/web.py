@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.judging import bp, conflict_views, listeners, views
+from app.judging.results_table import rows_html
 
 ATTACHED = (
     views,
@@ -19,3 +20,5 @@ ATTACHED = (
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    # The results table's rows, which the sponsor's dashboard (a challenges template) also shows.
+    app.add_template_global(rows_html, "result_rows_html")

@@ -102,8 +102,16 @@ def balance_of(
     For pages: unlike ``account`` it creates nothing, so reading a balance never writes.
     """
     owner = owner_label(organization_id, challenge_id, user_id)
-    found = db.session.scalar(_account_query(kind, currency, owner))
-    return 0 if found is None else balance(found)
+    # One statement: the account joined to its entries (a missing account sums to nothing).
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
+        .select_from(LedgerAccount)
+        .outerjoin(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .where(
+            LedgerAccount.kind == kind.value, LedgerAccount.currency == currency, LedgerAccount.owner == owner
+        )
+    )
+    return int(total or 0)
 
 
 def lock(ledger_account: LedgerAccount) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import Organization, User
 from app.core import audit
@@ -12,7 +12,7 @@ from app.core.money import MAX_AMOUNT_MINOR, POINTS, MoneyError, normalise_curre
 from app.core.transactions import atomic
 from app.extensions import db
 from app.ledger import posting as ledger
-from app.ledger.models import AccountKind, LedgerAccount
+from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry
 
 
 def _organization(organization_id: int) -> Organization:
@@ -93,12 +93,16 @@ def grant_points(organization_id: int, amount: int, reference: str, *, actor: Us
 
 
 def organization_balances(organization_id: int) -> dict[str, int]:
-    """What the organisation can still spend, per currency (money in escrow is not included)."""
-    accounts = db.session.scalars(
-        select(LedgerAccount).where(
+    """What the organisation can still spend, per currency (money in escrow is not included).
+
+    One statement sums every sponsor account's entries, instead of a sum per account."""
+    rows = db.session.execute(
+        select(LedgerAccount.currency, func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
+        .outerjoin(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .where(
             LedgerAccount.kind == AccountKind.SPONSOR.value, LedgerAccount.organization_id == organization_id
         )
+        .group_by(LedgerAccount.currency)
+        .order_by(LedgerAccount.currency)
     ).all()
-    return {
-        account.currency: ledger.balance(account) for account in sorted(accounts, key=lambda a: a.currency)
-    }
+    return {currency: int(total) for currency, total in rows}

@@ -57,3 +57,45 @@ def test_makers_are_named_only_after_publication(db, redis, make_user, login, st
         for entry in judged.entries:
             assert f"{entry.label}: {entry.title}" in html
             assert (entry.contributor.display_name in html) is named
+
+
+@pytest.mark.parametrize("page", ["manage", "results"])
+def test_each_flagged_row_asks_for_an_extra_review_of_its_own_entry(db, redis, make_user, login, page):
+    cast = people(make_user)
+    judged = judged_challenge(db, cast.org, "results_proposed")
+    judged.grow(8)  # the fourth entry is flagged, the rest are not
+    slug = judged.challenge.slug
+    flagged = [
+        row.submission_id
+        for row in db.session.scalars(
+            select(EntryResult)
+            .where(EntryResult.challenge_id == judged.challenge.id)
+            .order_by(EntryResult.place, EntryResult.rank, EntryResult.id)
+        )
+        if row.flags
+    ]
+    assert flagged  # the scene must hold a flagged entry, or this test proves nothing
+    browser = login(cast.sponsor.email)
+    html = browser.get(f"/challenges/{slug}/manage" if page == "manage" else f"/judging/results/{slug}")
+    body = html.get_data(as_text=True)
+    table = body[body.index("<tbody>") : body.index("</tbody>")]
+    forms = re.findall(
+        r'<form method="post" action="([^"]+)"><input type="hidden" name="csrf_token" value="([^"]+)">', table
+    )
+    assert [action for action, _token in forms] == [
+        f"/judging/results/{slug}/extra-review/{submission_id}" for submission_id in flagged
+    ]
+    # The button's address and token reach the service for that entry (a wrong id answers 404, a bad
+    # token 400); this scene's panel has no judge left to give it, which the service says plainly.
+    action, token = forms[0]
+    answer = browser.post(action, data={"csrf_token": token})
+    assert answer.status_code == 409
+    assert "No judge on the panel can take this entry" in answer.get_data(as_text=True)
+
+
+def test_no_extra_review_button_once_the_results_are_published(db, redis, make_user, login):
+    cast = people(make_user)
+    judged = judged_challenge(db, cast.org, "awarded")
+    judged.grow(8)
+    html = login(cast.sponsor.email).get(f"/judging/results/{judged.challenge.slug}").get_data(as_text=True)
+    assert "Ask for an extra review" not in html and "/extra-review/" not in html
