@@ -228,7 +228,7 @@ def request_approval(
         manager,
         f"Approval requested: {challenge.title}",
         f"{person.display_name} asks to spend {hours_per_week} hours a week on “{challenge.title}”.{reason} "
-        "Approve or decline, with a note, here: /approvals",
+        f"Approve or decline, with a note, here: {accounts.public_url('/approvals')}",
         link="/approvals",
         commit=False,
     )
@@ -524,12 +524,13 @@ def send_outcome_surveys(challenge_id: int) -> int:
         survey = OutcomeSurvey(challenge_id=challenge.id, user_id=person.id)
         db.session.add(survey)
         db.session.flush()
+        survey_path = f"/surveys/{survey.id}"
         notifications.notify(
             person,
             f"Three questions about {challenge.title}",
             f"Results for “{challenge.title}” are out. Was taking part useful for your career, would you "
-            f"do it again, and which skills did you gain? It takes a minute: /surveys/{survey.id}",
-            link=f"/surveys/{survey.id}",
+            f"do it again, and which skills did you gain? It takes a minute: {accounts.public_url(survey_path)}",
+            link=survey_path,
             commit=False,
         )
         sent += 1

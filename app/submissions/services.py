@@ -426,7 +426,8 @@ def _reject(
         notifications.notify(
             upload.contributor,
             f"Your file {upload.original_filename} was refused",
-            f"{upload.original_filename} was checked after you finalized it and was not accepted: {reason}",
+            f"{upload.original_filename}, sent to “{upload.challenge.title}”, was checked after you finalized "
+            f"it and was not accepted: {reason}\n\n{accounts.public_url(f'/submissions/uploads/{upload.id}')}",
             link=f"/submissions/uploads/{upload.id}",
             commit=False,
         )
