@@ -46,6 +46,7 @@ def browse():
         problems=problems,
         skills=skills,
         page_url=page_url,
+        detail_prefix=url_for("challenges.detail", slug="-").removesuffix("-"),
         now=utcnow(),
         status_choices=queries.STATUS_FILTER_LABELS,
         eligibility_choices=presenters.BADGES,

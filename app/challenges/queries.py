@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.challenges.lifecycle import Status
+from app.challenges.lifecycle import LABELS, Status
 from app.challenges.models import Challenge
 from app.challenges.options import Eligibility
 from app.core.audit import AuditEvent
@@ -248,6 +250,96 @@ def skills_in_use() -> list[Skill]:
 
 
 @dataclass(frozen=True)
+class ChallengeCard:
+    """What a card on the public list shows of a challenge, read as plain columns: not the brief,
+    rules, rubric or sponsor a whole challenge carries (the list never shows them)."""
+
+    slug: str
+    title: str
+    summary: str
+    status: str
+    eligibility: str
+    currency: str
+    bounty_minor: int
+    opens_at: datetime
+    closes_at: datetime
+    skills: tuple[str, ...]  # the names of the skills it asks for, by name
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+
+class CardPagination(Pagination):
+    """A page of the public list as cards: the page's rows with their skills in one statement, the
+    count in another (``_query_args``: ``filtered``, the list's select of challenges, and ``sort``)."""
+
+    def _query_items(self) -> list[ChallengeCard]:
+        page_rows = (
+            self._query_args["filtered"]
+            .with_only_columns(
+                Challenge.id,
+                Challenge.slug,
+                Challenge.title,
+                Challenge.summary,
+                Challenge.status,
+                Challenge.eligibility,
+                Challenge.currency,
+                Challenge.bounty_minor,
+                Challenge.opens_at,
+                Challenge.closes_at,
+                Challenge.created_at,
+            )
+            .limit(self.per_page)
+            .offset(self._query_offset)
+            .subquery()
+        )
+        c = page_rows.c
+        # The page's rows joined to their skills: a row per skill (one, without a name, for none), in
+        # the list's order and then by skill name, the order the card shows them in.
+        rows = db.session.execute(
+            select(*(c[name] for name in _CARD_COLUMNS), Skill.name)
+            .select_from(
+                page_rows.outerjoin(challenge_skills, challenge_skills.c.challenge_id == c.id).outerjoin(
+                    Skill, Skill.id == challenge_skills.c.skill_id
+                )
+            )
+            .order_by(
+                *(
+                    c[column.key].desc() if descending else c[column.key]
+                    for column, descending in self._query_args["sort"]
+                ),
+                Skill.name,
+            )
+        )
+        cards = []
+        for _, group in groupby(rows, key=lambda row: row.id):
+            rows_of_one = list(group)
+            fields = {name: rows_of_one[0]._mapping[c[name]] for name in _CARD_COLUMNS[1:]}
+            names = tuple(row.name for row in rows_of_one if row.name is not None)
+            cards.append(ChallengeCard(**fields, skills=names))
+        return cards
+
+    def _query_count(self) -> int:
+        ids = self._query_args["filtered"].with_only_columns(Challenge.id).order_by(None).subquery()
+        return db.session.execute(select(func.count()).select_from(ids)).scalar_one()
+
+
+_CARD_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "status",
+    "eligibility",
+    "currency",
+    "bounty_minor",
+    "opens_at",
+    "closes_at",
+)
+
+
+@dataclass(frozen=True)
 class ListPage:
     """One page of the public list; ``past_the_end`` when the page asked for lies beyond the last one,
     in which case ``page`` is the last page."""
@@ -257,11 +349,15 @@ class ListPage:
 
 
 def list_page(filters: ListFilters, per_page: int) -> ListPage:
-    """The page of the public list that ``filters`` ask for, skills loaded, or the last page."""
-    query = challenge_list(filters).options(selectinload(Challenge.skills))
-    page = db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+    """The page of the public list that ``filters`` ask for, as cards, or the last page."""
+    query = challenge_list(filters)
+    sort = SORT_KEYS[filters.sort]
+    page = CardPagination(page=filters.page, per_page=per_page, error_out=False, filtered=query, sort=sort)
     if page.total and filters.page > page.pages:
-        return ListPage(db.paginate(query, page=page.pages, per_page=per_page, error_out=False), True)
+        return ListPage(
+            CardPagination(page=page.pages, per_page=per_page, error_out=False, filtered=query, sort=sort),
+            True,
+        )
     return ListPage(page, False)
 
 
