@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -37,6 +37,7 @@ class Progress:
     judging_due_at: datetime | None
     total: int
     scored: int
+    first_unscored: int | None  # the first assignment, by id, without a submitted review
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def progress(judge_id: int) -> list[Progress]:
     """Per challenge, nearest judging deadline first: the judge's entries and how many are scored
     (a submitted review; a draft is not scored). One statement."""
     scored = func.count(Review.id).filter(Review.status == SUBMITTED)
+    first_unscored = func.min(case((_unscored(), Assignment.id)))
     rows = db.session.execute(
         select(
             Challenge.id,
@@ -74,6 +76,7 @@ def progress(judge_id: int) -> list[Progress]:
             Challenge.judging_due_at,
             func.count(Assignment.id),
             scored,
+            first_unscored,
         )
         .select_from(Assignment)
         .join(Challenge, Challenge.id == Assignment.challenge_id)
@@ -135,16 +138,37 @@ def entries(judge_id: int, offsets: Mapping[int, int], per_page: int = PER_PAGE)
     return found
 
 
+def _unscored():
+    return or_(Review.id.is_(None), Review.status != SUBMITTED)
+
+
+def first_unscored(sections: list[Progress]) -> int | None:
+    """What ``next_unscored(judge_id)`` answers, from the progress already read: the first entry
+    without a submitted review in queue order (nearest deadline first, then assignment order)."""
+    waiting = [section for section in sections if section.first_unscored is not None]
+    if not waiting:
+        return None
+    # PostgreSQL sorts a missing deadline last; so does this.
+    first = min(
+        waiting,
+        key=lambda s: (
+            s.judging_due_at is None,
+            s.judging_due_at or datetime.min.replace(tzinfo=UTC),
+            s.first_unscored,
+        ),
+    )
+    return first.first_unscored
+
+
 def next_unscored(judge_id: int, *, after: int | None = None) -> int | None:
     """The next assignment without a submitted review in queue order (nearest deadline first, then
     assignment order): the first one after ``after`` if there is one, else the first other than it.
     One statement that returns one row."""
-    unscored = or_(Review.id.is_(None), Review.status != SUBMITTED)
     query = (
         select(Assignment.id)
         .join(Challenge, Challenge.id == Assignment.challenge_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
-        .where(*_active_queue(judge_id), unscored)
+        .where(*_active_queue(judge_id), _unscored())
         .limit(1)
     )
     if after is None:
@@ -182,7 +206,8 @@ def page_param(challenge_id: int) -> str:
 def queue_pages(judge_id: int, args: Mapping[str, str]) -> tuple[list[QueuePage], list[str]]:
     """The judge's queue as the page shows it, each challenge at the page ``args`` ask for (the
     first when not asked, the last when asked past it), and for people the problems with what was
-    asked. Two statements, however many challenges and entries."""
+    asked. Two statements, however many challenges and entries (``first_unscored`` of the first
+    list gives the "Next unscored entry" button without a third)."""
     sections = progress(judge_id)
     problems: list[str] = []
     chosen: dict[int, tuple[Progress, int, int]] = {}

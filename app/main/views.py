@@ -15,7 +15,7 @@ from app.challenges import queries as challenge_queries
 from app.challenges import services as challenge_services
 from app.core.access import Role, role_required
 from app.core.money import format_money
-from app.judging import queue, reviews
+from app.judging import queue
 from app.ledger.services import organization_balances
 from app.main import bp
 from app.submissions import services as submission_services
@@ -83,7 +83,7 @@ def judge_home():
         sections=sections,
         problems=problems,
         page_url=page_url,
-        next_id=reviews.next_unscored(current_user),
+        next_id=queue.first_unscored([section.progress for section in sections]),
         entry_url=url_for("judging.entry", assignment_id=0).removesuffix("0"),
     )
 
