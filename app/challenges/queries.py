@@ -10,8 +10,9 @@ from datetime import datetime
 from itertools import groupby
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.challenges.lifecycle import LABELS, Status
 from app.challenges.models import Challenge
@@ -22,7 +23,7 @@ from app.core.paging import read_page
 from app.extensions import db
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry
 from app.ledger.posting import owner_label
-from app.skills.models import Skill, challenge_skills
+from app.skills.models import Skill, challenge_preferred_skills, challenge_skills
 from app.skills.services import skill_slug
 
 # What a visitor picks → the lifecycle states it shows. Drafts are never listed.
@@ -203,14 +204,39 @@ def challenge_list(filters: ListFilters) -> Select[Challenge]:
 
 
 def in_full(query: Select[Challenge]) -> Select[Challenge]:
-    """``query`` with everything a whole challenge shows loaded alongside it (its sponsor, skills and
-    rubric), in a fixed number of statements however many challenges it returns."""
-    return query.options(
-        joinedload(Challenge.sponsor_org),
-        selectinload(Challenge.skills),
-        selectinload(Challenge.preferred_skills),
-        selectinload(Challenge.criteria),
+    """``query`` with its sponsor and rubric loaded alongside it; call ``load_skill_lists`` on the rows
+    it returns for their skills. A fixed number of statements however many challenges it returns."""
+    return query.options(joinedload(Challenge.sponsor_org), selectinload(Challenge.criteria))
+
+
+def load_skill_lists(challenges: Sequence[Challenge]) -> list[Challenge]:
+    """``challenges`` with both their skill lists (asked for, nice to have) loaded, by name, in one
+    statement: the relationships' own loaders would send one each."""
+    if not challenges:
+        return list(challenges)
+    ids = [challenge.id for challenge in challenges]
+    links = union_all(
+        select(
+            challenge_skills.c.challenge_id, literal(False).label("preferred"), challenge_skills.c.skill_id
+        ).where(challenge_skills.c.challenge_id.in_(ids)),
+        select(
+            challenge_preferred_skills.c.challenge_id,
+            literal(True).label("preferred"),
+            challenge_preferred_skills.c.skill_id,
+        ).where(challenge_preferred_skills.c.challenge_id.in_(ids)),
+    ).subquery()
+    found: dict[tuple[int, bool], list[Skill]] = {}
+    rows = db.session.execute(
+        select(links.c.challenge_id, links.c.preferred, Skill)
+        .join(Skill, Skill.id == links.c.skill_id)
+        .order_by(Skill.name, Skill.id)
     )
+    for challenge_id, preferred, skill in rows:
+        found.setdefault((challenge_id, bool(preferred)), []).append(skill)
+    for challenge in challenges:
+        set_committed_value(challenge, "skills", found.get((challenge.id, False), []))
+        set_committed_value(challenge, "preferred_skills", found.get((challenge.id, True), []))
+    return list(challenges)
 
 
 def listed_skills() -> Select[tuple[Skill]]:
@@ -231,17 +257,20 @@ def challenge_by_id(challenge_id: int) -> Challenge | None:
 
 
 def challenge_page_by_slug(slug: str) -> Challenge | None:
-    """The challenge at ``/challenges/<slug>``, with the rubric and skills its page shows."""
-    return db.session.scalar(
-        select(Challenge)
-        .where(Challenge.slug == slug)
-        .options(
-            joinedload(Challenge.sponsor_org),
-            selectinload(Challenge.criteria),
-            selectinload(Challenge.skills),
-            selectinload(Challenge.preferred_skills),
+    """The challenge at ``/challenges/<slug>``, with the sponsor, rubric and skills its page shows, in
+    two statements: the rubric joined to the challenge's row (a few rows), both skill lists in one."""
+    challenge = (
+        db.session.scalars(
+            select(Challenge)
+            .where(Challenge.slug == slug)
+            .options(joinedload(Challenge.sponsor_org), joinedload(Challenge.criteria))
         )
+        .unique()
+        .first()
     )
+    if challenge is not None:
+        load_skill_lists([challenge])
+    return challenge
 
 
 def skills_in_use() -> list[Skill]:
