@@ -14,6 +14,7 @@ from sqlalchemy import Select, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.accounts.models import Organization
 from app.challenges.lifecycle import LABELS, Status
 from app.challenges.models import Challenge
 from app.challenges.options import Eligibility
@@ -256,21 +257,25 @@ def challenge_by_id(challenge_id: int) -> Challenge | None:
     return db.session.get(Challenge, challenge_id)
 
 
-def challenge_page_by_slug(slug: str) -> Challenge | None:
-    """The challenge at ``/challenges/<slug>``, with the sponsor, rubric and skills its page shows, in
-    two statements: the rubric joined to the challenge's row (a few rows), both skill lists in one."""
-    challenge = (
-        db.session.scalars(
-            select(Challenge)
+def challenge_page_by_slug(slug: str) -> tuple[Challenge, str | None] | None:
+    """The challenge at ``/challenges/<slug>``, with the sponsor, rubric and skills its page shows,
+    and the host organisation's name (None without one) that its eligibility sentence names. Two
+    statements: the rubric and the host's name joined to the challenge's row, both skill lists in one."""
+    host = select(Organization.name).where(Organization.is_host).limit(1).scalar_subquery()
+    found = (
+        db.session.execute(
+            select(Challenge, host)
             .where(Challenge.slug == slug)
             .options(joinedload(Challenge.sponsor_org), joinedload(Challenge.criteria))
         )
         .unique()
         .first()
     )
-    if challenge is not None:
-        load_skill_lists([challenge])
-    return challenge
+    if found is None:
+        return None
+    challenge, host_name = found
+    load_skill_lists([challenge])
+    return challenge, host_name
 
 
 def skills_in_use() -> list[Skill]:
