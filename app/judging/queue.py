@@ -5,6 +5,14 @@ The queue page used to load every assignment as an ORM object with its entry, ch
 their JSON columns, twice, and printed all of them: at 500 assignments that cost about 150 ms a
 request and made a list nobody could work through. Progress needs only counts; a page needs only the
 assignment id, the alias, the title and the review's status.
+
+Entries come in the order they were assigned, not unscored first: scoring an entry then never moves
+the others between pages, so page 3 still holds what it held, and the "Next unscored entry" button
+(and the entry page's own) already leads to the next one waiting.
+
+The JSON API's queue (``api.review_queue``) leaves out the entries the judge conflicts with, which
+takes the entries themselves (their makers and organisations), so it still reads them whole through
+``reviews.assignments_of``.
 """
 
 from __future__ import annotations
