@@ -12,6 +12,7 @@ import hmac
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User, UserSession
 from app.core import audit
@@ -67,15 +68,23 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
-    session = db.session.scalar(select(UserSession).where(UserSession.key_sha256 == _digest(key)))
-    if (
-        session is None
-        or session.ended_at is not None
-        or not hmac.compare_digest(str(session.user_id), user_id)
-    ):
+    # The session, its person and their roles in one statement: every signed-in request reads them.
+    found = (
+        db.session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .options(joinedload(User.role_grants))
+            .where(UserSession.key_sha256 == _digest(key))
+        )
+        .unique()
+        .first()
+    )
+    if found is None:
         return None
-    user = db.session.get(User, session.user_id)
-    if user is None or not user.is_active:  # a deactivated account is signed out everywhere at once
+    session, user = found
+    if session.ended_at is not None or not hmac.compare_digest(str(session.user_id), user_id):
+        return None
+    if not user.is_active:  # a deactivated account is signed out everywhere at once
         return None
     user.session_key = key
     return user

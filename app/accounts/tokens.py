@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, TokenScope, User
 from app.core import audit
@@ -136,7 +137,18 @@ def authenticate_token(raw: str, *, now: datetime | None = None) -> ApiToken:
     """
     now = now or utcnow()
     prefix = _parse(raw.strip())
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == prefix)) if prefix else None
+    # The token, its owner and their roles in one statement: every API request with a token reads them.
+    token = (
+        db.session.scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).joinedload(User.role_grants))
+            .where(ApiToken.prefix == prefix)
+        )
+        .unique()
+        .first()
+        if prefix
+        else None
+    )
     if token is None or not hmac.compare_digest(token.secret_sha256, digest(raw.strip())):
         raise Unauthenticated(NOT_A_TOKEN, code="invalid_token")
     if token.revoked_at is not None:

@@ -368,7 +368,8 @@ def list_challenges(query: ChallengeListQuery, user: User | None) -> ChallengeLi
         limit=query.limit,
         filters=filters.query_args(),
     )
-    return ChallengeList(items=[challenge_out(row) for row in page.rows], next_cursor=page.next_cursor)
+    rows = queries.load_skill_lists(page.rows)
+    return ChallengeList(items=[challenge_out(row) for row in rows], next_cursor=page.next_cursor)
 
 
 @operation(
@@ -407,7 +408,8 @@ def my_challenges(query: PageQuery, user: User) -> ChallengeList:
         limit=query.limit,
         filters={"user": user.id},
     )
-    return ChallengeList(items=[challenge_out(row) for row in page.rows], next_cursor=page.next_cursor)
+    rows = queries.load_skill_lists(page.rows)
+    return ChallengeList(items=[challenge_out(row) for row in rows], next_cursor=page.next_cursor)
 
 
 @operation(

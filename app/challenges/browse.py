@@ -46,6 +46,7 @@ def browse():
         problems=problems,
         skills=skills,
         page_url=page_url,
+        detail_prefix=url_for("challenges.detail", slug="-").removesuffix("-"),
         now=utcnow(),
         status_choices=queries.STATUS_FILTER_LABELS,
         eligibility_choices=presenters.BADGES,
@@ -55,9 +56,10 @@ def browse():
 
 @bp.route("/<slug>")
 def detail(slug: str):
-    challenge = queries.challenge_page_by_slug(slug)
-    if challenge is None or not challenge_services.may_view(current_user, challenge):
+    found = queries.challenge_page_by_slug(slug)
+    if found is None or not challenge_services.may_view(current_user, found[0]):
         raise NotFound("There is no challenge at this address.")
+    challenge, host = found
     now = utcnow()
     viewer = current_user if current_user.is_authenticated else None
     return render_template(
@@ -71,7 +73,7 @@ def detail(slug: str):
         tie_rule=presenters.tie_rule_explanation(challenge),
         unawarded_rule=presenters.unawarded_rule_explanation(challenge),
         timeline=presenters.timeline(challenge, now),
-        eligibility=presenters.eligibility_explanation(challenge, viewer),
+        eligibility=presenters.eligibility_explanation(challenge, viewer, host),
         max_file_size=presenters.human_bytes(challenge.max_file_bytes),
         file_types=describe_file_types(challenge.allowed_types),
         total_weight=sum(criterion.weight for criterion in challenge.criteria),

@@ -111,11 +111,12 @@ def host_name() -> str:
     return name or "the host organisation"
 
 
-def eligibility_explanation(challenge: Challenge, viewer: User | None) -> str:
-    """Who may enter ``challenge``, and for a signed-in viewer whether they may."""
+def eligibility_explanation(challenge: Challenge, viewer: User | None, host: str | None = None) -> str:
+    """Who may enter ``challenge``, and for a signed-in viewer whether they may. ``host``: the host
+    organisation's name when the caller read it already (None, when there is no host organisation)."""
     return describe_eligibility(
         challenge.eligibility,
-        host_name(),
+        host or host_name(),
         requires_manager_approval=challenge.requires_manager_approval,
         expected_hours_per_week=challenge.expected_hours_per_week,
         viewer_is_internal=is_internal(viewer) if viewer is not None else None,

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.challenges.lifecycle import Status
+from app.accounts.models import Organization
+from app.challenges.lifecycle import LABELS, Status
 from app.challenges.models import Challenge
 from app.challenges.options import Eligibility
 from app.core.audit import AuditEvent
@@ -20,7 +24,7 @@ from app.core.paging import read_page
 from app.extensions import db
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry
 from app.ledger.posting import owner_label
-from app.skills.models import Skill, challenge_skills
+from app.skills.models import Skill, challenge_preferred_skills, challenge_skills
 from app.skills.services import skill_slug
 
 # What a visitor picks → the lifecycle states it shows. Drafts are never listed.
@@ -201,14 +205,39 @@ def challenge_list(filters: ListFilters) -> Select[Challenge]:
 
 
 def in_full(query: Select[Challenge]) -> Select[Challenge]:
-    """``query`` with everything a whole challenge shows loaded alongside it (its sponsor, skills and
-    rubric), in a fixed number of statements however many challenges it returns."""
-    return query.options(
-        joinedload(Challenge.sponsor_org),
-        selectinload(Challenge.skills),
-        selectinload(Challenge.preferred_skills),
-        selectinload(Challenge.criteria),
+    """``query`` with its sponsor and rubric loaded alongside it; call ``load_skill_lists`` on the rows
+    it returns for their skills. A fixed number of statements however many challenges it returns."""
+    return query.options(joinedload(Challenge.sponsor_org), selectinload(Challenge.criteria))
+
+
+def load_skill_lists(challenges: Sequence[Challenge]) -> list[Challenge]:
+    """``challenges`` with both their skill lists (asked for, nice to have) loaded, by name, in one
+    statement: the relationships' own loaders would send one each."""
+    if not challenges:
+        return list(challenges)
+    ids = [challenge.id for challenge in challenges]
+    links = union_all(
+        select(
+            challenge_skills.c.challenge_id, literal(False).label("preferred"), challenge_skills.c.skill_id
+        ).where(challenge_skills.c.challenge_id.in_(ids)),
+        select(
+            challenge_preferred_skills.c.challenge_id,
+            literal(True).label("preferred"),
+            challenge_preferred_skills.c.skill_id,
+        ).where(challenge_preferred_skills.c.challenge_id.in_(ids)),
+    ).subquery()
+    found: dict[tuple[int, bool], list[Skill]] = {}
+    rows = db.session.execute(
+        select(links.c.challenge_id, links.c.preferred, Skill)
+        .join(Skill, Skill.id == links.c.skill_id)
+        .order_by(Skill.name, Skill.id)
     )
+    for challenge_id, preferred, skill in rows:
+        found.setdefault((challenge_id, bool(preferred)), []).append(skill)
+    for challenge in challenges:
+        set_committed_value(challenge, "skills", found.get((challenge.id, False), []))
+        set_committed_value(challenge, "preferred_skills", found.get((challenge.id, True), []))
+    return list(challenges)
 
 
 def listed_skills() -> Select[tuple[Skill]]:
@@ -228,23 +257,120 @@ def challenge_by_id(challenge_id: int) -> Challenge | None:
     return db.session.get(Challenge, challenge_id)
 
 
-def challenge_page_by_slug(slug: str) -> Challenge | None:
-    """The challenge at ``/challenges/<slug>``, with the rubric and skills its page shows."""
-    return db.session.scalar(
-        select(Challenge)
-        .where(Challenge.slug == slug)
-        .options(
-            joinedload(Challenge.sponsor_org),
-            selectinload(Challenge.criteria),
-            selectinload(Challenge.skills),
-            selectinload(Challenge.preferred_skills),
+def challenge_page_by_slug(slug: str) -> tuple[Challenge, str | None] | None:
+    """The challenge at ``/challenges/<slug>``, with the sponsor, rubric and skills its page shows,
+    and the host organisation's name (None without one) that its eligibility sentence names. Two
+    statements: the rubric and the host's name joined to the challenge's row, both skill lists in one."""
+    host = select(Organization.name).where(Organization.is_host).limit(1).scalar_subquery()
+    found = (
+        db.session.execute(
+            select(Challenge, host)
+            .where(Challenge.slug == slug)
+            .options(joinedload(Challenge.sponsor_org), joinedload(Challenge.criteria))
         )
+        .unique()
+        .first()
     )
+    if found is None:
+        return None
+    challenge, host_name = found
+    load_skill_lists([challenge])
+    return challenge, host_name
 
 
 def skills_in_use() -> list[Skill]:
     """The skills the list can filter by."""
     return list(db.session.scalars(listed_skills()))
+
+
+@dataclass(frozen=True)
+class ChallengeCard:
+    """What a card on the public list shows of a challenge, read as plain columns: not the brief,
+    rules, rubric or sponsor a whole challenge carries (the list never shows them)."""
+
+    slug: str
+    title: str
+    summary: str
+    status: str
+    eligibility: str
+    currency: str
+    bounty_minor: int
+    opens_at: datetime
+    closes_at: datetime
+    skills: tuple[str, ...]  # the names of the skills it asks for, by name
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[Status(self.status)]
+
+
+class CardPagination(Pagination):
+    """A page of the public list as cards: the page's rows with their skills in one statement, the
+    count in another (``_query_args``: ``filtered``, the list's select of challenges, and ``sort``)."""
+
+    def _query_items(self) -> list[ChallengeCard]:
+        page_rows = (
+            self._query_args["filtered"]
+            .with_only_columns(
+                Challenge.id,
+                Challenge.slug,
+                Challenge.title,
+                Challenge.summary,
+                Challenge.status,
+                Challenge.eligibility,
+                Challenge.currency,
+                Challenge.bounty_minor,
+                Challenge.opens_at,
+                Challenge.closes_at,
+                Challenge.created_at,
+            )
+            .limit(self.per_page)
+            .offset(self._query_offset)
+            .subquery()
+        )
+        c = page_rows.c
+        # The page's rows joined to their skills: a row per skill (one, without a name, for none), in
+        # the list's order and then by skill name, the order the card shows them in.
+        rows = db.session.execute(
+            select(*(c[name] for name in _CARD_COLUMNS), Skill.name)
+            .select_from(
+                page_rows.outerjoin(challenge_skills, challenge_skills.c.challenge_id == c.id).outerjoin(
+                    Skill, Skill.id == challenge_skills.c.skill_id
+                )
+            )
+            .order_by(
+                *(
+                    c[column.key].desc() if descending else c[column.key]
+                    for column, descending in self._query_args["sort"]
+                ),
+                Skill.name,
+            )
+        )
+        cards = []
+        for _, group in groupby(rows, key=lambda row: row.id):
+            rows_of_one = list(group)
+            fields = {name: rows_of_one[0]._mapping[c[name]] for name in _CARD_COLUMNS[1:]}
+            names = tuple(row.name for row in rows_of_one if row.name is not None)
+            cards.append(ChallengeCard(**fields, skills=names))
+        return cards
+
+    def _query_count(self) -> int:
+        ids = self._query_args["filtered"].with_only_columns(Challenge.id).order_by(None).subquery()
+        return db.session.execute(select(func.count()).select_from(ids)).scalar_one()
+
+
+_CARD_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "status",
+    "eligibility",
+    "currency",
+    "bounty_minor",
+    "opens_at",
+    "closes_at",
+)
 
 
 @dataclass(frozen=True)
@@ -257,11 +383,15 @@ class ListPage:
 
 
 def list_page(filters: ListFilters, per_page: int) -> ListPage:
-    """The page of the public list that ``filters`` ask for, skills loaded, or the last page."""
-    query = challenge_list(filters).options(selectinload(Challenge.skills))
-    page = db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+    """The page of the public list that ``filters`` ask for, as cards, or the last page."""
+    query = challenge_list(filters)
+    sort = SORT_KEYS[filters.sort]
+    page = CardPagination(page=filters.page, per_page=per_page, error_out=False, filtered=query, sort=sort)
     if page.total and filters.page > page.pages:
-        return ListPage(db.paginate(query, page=page.pages, per_page=per_page, error_out=False), True)
+        return ListPage(
+            CardPagination(page=page.pages, per_page=per_page, error_out=False, filtered=query, sort=sort),
+            True,
+        )
     return ListPage(page, False)
 
 

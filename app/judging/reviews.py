@@ -19,6 +19,7 @@ from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
+from app.judging import queue
 from app.judging.assigning import free_judges
 from app.judging.labels import judge_letters
 from app.judging.models import (
@@ -65,26 +66,9 @@ def assignments_of(judge: User) -> list[Assignment]:
     )
 
 
-def queue_progress(judge: User) -> list[tuple[Challenge, list[Assignment], int]]:
-    """Per challenge the judge reviews: its assignments and how many are submitted."""
-    grouped: dict[int, tuple[Challenge, list[Assignment]]] = {}
-    for assignment in assignments_of(judge):
-        challenge = assignment.submission.challenge
-        grouped.setdefault(challenge.id, (challenge, []))[1].append(assignment)
-    return [
-        (challenge, rows, sum(1 for row in rows if row.review and row.review.status == SUBMITTED))
-        for challenge, rows in grouped.values()
-    ]
-
-
 def next_unscored(judge: User, *, after: int | None = None) -> int | None:
     """The next assignment without a submitted review, after ``after`` if given, else the first."""
-    open_ones = [
-        row.id for row in assignments_of(judge) if not (row.review and row.review.status == SUBMITTED)
-    ]
-    later = [assignment_id for assignment_id in open_ones if after is None or assignment_id > after]
-    candidates = later or [assignment_id for assignment_id in open_ones if assignment_id != after]
-    return candidates[0] if candidates else None
+    return queue.next_unscored(judge.id, after=after)
 
 
 def assignment_for(assignment_id: int, judge: User) -> Assignment:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from urllib.parse import urlencode
+
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import jobs
@@ -13,7 +15,7 @@ from app.challenges import queries as challenge_queries
 from app.challenges import services as challenge_services
 from app.core.access import Role, role_required
 from app.core.money import format_money
-from app.judging import reviews
+from app.judging import queue
 from app.ledger.services import organization_balances
 from app.main import bp
 from app.submissions import services as submission_services
@@ -66,10 +68,23 @@ def sponsor_home():
 @bp.route("/judge")
 @role_required(Role.JUDGE)
 def judge_home():
+    sections, problems = queue.queue_pages(current_user.id, request.args)
+    # Each pager keeps the other challenges at the page they show, so paging one moves no other.
+    shown = {queue.page_param(s.progress.challenge_id): s.page for s in sections if s.page > 1}
+    base = url_for("main.judge_home")
+
+    def page_url(challenge_id: int, number: int) -> str:
+        key = queue.page_param(challenge_id)
+        args = {k: v for k, v in shown.items() if k != key} | ({key: number} if number > 1 else {})
+        return f"{base}?{urlencode(args)}#queue-{challenge_id}" if args else f"{base}#queue-{challenge_id}"
+
     return render_template(
         "main/judge_home.html",
-        queues=reviews.queue_progress(current_user),
-        next_id=reviews.next_unscored(current_user),
+        sections=sections,
+        problems=problems,
+        page_url=page_url,
+        next_id=queue.first_unscored([section.progress for section in sections]),
+        entry_url=url_for("judging.entry", assignment_id=0).removesuffix("0"),
     )
 
 
