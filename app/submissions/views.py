@@ -160,7 +160,7 @@ def finalize_upload(upload_id: int):
 
     The uploader's script asks for JSON; the upload's own page posts a plain form (an upload whose
     file was sent but whose page closed before finalize) and is sent back to that page."""
-    if wants_json():
+    if wants_json() or request.is_json:
         upload = services.request_finalize(upload_id, current_user)
         return jsonify(upload_status_json(upload)), 202
     try:
