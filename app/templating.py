@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.accounts.queries import has_reports
 from app.accounts.viewer import local_time
-from app.challenges.presenters import human_bytes
+from app.challenges.presenters import history_label, human_bytes
 from app.core.access import Role
 from app.core.money import format_money
 from app.core.timefmt import humanize_delta
@@ -33,6 +33,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(human_bytes, "filesize")
+    app.add_template_filter(history_label, "history_label")
 
     @app.context_processor
     def navigation_context():

@@ -179,3 +179,19 @@ def time_left(challenge: Challenge, now: datetime | None = None) -> str:
             f"closed {humanize_delta(challenge.closes_at, now)}" if challenge.closes_at <= now else "closed"
         )
     return ""
+
+
+# Events on a challenge's history that read poorly as their bare action name.
+_HISTORY_LABELS = {
+    "judging.assigned": "judges assigned",
+    "judging.aggregated": "results calculated",
+    "judging.entries_released": "entries released to other judges",
+    "conflict.took_effect": "a judge's conflict took effect",
+}
+
+
+def history_label(action: str) -> str:
+    """An audit action as the sponsor's history shows it: "challenge.bounty_raised" → "bounty raised"."""
+    if action in _HISTORY_LABELS:
+        return _HISTORY_LABELS[action]
+    return action.split(".", 1)[-1].replace("_", " ")

@@ -110,7 +110,11 @@ def assign_judges(challenge_id: int, *, now: datetime | None = None) -> Assignme
     wanted = result.pairs
     removed = [row_id for pair, (row_id, status) in rows.items() if status == ACTIVE and pair not in wanted]
     returning = [rows[pair][0] for pair in wanted if pair in rows and rows[pair][1] == REMOVED]
-    fresh = sorted(pair for pair in wanted if pair not in rows)
+    # Written in alias order, not entry id order: a judge's queue lists entries in the order they
+    # were assigned, and entry ids follow submission times, which must not show through to judges.
+    fresh = sorted(
+        (pair for pair in wanted if pair not in rows), key=lambda pair: (pair[0], aliases[pair[1]])
+    )
     if removed:
         db.session.execute(
             update(Assignment).where(Assignment.id.in_(removed)).values(status=REMOVED, ended_at=now),

@@ -26,7 +26,7 @@ from app.challenges.services import can_manage, get_challenge, hold_for_entry
 from app.core import audit
 from app.core.access import Role
 from app.core.errors import Conflict, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
-from app.core.text import TextError, clean_filename
+from app.core.text import TextError, clean_filename, without_bidi_controls
 from app.core.timeutil import utcnow
 from app.core.transactions import atomic
 from app.extensions import db
@@ -306,7 +306,8 @@ def _new_upload(
         if submission.challenge_id != challenge.id or problem:
             raise Conflict(problem or "That submission was withdrawn; start a new one instead.")
     else:
-        title = (title or "").strip()
+        # Judges and the sponsor read the title: no bidi override may reorder what they see.
+        title = " ".join(without_bidi_controls(title or "").split())
         if not 1 <= len(title) <= 160:
             raise ValidationFailed("Give your submission a title (up to 160 characters).", field="title")
     filename = _clean_filename(filename)

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
 from app.core.access import Role, role_required
-from app.core.errors import ValidationFailed
+from app.core.errors import Conflict, ValidationFailed, wants_json
 from app.core.forms import attach_error
 from app.core.numbers import read_id
 from app.core.timefmt import exact_span
@@ -156,9 +156,18 @@ def complete_upload(upload_id: int):
 @bp.post("/uploads/<int:upload_id>/finalize")
 @role_required(Role.CONTRIBUTOR)
 def finalize_upload(upload_id: int):
-    """Answers at once: the file is verified by a job, and ``location`` is the page that shows how far."""
-    upload = services.request_finalize(upload_id, current_user)
-    return jsonify(upload_status_json(upload)), 202
+    """Answers at once: the file is verified by a job, and ``location`` is the page that shows how far.
+
+    The uploader's script asks for JSON; the upload's own page posts a plain form (an upload whose
+    file was sent but whose page closed before finalize) and is sent back to that page."""
+    if wants_json() or request.is_json:
+        upload = services.request_finalize(upload_id, current_user)
+        return jsonify(upload_status_json(upload)), 202
+    try:
+        services.request_finalize(upload_id, current_user)
+    except (ValidationFailed, Conflict) as refusal:
+        flash(refusal.message, "error")
+    return redirect(url_for("submissions.upload_status", upload_id=upload_id), 303)
 
 
 def upload_status_json(upload) -> dict:

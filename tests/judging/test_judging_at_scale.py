@@ -308,3 +308,22 @@ def test_bulk_rows_keep_their_order_and_a_nan_still_goes_in(db, redis):
         .order_by(JudgeCalibration.id)
     ).all()
     assert leniencies[1] == 0.25 and leniencies[0] != leniencies[0]  # NaN, through the executemany path
+
+
+def test_a_judges_entries_are_assigned_in_alias_order_not_submission_order(db):
+    """A judge's queue lists entries in the order they were assigned; entry ids follow submission
+    times, so assignments are written in alias order, which says nothing about who came when."""
+    crowd = _crowd(db, make_sponsor_org(db), 12, status="closed", tag="ord")
+    for entry, alias in zip(crowd.entries, reversed([entry.alias for entry in crowd.entries]), strict=True):
+        entry.alias = "x" + alias  # the last entry submitted now has the first alias
+    db.session.commit()
+    assigning.assign_judges(crowd.challenge_id)
+    aliases = {entry.id: entry.alias for entry in crowd.entries}
+    for judge in crowd.judges:
+        in_order = db.session.scalars(
+            select(Assignment.submission_id).where(Assignment.judge_id == judge.id).order_by(Assignment.id)
+        ).all()
+        assert [aliases[entry_id] for entry_id in in_order] == sorted(
+            aliases[entry_id] for entry_id in in_order
+        )
+        assert len(in_order) < 2 or in_order != sorted(in_order)  # not entry id order

@@ -329,3 +329,34 @@ def test_a_lost_verification_is_queued_again_by_the_sweeps(app, db, backend, sce
     assert db.session.get(Upload, ticket.upload_id).status == FINALIZED
     assert _versions(db) == 1
     assert [record.status for record in _verify_records(db, ticket.upload_id)] == ["finished"]
+
+
+def test_an_upload_left_unfinished_can_be_finished_from_its_own_page(app, db, backend, scene, login):
+    """The file was sent but the page closed before finalize: the upload's page offers to finish it,
+    and a plain form post (no script) does, landing back on that page."""
+    ticket = _sent(app, scene)
+    browser, _ = _browser(login, scene)
+    page = browser.get(f"/submissions/uploads/{ticket.upload_id}").get_data(as_text=True)
+    assert "Finish this upload" in page
+    answer = browser.post(
+        f"/submissions/uploads/{ticket.upload_id}/finalize", data={"csrf_token": extract_csrf(page)}
+    )
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(
+        f"/submissions/uploads/{ticket.upload_id}"
+    )
+    db.session.expire_all()
+    assert db.session.get(Upload, ticket.upload_id).status == VERIFYING
+    assert "Verifying your file" in browser.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_bidi_controls_are_taken_out_of_an_entry_title(app, db, scene):
+    """Judges and the sponsor read the title: an override must not reorder what they see."""
+    ticket = services.start_upload(
+        scene.challenge.id,
+        scene.alice,
+        filename="plan.pdf",
+        size=len(PDF),
+        content_type="application/pdf",
+        title="RTL \u202e title\u2066",
+    )
+    assert db.session.get(Upload, ticket.upload_id).title == "RTL title"
