@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from app.challenges import services as challenges
 from app.challenges.markdown import render_markdown
 from app.core.access import Role, role_required
-from app.core.errors import Conflict, ValidationFailed, wants_json
+from app.core.errors import Conflict, ValidationFailed
 from app.core.forms import attach_error
 from app.core.numbers import read_id
 from app.core.timefmt import exact_span
@@ -158,9 +158,10 @@ def complete_upload(upload_id: int):
 def finalize_upload(upload_id: int):
     """Answers at once: the file is verified by a job, and ``location`` is the page that shows how far.
 
-    The uploader's script asks for JSON; the upload's own page posts a plain form (an upload whose
-    file was sent but whose page closed before finalize) and is sent back to that page."""
-    if wants_json() or request.is_json:
+    The uploader's script (and any client sending its token in the X-CSRFToken header) gets JSON; the
+    upload's own page posts a plain form with the token as a field (an upload whose file was sent but
+    whose page closed before finalize) and is sent back to that page."""
+    if "csrf_token" not in request.form:
         upload = services.request_finalize(upload_id, current_user)
         return jsonify(upload_status_json(upload)), 202
     try:
