@@ -44,10 +44,6 @@ def assignments_of(judge: User) -> list[Assignment]:
         db.session.scalars(
             select(Assignment)
             .join(Challenge, Challenge.id == Assignment.challenge_id)
-            .options(
-                joinedload(Assignment.submission).joinedload(Submission.challenge),
-                joinedload(Assignment.review),
-            )
             .where(
                 Assignment.judge_id == judge.id,
                 Assignment.status == ACTIVE,
